@@ -1,0 +1,5 @@
+"""``python -m stateline`` runs the command line."""
+
+from stateline.cli import main
+
+main()

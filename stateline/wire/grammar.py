@@ -1,0 +1,168 @@
+"""The Nlets-style format as data: keys, tags, field combinations and response data classes.
+
+Each table cites the section of NLETS-FORMAT.md it comes from; where the guide is silent the
+entry says "Stateline" and docs/wire.md explains the choice. Parsers, encoders, docs and tests
+read these tables instead of copying them.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+
+class MKE(StrEnum):
+    """Message keys ("Message keys Stateline must know first")."""
+
+    DQ = "DQ"  # driver licence query
+    DR = "DR"  # driver licence response
+    RQ = "RQ"  # registration query
+    RR = "RR"  # registration response
+    KQ = "KQ"  # driving history query
+    KR = "KR"  # driving history response
+    AM = "AM"  # administrative message
+    ER = "ER"  # error, sent only by the switch
+    SM = "SM"  # status message
+
+
+QUERY_KEYS = frozenset({MKE.DQ, MKE.RQ, MKE.KQ})
+RESPONSE_KEYS = frozenset({MKE.DR, MKE.RR, MKE.KR})
+AGENCY_KEYS = QUERY_KEYS | {MKE.AM}
+"""Keys an agency may send; the others come only from nodes or the switch."""
+
+RESPONSE_TO: dict[MKE, MKE] = {MKE.DQ: MKE.DR, MKE.RQ: MKE.RR, MKE.KQ: MKE.KR}
+
+SWITCH_ORI = "NL0000000"
+"""The switch's own ORI, sender of every ER ("Message keys")."""
+
+ALL_STATES = "NL"
+"""The switch as a destination: every state ("A message", item 3)."""
+
+MAX_DESTINATIONS = 5
+"""DQ and RQ take up to five state codes ("A message", item 3)."""
+
+SINGLE_DESTINATION_KEYS = frozenset({MKE.KQ})
+"""KQ takes exactly one state code ("A message", item 3)."""
+
+MAX_CONTROL = 10
+"""The control field, a requester's reference (examples up to 10 characters)."""
+
+MAX_MESSAGE = 4096
+"""Stateline: longest input accepted; a longer one is refused (reason 44) before parsing."""
+
+ORI_RE = re.compile(r"[A-Z]{2}[A-Z0-9]{7}")
+"""9 characters: a 2-letter state or region code, then 7 letters or digits ("A message", 2)."""
+
+CONTROL_RE = re.compile(r"[A-Z0-9\-]{1,10}")
+
+US_STATES = (
+    "AK AL AR AZ CA CO CT DC DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND NE "
+    "NH NJ NM NV NY OH OK OR PA RI SC SD TN TX UT VA VT WA WI WV WY"
+).split()
+"""The 50 states and the District of Columbia: the jurisdictions that run a state node."""
+
+TERRITORIES = ("AS", "GU", "MP", "PR", "VI")
+CANADA = ("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT")
+"""Canadian provinces. ``NL`` as a destination means all states, never Newfoundland."""
+
+REGION_CODES = frozenset(US_STATES) | frozenset(TERRITORIES) | frozenset(CANADA) | {"US"}
+"""Valid first two characters of an ORI (``US`` for federal agencies, Stateline's choice)."""
+
+
+class DataClass(StrEnum):
+    """The kinds of data an answer can carry; a policy releases or withholds each one."""
+
+    IDENTITY = "identity"
+    LICENCE = "licence"
+    CREDENTIAL_TYPE = "credential_type"
+    ADDRESS = "address"
+    PHYSICAL = "physical"
+    PHOTO = "photo"
+    VEHICLE = "vehicle"
+    HISTORY = "history"
+    SSN = "ssn"
+
+
+# Query tags ("Tags for DMV queries"): tag -> longest value.
+QUERY_TAGS: dict[str, int] = {
+    "OLN": 20,
+    "NAM": 30,
+    "DOB": 8,
+    "SEX": 1,
+    "IMQ": 1,
+    "RSN": 1,
+    "PUR": 1,
+    "ATN": 30,
+    "LIC": 10,
+    "LIY": 4,
+    "LIT": 2,
+    "VIN": 17,
+}
+QUERY_TAG_ORDER = tuple(QUERY_TAGS)
+"""Canonical order of query fields; the text encoder writes them in this order."""
+
+SEX_CODES = frozenset({"M", "F", "X", "U"})
+YES_NO = frozenset({"Y", "N"})
+RSN_CODES = frozenset({"N", "F", "V", "T", "S", "H", "I"})
+PUR_CODES = frozenset({"C"})
+"""Purpose codes the guide names; KQ uses ``C`` (criminal justice)."""
+
+PLATE_TYPES = frozenset({"PC", "TK", "MC", "TL", "CO", "AP", "MH", "RV", "BU", "TX", "GV", "DL"})
+"""NCIC plate types Stateline accepts (passenger, truck, motorcycle, trailer, ...)."""
+
+OPTIONAL_TAGS: dict[MKE, frozenset[str]] = {
+    MKE.DQ: frozenset({"IMQ", "RSN", "PUR", "ATN"}),
+    MKE.RQ: frozenset({"RSN", "PUR", "ATN"}),
+    MKE.KQ: frozenset({"RSN", "PUR", "ATN"}),
+}
+
+COMBINATIONS: dict[MKE, tuple[tuple[str, ...], ...]] = {
+    MKE.DQ: (("OLN",), ("NAM", "DOB", "SEX")),
+    MKE.RQ: (("LIC", "LIY", "LIT"), ("VIN",)),
+    MKE.KQ: (("OLN",), ("NAM", "DOB", "SEX")),
+}
+"""Valid identifying field combinations ("Valid combinations")."""
+
+
+# Response tags (Stateline; the guide does not publish DR/RR/KR bodies): tag -> data class.
+# ``None`` marks tags about the answer itself (match score), kept whatever is released.
+RESPONSE_TAGS: dict[str, DataClass | None] = {
+    "SCR": None,  # match score 0-100 for name searches
+    "OLN": DataClass.IDENTITY,
+    "NAM": DataClass.IDENTITY,
+    "DOB": DataClass.IDENTITY,
+    "SEX": DataClass.IDENTITY,
+    "OLS": DataClass.LICENCE,  # issuing state
+    "OLC": DataClass.LICENCE,  # class (A, B, C, M, D)
+    "OLT": DataClass.LICENCE,  # status: VALID, SUSPENDED, REVOKED, EXPIRED
+    "OLI": DataClass.LICENCE,  # issued ccyymmdd
+    "OLE": DataClass.LICENCE,  # expires ccyymmdd
+    "CRT": DataClass.CREDENTIAL_TYPE,  # REAL-ID, STANDARD, DPC (driver privilege card)
+    "ADR": DataClass.ADDRESS,  # street
+    "CTY": DataClass.ADDRESS,
+    "STA": DataClass.ADDRESS,
+    "ZIP": DataClass.ADDRESS,
+    "PAD": DataClass.ADDRESS,  # prior address: STREET;CITY;ST;ZIP;FROM;TO (repeatable)
+    "HGT": DataClass.PHYSICAL,  # feet and inches: 510
+    "WGT": DataClass.PHYSICAL,  # pounds
+    "EYE": DataClass.PHYSICAL,
+    "HAI": DataClass.PHYSICAL,
+    "IMG": DataClass.PHOTO,  # base64 PNG
+    "SOC": DataClass.SSN,
+    "LIC": DataClass.VEHICLE,
+    "LIY": DataClass.VEHICLE,
+    "LIT": DataClass.VEHICLE,
+    "VIN": DataClass.VEHICLE,
+    "VYR": DataClass.VEHICLE,
+    "VMA": DataClass.VEHICLE,
+    "VMO": DataClass.VEHICLE,
+    "VCO": DataClass.VEHICLE,
+    "HIS": DataClass.HISTORY,  # ccyymmdd;KIND;DESCRIPTION;POINTS (repeatable)
+}
+RESPONSE_TAG_ORDER = tuple(RESPONSE_TAGS)
+REPEATABLE_RESPONSE_TAGS = frozenset({"PAD", "HIS"})
+
+NOT_ON_FILE = "NOT ON FILE"
+FILE_NOT_AVAILABLE = "FILE NOT AVAILABLE"
+TEMPORARILY_UNAVAILABLE = "TEMPORARILY UNAVAILABLE"
+"""Negative answers ("Replies")."""
