@@ -1,0 +1,49 @@
+"""Settings: where the data lives, which databases to use, and the exchange's knobs.
+
+Every setting has an embedded default (one data directory of SQLite files) and can be set from
+the environment: ``STATELINE_DATA``, ``STATELINE_DATABASE_URL`` (the hub's database),
+``STATELINE_NODE_DATABASE_URL`` (the nodes'; ``{state}`` in it is replaced by the state code,
+and a PostgreSQL URL without it gives each node its own schema), ``STATELINE_DEADLINE``
+(seconds a multi-state query waits). docs/configuration.md lists them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from stateline.wire.grammar import US_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    data_dir: Path = Path("stateline-data")
+    database_url: str | None = None
+    node_database_url: str | None = None
+    deadline: float = 60.0
+    states: tuple[str, ...] = field(default_factory=lambda: tuple(US_STATES))
+
+    @classmethod
+    def from_env(cls, data_dir: Path | None = None) -> Config:
+        env = os.environ
+        return cls(
+            data_dir=data_dir or Path(env.get("STATELINE_DATA", "stateline-data")),
+            database_url=env.get("STATELINE_DATABASE_URL") or None,
+            node_database_url=env.get("STATELINE_NODE_DATABASE_URL") or None,
+            deadline=float(env.get("STATELINE_DEADLINE", "60")),
+        )
+
+    @property
+    def hub_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'hub.sqlite'}"
+
+    def node_url(self, state: str) -> str:
+        if self.node_database_url:
+            return self.node_database_url.replace("{state}", state.lower())
+        return f"sqlite:///{self.data_dir / 'nodes' / f'{state}.sqlite'}"
+
+    @property
+    def credentials_file(self) -> Path:
+        """Where the demo keeps the agencies' tokens (mode 0600): a demo convenience only."""
+        return self.data_dir / "credentials.json"

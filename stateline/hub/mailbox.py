@@ -1,0 +1,54 @@
+"""The hub's in-memory mailbox: replies wait here until their sender fetches them or they expire.
+
+Reply bodies carry personal data, so the hub keeps them only in memory and only for a while; the
+message log keeps metadata and the audit ledger keeps the disclosure record.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from stateline.wire.messages import AdminMessage, Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """The replies to one message, for its sender only."""
+
+    sender: str
+    replies: tuple[Reply, ...]
+    expires: datetime
+
+
+class Mailbox:
+    """Replies by message id and administrative messages by recipient ORI, bounded in size and age."""
+
+    def __init__(self, ttl: timedelta = timedelta(hours=1), capacity: int = 100_000) -> None:
+        self.ttl = ttl
+        self.capacity = capacity
+        self._replies: OrderedDict[str, Held] = OrderedDict()
+        self._inbox: dict[str, deque[tuple[str, AdminMessage]]] = {}
+
+    def hold(self, message_id: str, sender: str, replies: tuple[Reply, ...], now: datetime) -> None:
+        self._replies[message_id] = Held(sender, replies, now + self.ttl)
+        while len(self._replies) > self.capacity:
+            self._replies.popitem(last=False)
+
+    def replies(self, message_id: str, ori: str, now: datetime) -> tuple[Reply, ...] | None:
+        """The replies to ``message_id`` if ``ori`` sent it and they have not expired."""
+        held = self._replies.get(message_id)
+        if held is None or held.sender != ori:
+            return None
+        if held.expires < now:
+            del self._replies[message_id]
+            return None
+        return held.replies
+
+    def deliver(self, message_id: str, recipient: str, message: AdminMessage) -> None:
+        box = self._inbox.setdefault(recipient, deque(maxlen=1000))
+        box.append((message_id, message))
+
+    def inbox(self, ori: str) -> list[tuple[str, AdminMessage]]:
+        return list(self._inbox.get(ori, ()))

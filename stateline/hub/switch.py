@@ -1,0 +1,266 @@
+"""The switch: the hub's shell. It authenticates, parses, routes, delivers, merges and stamps.
+
+Every input gets replies, never an exception: a refused sender or a malformed message gets an ER
+from ``NL0000000`` with its numbered reason; a destination that cannot serve the key, or is down,
+gets an SM. Time and ids come from outside so that tests can fix them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from stateline.directory.checks import check_sender
+from stateline.directory.credentials import hash_token
+from stateline.directory.model import Agency
+from stateline.hub.merge import merge
+from stateline.hub.routing import Route, RoutePlan, plan_route
+from stateline.transport.base import Delivery, NodeUnavailable, Transport
+from stateline.wire import jsonform, text
+from stateline.wire.errors import ErReason, Rejection
+from stateline.wire.grammar import MAX_MESSAGE, MKE, SWITCH_ORI, TEMPORARILY_UNAVAILABLE
+from stateline.wire.messages import (
+    AdminMessage,
+    Header,
+    Message,
+    OutputHeader,
+    Query,
+    Reply,
+    StatusMessage,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DEADLINE = 60.0
+"""Seconds a multi-state query waits for answers (NLETS-FORMAT.md, "Replies")."""
+
+
+class Form(StrEnum):
+    """The encoding a message arrives in; replies go back in the same one."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@dataclass(frozen=True, slots=True)
+class Submission:
+    """One accepted or refused input and the replies it got, each stamped with its output header.
+
+    ``sender`` is the authenticated ORI, or None when the sender was refused before it was
+    known. ``mailboxes`` are the agencies an AM was left for.
+    """
+
+    id: str
+    sender: str | None
+    mke: MKE | None
+    accepted: bool
+    received: datetime
+    replies: tuple[Reply, ...]
+    destinations: tuple[str, ...] = ()
+    mailboxes: tuple[str, ...] = ()
+    forwarded: AdminMessage | None = None
+
+
+class Directory:
+    """The switch's in-memory view of the directory: agencies by ORI, credential hashes to ORIs."""
+
+    def __init__(self, agencies: Mapping[str, Agency], credentials: Mapping[str, str]) -> None:
+        self.agencies = dict(agencies)
+        self.credentials = dict(credentials)
+
+    def ori_for(self, token: str | None) -> str | None:
+        if token is None:
+            return None
+        return self.credentials.get(hash_token(token))
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Switch:
+    """Authenticates senders and routes their messages to the states' nodes."""
+
+    def __init__(
+        self,
+        directory: Directory,
+        transports: Mapping[str, Transport],
+        *,
+        deadline: float = DEFAULT_DEADLINE,
+        clock: Callable[[], datetime] = utc_now,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+    ) -> None:
+        self.directory = directory
+        self.transports = dict(transports)
+        self.nodes = frozenset(self.transports)
+        self.deadline = deadline
+        self.clock = clock
+        self.new_id = new_id
+        self.counters: Counter[str] = Counter()
+        self._input_seq: Counter[str] = Counter()
+        self._output_seq: Counter[str] = Counter()
+
+    async def submit(self, raw: str, token: str | None, form: Form = Form.TEXT) -> Submission:
+        """Take one input from an agency holding ``token`` and return every reply it gets."""
+        received = self.clock()
+        message_id = self.new_id()
+        credential_ori = self.directory.ori_for(token)
+        if token is None or credential_ori is None:
+            reason = ErReason.NO_CREDENTIAL if token is None else ErReason.CREDENTIAL_MISMATCH
+            return self._refuse(message_id, received, Rejection.of(reason, raw), None)
+
+        message = self._parse(raw, form)
+        if isinstance(message, Rejection):
+            self.counters[f"rejected.{message.reason.number:02d}"] += 1
+            return self._refuse(message_id, received, message, credential_ori)
+        sender = message.header.ori
+        refusal = check_sender(self.directory.agencies.get(sender), sender, credential_ori)
+        if refusal is not None:
+            return self._refuse(
+                message_id, received, Rejection.of(refusal.reason, raw), credential_ori
+            )
+
+        if not isinstance(message, Query | AdminMessage):
+            rejection = Rejection.of(ErReason.NOT_ALLOWED_TO_DESTINATION, raw, ori=sender)
+            return self._refuse(message_id, received, rejection, sender)
+        plan = plan_route(message.header, raw, self.nodes, self.directory.agencies)
+        if isinstance(plan, Rejection):
+            self.counters[f"rejected.{plan.reason.number:02d}"] += 1
+            return self._refuse(message_id, received, plan, sender)
+
+        self.counters[f"accepted.{message.header.mke}"] += 1
+        if isinstance(message, AdminMessage):
+            replies = [self._unserved(message.header, d) for d in plan.unserved]
+            return self._done(
+                message_id,
+                sender,
+                message.header.mke,
+                received,
+                replies,
+                destinations=message.header.destinations,
+                mailboxes=plan.mailboxes + tuple(r.ori for r in plan.routes),
+                forwarded=message,
+            )
+        requester = self.directory.agencies[sender]
+        answers = await self._fan_out(message_id, message, requester, plan)
+        replies = self._collect(message.header, plan, answers)
+        return self._done(
+            message_id,
+            sender,
+            message.header.mke,
+            received,
+            replies,
+            destinations=message.header.destinations,
+        )
+
+    def _parse(self, raw: str, form: Form) -> Message | Rejection:
+        if len(raw) > MAX_MESSAGE:
+            return Rejection.of(ErReason.MESSAGE_TOO_LONG, raw)
+        return text.parse(raw) if form is Form.TEXT else jsonform.parse_json(raw)
+
+    async def _fan_out(
+        self, message_id: str, query: Query, requester: Agency, plan: RoutePlan
+    ) -> dict[str, Reply | None]:
+        deliveries = {
+            route.state: Delivery(message_id, query, requester, route.ori) for route in plan.routes
+        }
+        if len(deliveries) == 1:
+            # The common case needs no tasks: one node, answered in line.
+            ((state, delivery),) = deliveries.items()
+            return {state: await self._deliver(state, delivery)}
+        tasks = {
+            state: asyncio.ensure_future(self._deliver(state, d)) for state, d in deliveries.items()
+        }
+        await asyncio.wait(tasks.values(), timeout=self.deadline)
+        answers: dict[str, Reply | None] = {}
+        for state, task in tasks.items():
+            if task.done():
+                answers[state] = task.result()
+            else:
+                task.cancel()
+                answers[state] = None
+        return answers
+
+    async def _deliver(self, state: str, delivery: Delivery) -> Reply | None:
+        try:
+            return await self.transports[state].deliver(delivery)
+        except NodeUnavailable:
+            # Only the state and message id are logged: never a field of the query.
+            log.warning("node %s unavailable for message %s", state, delivery.message_id)
+            self.counters[f"unavailable.{state}"] += 1
+            return None
+
+    def _collect(
+        self, header: Header, plan: RoutePlan, answers: dict[str, Reply | None]
+    ) -> list[Reply]:
+        unserved = [self._unserved(header, d) for d in plan.unserved]
+        if plan.multi:
+            return merge(header, plan.routes, answers) + unserved
+        replies: list[Reply] = []
+        for route in plan.routes:
+            reply = answers.get(route.state)
+            replies.append(reply if reply is not None else self._down(header, route))
+        return replies + unserved
+
+    def _unserved(self, header: Header, destination: str) -> StatusMessage:
+        return StatusMessage(
+            Header(MKE.SM, SWITCH_ORI, (header.ori,), header.control),
+            (f"{destination} DOES NOT SERVE {header.mke} MESSAGES",),
+        )
+
+    def _down(self, header: Header, route: Route) -> StatusMessage:
+        return StatusMessage(
+            Header(MKE.SM, SWITCH_ORI, (header.ori,), header.control),
+            (f"{route.ori} {TEMPORARILY_UNAVAILABLE}",),
+        )
+
+    def _refuse(
+        self, message_id: str, received: datetime, rejection: Rejection, sender: str | None
+    ) -> Submission:
+        self.counters[f"refused.{rejection.reason.number:02d}"] += 1
+        ori = rejection.ori or sender
+        error = text.error_message(replace(rejection, ori=ori))
+        return self._done(message_id, sender, None, received, [error], accepted=False)
+
+    def _done(
+        self,
+        message_id: str,
+        sender: str | None,
+        mke: MKE | None,
+        received: datetime,
+        replies: list[Reply],
+        *,
+        accepted: bool = True,
+        destinations: tuple[str, ...] = (),
+        mailboxes: tuple[str, ...] = (),
+        forwarded: AdminMessage | None = None,
+    ) -> Submission:
+        input_seq = 0
+        if sender is not None:
+            self._input_seq[sender] = self._input_seq[sender] % 99999 + 1
+            input_seq = self._input_seq[sender]
+        sent = self.clock()
+        stamped: list[Reply] = []
+        for reply in replies:
+            recipient = reply.header.destinations[0] if reply.header.destinations else ""
+            self._output_seq[recipient] = self._output_seq[recipient] % 99999 + 1
+            output = OutputHeader(received, input_seq, sent, self._output_seq[recipient])
+            stamped.append(replace(reply, output=output))
+        return Submission(
+            message_id,
+            sender,
+            mke,
+            accepted,
+            received,
+            tuple(stamped),
+            destinations,
+            mailboxes,
+            forwarded,
+        )
+

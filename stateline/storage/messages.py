@@ -1,0 +1,109 @@
+"""The hub's message log: what each agency sent and when, with no field values.
+
+Only metadata is persisted (id, sender, key, destinations, times, outcome, reply count): query
+fields and answers carry personal data, and the audit ledger is the one place a disclosure is
+recorded. Reply bodies wait in the hub's in-memory mailbox until fetched or expired.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Table,
+    insert,
+    select,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from stateline.storage.engine import StorageError
+from stateline.storage.schema import hub_metadata
+
+messages = Table(
+    "messages",
+    hub_metadata,
+    Column("id", String(32), primary_key=True),
+    Column("sender", String(9), index=True),
+    Column("mke", String(2)),
+    Column("destinations", String(64)),
+    Column("form", String(4), nullable=False),
+    Column("received", DateTime(timezone=True), nullable=False),
+    Column("accepted", Boolean, nullable=False),
+    Column("reason", Integer),  # ER reason number when refused
+    Column("replies", Integer, nullable=False),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    """One line of the message log."""
+
+    id: str
+    sender: str | None
+    mke: str | None
+    destinations: str
+    form: str
+    received: datetime
+    accepted: bool
+    reason: int | None
+    replies: int
+
+
+class MessageLog:
+    """Appends to and reads the hub's message log."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create_schema(self) -> None:
+        hub_metadata.create_all(self.engine, tables=[messages])
+
+    def append(self, record: MessageRecord) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(messages), [_row(record)])
+        except SQLAlchemyError as error:
+            raise StorageError("message log write failed") from error
+
+    def for_sender(self, ori: str, limit: int = 100) -> list[MessageRecord]:
+        query = (
+            select(messages)
+            .where(messages.c.sender == ori)
+            .order_by(messages.c.received.desc())
+            .limit(limit)
+        )
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+        except SQLAlchemyError as error:
+            raise StorageError("message log read failed") from error
+        return [MessageRecord(**row._mapping) for row in rows]
+
+    def get(self, message_id: str) -> MessageRecord | None:
+        try:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(messages).where(messages.c.id == message_id)).first()
+        except SQLAlchemyError as error:
+            raise StorageError("message log read failed") from error
+        return MessageRecord(**row._mapping) if row is not None else None
+
+
+def _row(record: MessageRecord) -> dict[str, object]:
+    return {
+        "id": record.id,
+        "sender": record.sender,
+        "mke": record.mke,
+        "destinations": record.destinations,
+        "form": record.form,
+        "received": record.received,
+        "accepted": record.accepted,
+        "reason": record.reason,
+        "replies": record.replies,
+    }

@@ -1,0 +1,119 @@
+"""The agency API: submit messages, fetch replies, list an agency's messages and mailbox."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from stateline.hub.exchange import Exchange
+from stateline.hub.switch import Form, Submission
+from stateline.storage.messages import MessageLog
+from stateline.wire import jsonform, text
+from stateline.wire.errors import ErReason
+from stateline.wire.messages import ErrorMessage, Message
+
+STATUS_FOR_REASON = {
+    ErReason.NO_CREDENTIAL: 401,
+    ErReason.CREDENTIAL_MISMATCH: 403,
+    ErReason.AGENCY_SUSPENDED: 403,
+    ErReason.UNKNOWN_SENDER: 403,
+}
+"""HTTP status of a refused submission; any other refusal is a 400 with its ER."""
+
+SUBMIT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/plain": {
+                "schema": {"type": "string"},
+                "example": "DQ.NY0010100.NY.TXT\nOLN/123456789",
+            },
+            "application/json": {"schema": {"$ref": "#/components/schemas/Message"}},
+        },
+    }
+}
+
+
+def bearer(authorization: str | None) -> str | None:
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def encode(message: Message, form: Form) -> Any:
+    return text.encode(message) if form is Form.TEXT else jsonform.to_dict(message)
+
+
+def submission_body(submission: Submission, form: Form) -> dict[str, Any]:
+    return {
+        "id": submission.id,
+        "accepted": submission.accepted,
+        "form": form.value,
+        "replies": [encode(reply, form) for reply in submission.replies],
+    }
+
+
+def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
+    api = APIRouter(prefix="/v1")
+
+    def caller(authorization: str | None) -> str:
+        ori = exchange.switch.directory.ori_for(bearer(authorization))
+        if ori is None:
+            raise HTTPException(401, "a valid bearer credential is required")
+        return ori
+
+    @api.post("/messages", openapi_extra=SUBMIT_BODY, summary="Submit a message")
+    async def submit(request: Request, authorization: str | None = Header(None)) -> JSONResponse:
+        """Send one DQ, RQ, KQ or AM, as text (``text/plain``) or JSON (``application/json``).
+
+        The answer holds every reply in the same form; a refused message gets its ER with
+        status 400 (malformed), 401 (no credential) or 403 (credential, sender or suspension).
+        """
+        form = Form.JSON if "json" in request.headers.get("content-type", "") else Form.TEXT
+        raw = (await request.body()).decode("utf-8", errors="replace")
+        submission = await exchange.submit(raw, bearer(authorization), form)
+        status = 200
+        if not submission.accepted:
+            first = submission.replies[0]
+            reason = first.reason if isinstance(first, ErrorMessage) else None
+            status = STATUS_FOR_REASON.get(reason, 400) if reason else 400
+        return JSONResponse(submission_body(submission, form), status_code=status)
+
+    @api.get("/messages/{message_id}/replies", summary="Fetch a message's replies")
+    async def replies(
+        message_id: str, form: Form = Form.TEXT, authorization: str | None = Header(None)
+    ) -> dict[str, Any]:
+        """The replies to one of the caller's own messages, while the hub still holds them."""
+        ori = caller(authorization)
+        found = exchange.replies(message_id, ori)
+        if found is None:
+            raise HTTPException(404, "no such message of this agency, or its replies expired")
+        return {"id": message_id, "replies": [encode(reply, form) for reply in found]}
+
+    @api.get("/messages", summary="List the agency's own messages")
+    async def messages(limit: int = 100, authorization: str | None = Header(None)) -> Any:
+        """Metadata of the caller's latest messages (no field values: see the audit ledger)."""
+        ori = caller(authorization)
+        if log is None:
+            return []
+        return [asdict(record) for record in log.for_sender(ori, min(limit, 1000))]
+
+    @api.get("/mailbox", summary="Administrative messages left for the agency")
+    async def mailbox(
+        form: Form = Form.TEXT, authorization: str | None = Header(None)
+    ) -> list[dict[str, Any]]:
+        ori = caller(authorization)
+        return [
+            {"id": message_id, "message": encode(message, form)}
+            for message_id, message in exchange.mailbox.inbox(ori)
+        ]
+
+    @api.get("/schema/message", summary="The JSON Schema of the message JSON form")
+    async def schema() -> dict[str, Any]:
+        return jsonform.json_schema()
+
+    return api

@@ -1,0 +1,46 @@
+"""The application factory: a FastAPI app around one running exchange."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+
+from stateline import __version__
+from stateline.hub.exchange import Exchange
+from stateline.storage.messages import MessageLog
+from stateline.web import api
+from stateline.wire import jsonform
+
+
+def create_app(exchange: Exchange, log: MessageLog | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Stateline",
+        version=__version__,
+        description="Interstate driver-data exchange: agencies query states' records through "
+        "the hub; each state decides by its own law.",
+    )
+    app.include_router(api.router(exchange, log))
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, _error: Exception) -> JSONResponse:
+        # A fault never shows a traceback to a caller; the log has it, without field values.
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+            schema.setdefault("components", {}).setdefault("schemas", {})["Message"] = (
+                jsonform.json_schema()
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
