@@ -1,0 +1,200 @@
+"""A deterministic, synthetic demo directory: state nodes and police, locals, federal agencies.
+
+Every ORI and local name here is invented in the shape of the real thing; none is meant to
+name a real agency's ORI. The layout of the ORIs (Stateline's choice, documented here):
+
+- a state's bureau ORIs ``xxOLN0000``, ``xxLIC0000``, ``xxVIN0000`` (``node`` is true), its state
+  police ``xxSTP0000`` and its corrections department ``xxDOC0000``;
+- local agencies ``xx`` + 3-digit county + 2-digit agency + ``00``: counties are odd numbers as
+  FIPS county codes are, sheriff's offices take agency ``00``, police departments ``01``-``19``;
+- hand-placed agencies (prosecutor, court, probation, non-criminal-justice, the suspended one)
+  use agency numbers ``50`` and up, so they never collide with generated ones;
+- federal agencies sit in Washington, so their ORIs start with ``DC`` (a real region code, as
+  every ORI must), while their home state is ``US``. Tell a federal agency by ``home_state`` or
+  ``Agency.federal``, never by the ORI prefix.
+"""
+
+from __future__ import annotations
+
+import random
+
+from stateline.directory.checks import lic_ori, node_ori, vin_ori
+from stateline.directory.model import FEDERAL, Agency, AgencyStatus, AgencyType, Mission
+from stateline.wire.grammar import US_STATES
+
+STATE_NAMES: dict[str, str] = {
+    "AK": "Alaska", "AL": "Alabama", "AR": "Arkansas", "AZ": "Arizona", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DC": "District of Columbia", "DE": "Delaware",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "IA": "Iowa", "ID": "Idaho",
+    "IL": "Illinois", "IN": "Indiana", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "MA": "Massachusetts", "MD": "Maryland", "ME": "Maine", "MI": "Michigan", "MN": "Minnesota",
+    "MO": "Missouri", "MS": "Mississippi", "MT": "Montana", "NC": "North Carolina",
+    "ND": "North Dakota", "NE": "Nebraska", "NH": "New Hampshire", "NJ": "New Jersey",
+    "NM": "New Mexico", "NV": "Nevada", "NY": "New York", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VA": "Virginia",
+    "VT": "Vermont", "WA": "Washington", "WI": "Wisconsin", "WV": "West Virginia", "WY": "Wyoming",
+}  # fmt: skip
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# What each state calls its state police; the rest say "State Police".
+_POLICE_NAMES: dict[str, str] = {
+    **{s: "Highway Patrol" for s in _words("CA FL KS MO MS MT NC ND NV OH OK SC SD TN UT WY")},
+    **{s: "State Patrol" for s in _words("CO GA IA MN NE WA WI")},
+    "AK": "State Troopers",
+    "AZ": "Department of Public Safety",
+    "TX": "Department of Public Safety",
+}
+
+_TOWN_STARTS = _words(
+    "Oak Maple Cedar Pine Elm Willow Ash Birch Spring River Lake Fair Green Clear Stone Mill "
+    "North West East South Red White Silver Bright Glen Rock Sand Iron Copper Hill"
+)
+_TOWN_ENDS = _words(
+    "dale field ton ville wood brook ford view port burg haven crest ridge mont water"
+)
+_TOWNS = tuple(start + end for start in _TOWN_STARTS for end in _TOWN_ENDS)
+_COUNTIES = _words(
+    "Adams Benton Boone Carroll Clay Clinton Crawford Douglas Fayette Franklin Grant Greene "
+    "Hamilton Harlan Henry Jackson Jefferson Knox Lawrence Lee Lincoln Logan Madison Marion "
+    "Marshall Mercer Monroe Morgan Perry Pike Polk Putnam Scott Shelby Union Warren Wayne "
+    "Calhoun Hancock Harrison Montgomery Randolph Sullivan Tyler Walker Wilson"
+)
+
+MAX_LOCALS_PER_STATE = 40
+"""Bounded by the county-name pool, so sheriff's offices in one state never share a name."""
+
+GUIDE_ORI = "AZNLETS20"
+"""The Arizona sender in the public guide's examples (NLETS-FORMAT.md)."""
+
+SUSPENDED_ORI = "PA0035000"
+"""The demo's one suspended agency, for trying the AGENCY_SUSPENDED refusal."""
+
+_POLICE = frozenset({Mission.CRIMINAL_LAW_ENFORCEMENT, Mission.TRAFFIC_ENFORCEMENT})
+
+FEDERAL_AGENCIES: tuple[Agency, ...] = tuple(
+    Agency(ori, name, AgencyType.FE, FEDERAL, frozenset(missions))
+    for ori, name, missions in (
+        ("DCICE0000", "ICE Enforcement and Removal Operations", {Mission.IMMIGRATION_ENFORCEMENT}),
+        (
+            "DCHSI0000",
+            "ICE Homeland Security Investigations",
+            {Mission.IMMIGRATION_ENFORCEMENT, Mission.CRIMINAL_LAW_ENFORCEMENT},
+        ),
+        ("DCCBP0000", "U.S. Customs and Border Protection", {Mission.BORDER_CUSTOMS}),
+        ("DCFBI0000", "Federal Bureau of Investigation", {Mission.CRIMINAL_LAW_ENFORCEMENT}),
+        ("DCDEA0000", "Drug Enforcement Administration", {Mission.CRIMINAL_LAW_ENFORCEMENT}),
+        ("DCUSM0000", "U.S. Marshals Service", {Mission.CRIMINAL_LAW_ENFORCEMENT}),
+        (
+            "DCATF0000",
+            "Bureau of Alcohol, Tobacco, Firearms and Explosives",
+            {Mission.CRIMINAL_LAW_ENFORCEMENT},
+        ),
+    )
+)
+
+# Hand-placed agencies: one of each remaining type, two non-criminal-justice, one suspended.
+_HAND_PLACED: tuple[Agency, ...] = (
+    Agency(GUIDE_ORI, "Arizona Example Agency (Nlets guide)", AgencyType.SA, "AZ", _POLICE),
+    Agency(
+        "IL0315000", "Harlan County State's Attorney", AgencyType.JA, "IL",
+        frozenset({Mission.PROSECUTION}),
+    ),
+    Agency(
+        "OR0035000", "Benton County Circuit Court", AgencyType.JF, "OR",
+        frozenset({Mission.COURTS}),
+    ),
+    Agency(
+        "OH0255000", "Franklin County Adult Probation", AgencyType.JG, "OH",
+        frozenset({Mission.PROBATION_PAROLE}),
+    ),
+    Agency(
+        "TX2015000", "Marion County Juvenile Services", AgencyType.JJ, "TX",
+        frozenset({Mission.JUVENILE_JUSTICE}),
+    ),
+    Agency(
+        "MA0095000", "Clearwater Transit Police", AgencyType.LE, "MA",
+        frozenset({Mission.CRIMINAL_LAW_ENFORCEMENT}),
+    ),
+    Agency(
+        "MN0015000", "Minnesota Motor Carrier Licensing Office", AgencyType.NJ, "MN",
+        frozenset({Mission.REGULATORY}),
+    ),
+    Agency(
+        "CO0315000", "Colorado Office of Emergency Management", AgencyType.NJ, "CO",
+        frozenset({Mission.PUBLIC_SAFETY}),
+    ),
+    Agency(
+        SUSPENDED_ORI, "Stonebrook Police Department", AgencyType.PD, "PA", _POLICE,
+        AgencyStatus.SUSPENDED,
+    ),
+)  # fmt: skip
+
+
+def state_agencies(state: str) -> list[Agency]:
+    """A state's own ORIs: its three node bureaus, its state police and its corrections."""
+    name = STATE_NAMES[state]
+    licensing = frozenset({Mission.LICENSING})
+    police = _POLICE_NAMES.get(state, "State Police")
+    if state == "DC":
+        police_name = "District of Columbia Metropolitan Police Department"
+    else:
+        police_name = f"{name} {police}"
+    return [
+        Agency(node_ori(state), f"{name} Driver Licence Bureau", AgencyType.SA, state,
+               licensing, node=True),
+        Agency(lic_ori(state), f"{name} Vehicle Registration (plates)", AgencyType.SA, state,
+               licensing, node=True),
+        Agency(vin_ori(state), f"{name} Vehicle Registration (VIN)", AgencyType.SA, state,
+               licensing, node=True),
+        Agency(f"{state}STP0000", police_name, AgencyType.SA, state, _POLICE),
+        Agency(f"{state}DOC0000", f"{name} Department of Corrections", AgencyType.JC, state,
+               frozenset({Mission.CORRECTIONS})),
+    ]  # fmt: skip
+
+
+def local_agencies(state: str, count: int, rng: random.Random) -> list[Agency]:
+    """``count`` synthetic police departments and sheriff's offices in ``state``."""
+    counties = rng.sample(range(1, 200, 2), count)
+    towns = rng.sample(_TOWNS, count)
+    county_names = rng.sample(_COUNTIES, count)
+    agencies = []
+    for i, county in enumerate(counties):
+        # About two police departments to each sheriff's office, as in most states.
+        if rng.random() < 2 / 3:
+            ori = f"{state}{county:03d}{rng.randint(1, 19):02d}00"
+            agencies.append(
+                Agency(ori, f"{towns[i]} Police Department", AgencyType.PD, state, _POLICE)
+            )
+        else:
+            agencies.append(
+                Agency(
+                    f"{state}{county:03d}0000",
+                    f"{county_names[i]} County Sheriff's Office",
+                    AgencyType.SO,
+                    state,
+                    _POLICE | {Mission.CORRECTIONS},  # sheriffs run the county jails
+                )
+            )
+    return agencies
+
+
+def demo_agencies(seed: int = 0, locals_per_state: int = 6) -> list[Agency]:
+    """The demo directory, sorted by ORI; the same ``seed`` always gives the same list.
+
+    Only the local agencies depend on ``seed``; the state, federal and hand-placed ones are fixed.
+    """
+    if not 0 <= locals_per_state <= MAX_LOCALS_PER_STATE:
+        raise ValueError(f"locals_per_state must be from 0 to {MAX_LOCALS_PER_STATE}")
+    rng = random.Random(seed)
+    agencies: list[Agency] = []
+    for state in US_STATES:
+        agencies += state_agencies(state)
+        agencies += local_agencies(state, locals_per_state, rng)
+    agencies += _HAND_PLACED
+    agencies += FEDERAL_AGENCIES
+    return sorted(agencies, key=lambda agency: agency.ori)
