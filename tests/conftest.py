@@ -1,6 +1,6 @@
-"""Shared fixtures: a database URL for each real backend the storage code must work on.
+"""Shared fixtures: each real database backend, and a whole exchange built in one process.
 
-``db_url`` runs a test twice: on a fresh SQLite file and on a fresh schema of the PostgreSQL
+``engine`` runs a test twice: on a fresh SQLite file and on a fresh schema of the PostgreSQL
 server that ``scripts/postgres.sh`` starts (``./dev test`` starts it). Under CI a missing
 PostgreSQL is an error, never a skip.
 """
@@ -11,13 +11,21 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, event, text
 
+from stateline.config import Config
 from stateline.storage.engine import open_engine, sqlite_url
 
+if TYPE_CHECKING:
+    from stateline.bootstrap import System
+    from stateline.node.records.model import Person
+
 POSTGRES_URL = os.environ.get("STATELINE_TEST_POSTGRES_URL")
+PEOPLE = 25
+SEED = 7
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -50,3 +58,37 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+# A whole exchange in one process: the demo directory, 51 nodes with synthetic records, the hub.
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    from stateline import demo
+
+    config = Config(data_dir=Path(tmp_path_factory.mktemp("exchange")))
+    demo.prepare(config, PEOPLE, SEED)
+    return config
+
+
+@pytest.fixture
+def system(prepared: Config) -> Iterator[System]:
+    from stateline.bootstrap import build
+
+    built = build(prepared)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="session")
+def tokens(prepared: Config) -> dict[str, str]:
+    from stateline import demo
+
+    return demo.load_tokens(prepared)
+
+
+@pytest.fixture(scope="session")
+def people() -> dict[str, list[Person]]:
+    """The same synthetic people the nodes hold, regenerated from the seed."""
+    from stateline.node.records.generate import generate_people
+
+    return {s: list(generate_people(s, PEOPLE, SEED)) for s in ("NY", "NJ", "CA", "TX", "WA")}

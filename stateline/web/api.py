@@ -29,7 +29,7 @@ SUBMIT_BODY: dict[str, Any] = {
         "content": {
             "text/plain": {
                 "schema": {"type": "string"},
-                "example": "DQ.NY0010100.NY.TXT\nOLN/123456789",
+                "example": "DQ.NYSTP0000.NY.TXT\nOLN/123456789",
             },
             "application/json": {"schema": {"$ref": "#/components/schemas/Message"}},
         },

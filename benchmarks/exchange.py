@@ -1,0 +1,174 @@
+"""DQ -> DR round trips through the whole exchange, beside the bare record lookup, in one run.
+
+In-process: authentication, parse, route, policy, search, redaction and answer through
+``Switch.submit`` (and through the exchange service, which adds the message log), on one core,
+next to the baseline of the node's bare OLN lookup for the same licences.
+Over HTTP: the API served by uvicorn in a child process, driven open-loop at a fixed rate
+(latency counted from each request's scheduled time, so queueing is not hidden).
+
+    .venv/bin/python benchmarks/exchange.py [--people 1000] [--count 5000] [--rate 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from stateline import demo
+from stateline.bootstrap import build
+from stateline.config import Config
+from stateline.node.records.generate import generate_people
+from stateline.wire.grammar import US_STATES
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def workload(config: Config, people: int, seed: int, count: int) -> list[tuple[str, str, str]]:
+    """(sender ORI, state, OLN) triples: local agencies asking their own state, all hits."""
+    rng = random.Random(seed)
+    sample = {s: [p.oln for p in generate_people(s, min(people, 300), seed)] for s in US_STATES}
+    tokens = demo.load_tokens(config)
+    senders = [ori for ori in tokens if ori[2:5].isdigit()]
+    jobs = []
+    for _ in range(count):
+        ori = rng.choice(senders)
+        state = ori[:2] if ori[:2] in sample else rng.choice(US_STATES)
+        jobs.append((ori, state, rng.choice(sample[state])))
+    return jobs
+
+
+async def in_process(config: Config, jobs: list[tuple[str, str, str]]) -> dict[str, list[float]]:
+    system = build(config)
+    tokens = demo.load_tokens(config)
+    switch, exchange = system.exchange.switch, system.exchange
+    messages = [(f"DQ.{ori}.{state}.TXT\nOLN/{oln}", tokens[ori]) for ori, state, oln in jobs]
+    timings: dict[str, list[float]] = {"baseline": [], "switch": [], "exchange": []}
+    for raw, token in messages[:500]:  # warm caches and statement compilation
+        await switch.submit(raw, token)
+    for rounds in range(3):  # interleave so noise hits every path alike
+        for (_ori, state, oln), (raw, token) in zip(jobs, messages, strict=True):
+            start = time.perf_counter()
+            system.nodes[state].records.by_oln(oln)
+            timings["baseline"].append(time.perf_counter() - start)
+        for raw, token in messages:
+            start = time.perf_counter()
+            submission = await switch.submit(raw, token)
+            timings["switch"].append(time.perf_counter() - start)
+        assert submission.accepted
+        if rounds == 0:
+            for raw, token in messages:
+                start = time.perf_counter()
+                await exchange.submit(raw, token)
+                timings["exchange"].append(time.perf_counter() - start)
+    system.close()
+    return timings
+
+
+async def over_http(url: str, requests: list[tuple[str, str]], rate: float) -> list[float]:
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def one(raw: str, token: str, due: float) -> None:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            response = await client.post(
+                "/v1/messages",
+                content=raw,
+                headers={"authorization": f"Bearer {token}", "content-type": "text/plain"},
+            )
+            assert response.status_code == 200, response.text
+            latencies.append(time.perf_counter() - due)
+
+        for raw, token in requests[:200]:
+            await one(raw, token, time.perf_counter())
+        latencies.clear()
+        start = time.perf_counter() + 0.1
+        await asyncio.gather(
+            *(one(raw, token, start + i / rate) for i, (raw, token) in enumerate(requests))
+        )
+    return latencies
+
+
+def serve(config: Config, port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, STATELINE_DATA=str(config.data_dir))
+    command = [sys.executable, "-m", "stateline", "serve", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def report(name: str, timings: list[float], baseline: float | None = None) -> None:
+    median = statistics.median(timings) * 1000
+    p99 = percentile(timings, 0.99) * 1000
+    per_second = len(timings) / sum(timings)
+    ratio = f"{median / baseline:7.1f}x" if baseline else "   1.0x"
+    print(f"{name:<34} {per_second:>10,.0f} {median:>9.3f} {p99:>9.3f} {ratio}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=1000, help="people per jurisdiction")
+    parser.add_argument("--count", type=int, default=5000, help="queries per in-process round")
+    parser.add_argument("--rate", type=float, default=500, help="HTTP requests per second")
+    parser.add_argument("--seconds", type=float, default=10, help="HTTP run length")
+    parser.add_argument("--data", type=Path, help="data directory to build or reuse")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+
+    data = args.data or Path(tempfile.mkdtemp(prefix="stateline-bench-"))
+    config = Config(data_dir=data)
+    start = time.perf_counter()
+    demo.prepare(config, args.people, seed=0)
+    print(f"data: 51 jurisdictions x {args.people} people in {data} "
+          f"({time.perf_counter() - start:.1f} s)")
+    jobs = workload(config, args.people, 1, args.count)
+
+    if hasattr(os, "sched_setaffinity"):  # one core, as the target says
+        os.sched_setaffinity(0, {0})
+    timings = asyncio.run(in_process(config, jobs))
+    print("\nin-process, one core            round trips/s  p50 ms    p99 ms  p50 vs bare")
+    base = statistics.median(timings["baseline"]) * 1000
+    report("bare OLN lookup (baseline)", timings["baseline"])
+    report("DQ->DR through the switch", timings["switch"], base)
+    report("DQ->DR + message log + mailbox", timings["exchange"], base)
+
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    tokens = demo.load_tokens(config)
+    total = int(args.rate * args.seconds)
+    http_jobs = workload(config, args.people, 2, total)
+    requests = [(f"DQ.{o}.{s}.TXT\nOLN/{n}", tokens[o]) for o, s, n in http_jobs]
+    server = serve(config, args.port)
+    try:
+        latencies = asyncio.run(over_http(f"http://127.0.0.1:{args.port}", requests, args.rate))
+    finally:
+        server.terminate()
+        server.wait()
+    print(f"\nover HTTP, open loop at {args.rate:.0f} requests/s for {args.seconds:.0f} s "
+          f"({len(latencies)} requests)")
+    print(f"p50 {statistics.median(latencies) * 1000:.2f} ms   "
+          f"p99 {percentile(latencies, 0.99) * 1000:.2f} ms   "
+          f"max {max(latencies) * 1000:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
