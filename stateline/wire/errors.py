@@ -56,16 +56,23 @@ class Rejection:
 
     ``detail`` is the rest of the reason line (``REFER TO RQ MKE OPTIONS BELOW``) followed by
     any further lines (the valid field combinations). ``ori`` is the sender when the header was
-    readable enough to tell, so the ER can be addressed to it.
+    readable enough to tell, so the ER can be addressed to it; ``control`` the requester's
+    control field when the header got that far, so the ER echoes it like any other reply.
     """
 
     reason: ErReason
     original: str
     detail: tuple[str, ...] = ()
     ori: str | None = None
+    control: str | None = None
 
     @classmethod
     def of(
-        cls, reason: ErReason, raw: str, *detail: str, ori: str | None = None
+        cls,
+        reason: ErReason,
+        raw: str,
+        *detail: str,
+        ori: str | None = None,
+        control: str | None = None,
     ) -> Rejection:
-        return cls(reason, raw[:ORIGINAL_LIMIT], tuple(detail), ori)
+        return cls(reason, raw[:ORIGINAL_LIMIT], tuple(detail), ori, control)

@@ -55,7 +55,7 @@ ORI_RE = re.compile(r"[A-Z]{2}[A-Z0-9]{7}")
 
 CONTROL_RE = re.compile(r"[A-Z0-9\-]{1,10}")
 
-US_STATES = (
+US_STATES = (  # noqa: SIM905 - two lines of codes read better than 51
     "AK AL AR AZ CA CO CT DC DE FL GA HI IA ID IL IN KS KY LA MA MD ME MI MN MO MS MT NC ND NE "
     "NH NJ NM NV NY OH OK OR PA RI SC SD TN TX UT VA VT WA WI WV WY"
 ).split()
@@ -166,3 +166,62 @@ NOT_ON_FILE = "NOT ON FILE"
 FILE_NOT_AVAILABLE = "FILE NOT AVAILABLE"
 TEMPORARILY_UNAVAILABLE = "TEMPORARILY UNAVAILABLE"
 """Negative answers ("Replies")."""
+
+
+# Additions for the parsers and checks (stateline.wire.text, .jsonform, .checks).
+
+MAX_REPLY = 1_048_576
+"""Stateline: longest DR, RR or KR accepted, since a record may carry a photo (``IMG/``).
+
+Every other key keeps MAX_MESSAGE. Both limits count characters as received.
+"""
+
+LONG_KEYS = frozenset(RESPONSE_KEYS)
+"""Keys that may exceed MAX_MESSAGE (up to MAX_REPLY)."""
+
+MAX_SEQUENCE = 99_999
+"""Sequence numbers in an output header are 5 digits (Stateline, after the guide's example)."""
+
+TXT = "TXT"
+"""The header's last field, before the data ("A message", item 5)."""
+
+ORIGINAL_MESSAGE = "ORIGINAL MESSAGE"
+"""The ER body line that precedes the quoted input ("Examples from the public guide")."""
+
+REGION_CODE_RE = re.compile(r"[A-Z]{2}")
+"""A 2-letter header field: a state or region code, or ``NL`` (Stateline, "A message", 3)."""
+
+
+def _one_of(codes: frozenset[str]) -> re.Pattern[str]:
+    return re.compile("|".join(sorted(codes)))
+
+
+QUERY_VALUE_RE: dict[str, re.Pattern[str]] = {
+    "OLN": re.compile(r"[A-Z0-9]{1,20}"),
+    # LAST,FIRST[ MIDDLE][ SUFFIX]: words of capitals joined by a space, hyphen or apostrophe.
+    "NAM": re.compile(r"[A-Z]+(?:[ '\-][A-Z]+)*,[A-Z]+(?:[ '\-][A-Z]+)*"),
+    "DOB": re.compile(r"[0-9]{8}|[0-9]{6}"),  # ccyymmdd or mmddyy; checks tests the calendar
+    "SEX": _one_of(SEX_CODES),
+    "IMQ": _one_of(YES_NO),
+    "RSN": _one_of(RSN_CODES),
+    "PUR": _one_of(PUR_CODES),
+    "ATN": re.compile(r"[A-Z0-9 ,'\-]{1,30}"),
+    "LIC": re.compile(r"[A-Z0-9]{1,10}"),
+    "LIY": re.compile(r"[0-9]{4}|[0-9]{2}|NX"),
+    "LIT": _one_of(PLATE_TYPES),
+    "VIN": re.compile(r"[A-HJ-NPR-Z0-9]{17}"),  # 17 characters, never I, O or Q
+}
+"""What each query tag's value must match in full (Stateline, from "Tags for DMV queries")."""
+
+TEXT_LINE_RE = re.compile(r"[^\x00-\x1f\x7f\ud800-\udfff]*")
+"""A free-text line (AM, SM, response notes, ER detail): no control characters (Stateline)."""
+
+RESPONSE_VALUE = r"[^.\x00-\x1f\x7f\ud800-\udfff]+"
+"""A response field's value: free text without periods or control characters (Stateline)."""
+
+RECORD_LINE_RE = re.compile(
+    "(?:{tags})/{value}(?:\\.(?:{tags})/{value})*".format(
+        tags="|".join(RESPONSE_TAG_ORDER), value=RESPONSE_VALUE
+    )
+)
+"""A response body line that is a record: every period-separated part is ``KNOWNTAG/value``."""
