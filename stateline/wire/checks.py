@@ -1,9 +1,8 @@
-"""The semantic checks both encodings share, so text and JSON refuse the same fault alike.
+"""The semantic checks both encodings share, so text and JSON refuse the same fault alike."""
 
-Each check returns ``None`` or a ``Fault`` (an ER reason and its detail lines); the parsers turn
-a fault into a ``Rejection`` by adding the quoted input and the sender. The order of the checks
-is part of the contract: when a message has several faults, the first one found is reported.
-"""
+# Each check returns None or a Fault (an ER reason and its detail lines); the parsers turn a
+# fault into a Rejection by adding the quoted input and the sender. The order of the checks is
+# part of the contract (docs/wire.md, "Which fault is reported").
 
 from __future__ import annotations
 
@@ -319,13 +318,18 @@ def _empty(text: Sequence[str]) -> bool:
 
 
 def response_fault(records: Sequence[Fields], text: Sequence[str]) -> Fault | None:
-    """A response body: records and notes, not both empty; notes never read as a record."""
-    if not records and _empty(text):
-        return fault(ErReason.FIELDS_MISSING)
+    """A response body: each record, then the notes (``notes_fault``)."""
     for record in records:
         checked = record_fields(record)
         if isinstance(checked, Fault):
             return checked
+    return notes_fault(records, text)
+
+
+def notes_fault(records: Sequence[Fields], text: Sequence[str]) -> Fault | None:
+    """A response's notes, its records already checked: not both empty, never read as a record."""
+    if not records and _empty(text):
+        return fault(ErReason.FIELDS_MISSING)
     if text and RECORD_LINE_RE.fullmatch(text[0]) is not None:
         return fault(ErReason.INVALID_FORMAT, "FIRST TEXT LINE READS AS A RECORD")
     return lines_fault(text)

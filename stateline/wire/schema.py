@@ -1,9 +1,8 @@
-"""The JSON Schema (draft 2020-12) of the message JSON form, built from the grammar tables.
+"""The JSON Schema (draft 2020-12) of the message JSON form, built from the grammar tables."""
 
-It states the shape; the checks (combinations, calendar dates, codes known) stay in
-``checks``. Every part is written inline, without ``$ref``, so the schema can be embedded as it
-is (the web app places it among its OpenAPI components).
-"""
+# It states the shape; the checks (combinations, calendar dates, codes known) stay in checks.
+# Every part is written inline, without $ref, so the schema can be embedded as it is (the web
+# app places it among its OpenAPI components).
 
 from __future__ import annotations
 

@@ -1,9 +1,8 @@
-"""The Nlets-style text form: ``parse`` reads any string as a message or a rejection, ``encode``.
+"""The Nlets-style text form, input and reply, read from any string and written canonically."""
 
-Input form: ``MKE.ORI.DEST[.DEST...][.CONTROL].TXT``, a line break, the body. Reply form (written
-by the switch): ``MKE.ORI[.CONTROL]``, the received line, the sent line with the recipient ORI,
-``TXT``, the body. docs/wire.md states every choice the guide leaves open.
-"""
+# Input form: MKE.ORI.DEST[.DEST...][.CONTROL].TXT, a line break, the body. Reply form, written
+# by the switch: MKE.ORI[.CONTROL], the received line, the sent line with the recipient ORI,
+# TXT, the body. docs/wire.md states every choice the guide leaves open.
 
 from __future__ import annotations
 
@@ -254,7 +253,7 @@ def _response(header: Header, output: OutputHeader | None, body: str) -> Respons
             return record
         records.append(record)
     text = tuple(lines[len(records) :])
-    problem = checks.response_fault(records, text)
+    problem = checks.notes_fault(records, text)
     return problem or Response(header, tuple(records), text, output)
 
 
@@ -349,7 +348,12 @@ def _encode_body(message: Message) -> str:
 
 
 def error_message(rejection: Rejection) -> ErrorMessage:
-    """The ER the switch sends for a rejection, before it stamps the output header."""
+    """The ER the switch sends for a rejection, before it stamps the output header.
+
+    The quote is re-read as the parsers quote (``\r\n`` as ``\n``), so that an ER built from a
+    ``Rejection.of(reason, raw)`` made elsewhere is as valid as one from ``parse``.
+    """
     destinations = (rejection.ori,) if rejection.ori else ()
     header = Header(MKE.ER, SWITCH_ORI, destinations, rejection.control)
-    return ErrorMessage(header, rejection.reason, rejection.detail, rejection.original)
+    original = checks.quote(_normal(rejection.original))
+    return ErrorMessage(header, rejection.reason, rejection.detail, original)

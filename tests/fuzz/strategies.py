@@ -1,8 +1,7 @@
-"""Hypothesis strategies for valid messages of every key, in canonical form, and the fuzz budget.
+"""Hypothesis strategies for valid messages of every key, in canonical form, and the fuzz budget."""
 
-``STATELINE_FUZZ_EXAMPLES`` sets how many examples each property tries (scripts/fuzz-wire.sh
-sets it high for a long run); the default keeps the wire tests well under a minute.
-"""
+# STATELINE_FUZZ_EXAMPLES sets how many examples each property tries (scripts/fuzz-wire.sh sets
+# it high for a long run); the default keeps the wire tests well under a minute.
 
 from __future__ import annotations
 
@@ -66,10 +65,10 @@ destinations = st.just((ALL_STATES,)) | st.lists(
 ).map(tuple)
 
 # Free text as the checks allow it: no control characters, no surrogates.
-_letter = st.characters(blacklist_categories=("Cc", "Cs"))
+_letter = st.characters(exclude_categories=["Cc", "Cs"])
 lines = st.text(_letter, max_size=40)
 _values = st.text(
-    st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="."),
+    st.characters(exclude_categories=["Cc", "Cs"], exclude_characters="."),
     min_size=1,
     max_size=30,
 )
@@ -168,7 +167,7 @@ def errors(draw: st.DrawFn) -> ErrorMessage:
     detail = tuple(
         draw(st.lists(lines.filter(lambda line: line != "ORIGINAL MESSAGE"), max_size=3))
     )
-    original = draw(st.text(st.characters(blacklist_categories=("Cs",)), max_size=ORIGINAL_LIMIT))
+    original = draw(st.text(st.characters(exclude_categories=["Cs"]), max_size=ORIGINAL_LIMIT))
     original = checks.quote(original.replace("\r\n", "\n"))
     while "\r\n" in original:
         original = original.replace("\r\n", "\n")

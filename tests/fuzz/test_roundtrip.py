@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -70,7 +70,7 @@ def test_any_field_order_parses_to_the_canonical_query(query: Query, rng: object
 # Values that keep the text form's structure (no period, no line break), so that the text and
 # JSON forms carry the very same fault.
 _bad_values = st.text(
-    st.characters(blacklist_characters=".\n\r", blacklist_categories=("Cs",)), max_size=40
+    st.characters(exclude_characters=".\n\r", exclude_categories=["Cs"]), max_size=40
 )
 
 

@@ -72,6 +72,16 @@ def test_mutated_messages(raw: str) -> None:
     assert_answer(text.parse(raw))
 
 
+@FUZZ
+@given(
+    _mutated() | messages.map(text.encode) | st.sampled_from(_PREFIXES).map(lambda p: p + "OLN/D1")
+)
+def test_the_fast_header_path_agrees_with_the_field_by_field_path(raw: str) -> None:
+    """The one-regex header read is only a shortcut: the slow path gives the same answer."""
+    normal = raw.replace("\r\n", "\n")
+    assert text._parse_slow(normal) == text.parse(raw)
+
+
 def test_random_mutations_fast() -> None:
     """A plain loop (no shrinking) for volume: 50 mutations per Hypothesis example budget."""
     rng = random.Random(int(os.environ.get("STATELINE_FUZZ_SEED", "2010")))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from stateline.wire.errors import ErReason
-from stateline.wire.grammar import COMBINATIONS, QUERY_TAGS, RESPONSE_TAGS
+from stateline.wire.grammar import COMBINATIONS, MKE, QUERY_TAGS, RESPONSE_TAGS
 
 DOC = (Path(__file__).parents[2] / "docs" / "wire.md").read_text()
 
@@ -29,6 +29,6 @@ def test_every_response_tag_is_in_the_table_with_its_data_class(tag: str) -> Non
 
 
 @pytest.mark.parametrize("mke", list(COMBINATIONS))
-def test_every_query_key_has_its_combinations(mke: str) -> None:
+def test_every_query_key_has_its_combinations(mke: MKE) -> None:
     alternatives = [" + ".join(f"`{tag}`" for tag in combo) for combo in COMBINATIONS[mke]]
     assert f"| {mke} | {', or '.join(alternatives)} |" in DOC

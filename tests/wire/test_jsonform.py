@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from stateline.wire import jsonform, text
@@ -111,7 +111,7 @@ def _query(**changes: Any) -> dict[str, Any]:
     return document
 
 
-MALFORMED: list[tuple[object, ErReason, tuple[str, ...]]] = [
+MALFORMED: list[tuple[object, ErReason | None, tuple[str, ...]]] = [
     ([], R.INVALID_HEADER, ("NOT A JSON OBJECT WITH ONE VALUE PER KEY",)),
     ("DQ", R.INVALID_HEADER, ("NOT A JSON OBJECT WITH ONE VALUE PER KEY",)),
     (_query(mke="dq"), R.INVALID_HEADER, ("MESSAGE KEY NOT KNOWN",)),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from stateline.wire import text
+from stateline.wire import checks, text
 from stateline.wire.errors import ErReason, Rejection
 from stateline.wire.grammar import MKE, NOT_ON_FILE, SWITCH_ORI
 from stateline.wire.messages import (
@@ -74,6 +74,15 @@ def test_error_message_is_addressed_to_the_sender_and_echoes_the_control() -> No
     unknown = text.error_message(Rejection.of(ErReason.INVALID_HEADER, "garbage"))
     assert unknown.header.destinations == ()
     assert text.parse(text.encode(unknown)) == unknown
+
+
+def test_error_message_quotes_as_the_parsers_do() -> None:
+    """A rejection made elsewhere from the raw input still gives a valid ER."""
+    raw = "DQ.AZNLETS20.NY.TXT\r\nOLN/D1\ud800" + "X" * 200
+    er = text.error_message(Rejection.of(ErReason.NO_CREDENTIAL, raw))
+    assert er.original == raw[:100].replace("\r\n", "\n").replace("\ud800", "?")
+    assert checks.check_message(er) is None
+    assert text.parse(text.encode(er)) == er
 
 
 _NYDR = Header(MKE.DR, "NYOLN0000", ("AZNLETS20",), "REF1")
