@@ -75,8 +75,17 @@ def _query(mke: MKE, ori: str, destinations: tuple[str, ...], fields: list[tuple
     return Query(Header(mke, ori, destinations, control), tuple(fields))
 
 
-def _nam(person: Person) -> str:
-    return f"{person.last},{person.first}"[:30]
+VARIANTS = (("PH", "F"), ("Y", "I"), ("I", "Y"), ("EE", "I"), ("CK", "K"), ("SS", "S"))
+
+
+def _nam(person: Person, misspell: bool = False) -> str:
+    last = person.last
+    if misspell:
+        for old, new in VARIANTS:
+            if old in last[1:]:
+                last = last[0] + last[1:].replace(old, new, 1)
+                break
+    return f"{last},{person.first}"[:30]
 
 
 def traffic(
@@ -111,11 +120,14 @@ def traffic(
         roll = rng.random()
         form = Form.JSON if rng.random() < 0.2 else Form.TEXT
         if roll < 0.35:
-            q = _query(MKE.DQ, ori, (state,), [("OLN", person.oln)], control)
+            # One licence number in ten is mistyped, as at a roadside: NOT ON FILE.
+            oln = person.oln if rng.random() < 0.9 else person.oln[::-1]
+            q = _query(MKE.DQ, ori, (state,), [("OLN", oln)], control)
             kind = "DQ by OLN"
         elif roll < 0.50:
-            fields = [("NAM", _nam(person)), ("DOB", person.dob.strftime("%Y%m%d")),
-                      ("SEX", person.sex)]
+            # Names are often heard rather than read: a spelling variant still finds the driver.
+            fields = [("NAM", _nam(person, misspell=rng.random() < 0.25)),
+                      ("DOB", person.dob.strftime("%Y%m%d")), ("SEX", person.sex)]
             if rng.random() < 0.3:
                 fields.append(("IMQ", "Y"))
             q = _query(MKE.DQ, ori, (state,), fields, control)

@@ -85,16 +85,16 @@ class StateNode:
         query = delivery.query
         decision = self.decide(policy_request(self.state, delivery))
         if decision.outcome is Outcome.DENY:
-            return self.answer(query, (), ("REQUEST DENIED", *decision.reasons))
+            return self.answer(delivery, (), ("REQUEST DENIED", *decision.reasons))
         if decision.outcome is Outcome.REVIEW:
-            return self.answer(query, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
+            return self.answer(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
         found = self.search(query)
         records = tuple(redact(record, decision.released) for record in found)
         notes: tuple[str, ...] = () if records else (NOT_ON_FILE,)
         if records and decision.withheld:
             withheld = ", ".join(sorted(c.upper() for c in decision.withheld))
             notes = (f"WITHHELD BY {self.state} POLICY: {withheld}",)
-        return self.answer(query, records, notes)
+        return self.answer(delivery, records, notes)
 
     def decide(self, request: PolicyRequest) -> Decision:
         """Run the policy; any error inside it is a denial (fail closed)."""
@@ -134,7 +134,11 @@ class StateNode:
             return tuple(render(m.person) for m in matches)
         return tuple(driver_fields(m.person, score=m.score, photo=photo) for m in matches)
 
-    def answer(self, query: Query, records: tuple[Fields, ...], notes: tuple[str, ...]) -> Response:
-        header = query.header
-        reply_header = Header(RESPONSE_TO[header.mke], self.ori, (header.ori,), header.control)
+    def answer(
+        self, delivery: Delivery, records: tuple[Fields, ...], notes: tuple[str, ...]
+    ) -> Response:
+        """The reply, from the function ORI the query was addressed to, echoing its control."""
+        header = delivery.query.header
+        mke = RESPONSE_TO[header.mke]
+        reply_header = Header(mke, delivery.destination, (header.ori,), header.control)
         return Response(reply_header, records, notes)

@@ -1,0 +1,78 @@
+"""The command line: message parse, agency management and query, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from stateline.cli import app
+from stateline.config import Config
+from stateline.node.records.model import Person
+
+runner = CliRunner()
+
+GUIDE_RQ = "RQ.AZNLETS20.AZ.TXT\nLIC/123456.LIT/PC"
+
+
+def test_message_parse_prints_the_model_as_json() -> None:
+    result = runner.invoke(app, ["message", "parse"], input="KQ.AZNLETS20.AZ.TXT\nOLN/D11111111")
+    assert result.exit_code == 0, result.output
+    parsed = json.loads(result.output)
+    assert parsed["mke"] == "KQ"
+    assert parsed["fields"] == {"OLN": "D11111111"}
+
+
+def test_message_parse_prints_the_er_and_exits_1() -> None:
+    result = runner.invoke(app, ["message", "parse"], input=GUIDE_RQ)
+    assert result.exit_code == 1
+    assert result.output.startswith("ER.NL0000000")
+    assert ".22. INVALID MESSAGE FORMAT - REFER TO RQ MKE OPTIONS BELOW\n1. LIC, LIY, LIT\n" in (
+        result.output
+    )
+    assert result.output.rstrip().endswith("ORIGINAL MESSAGE\n" + GUIDE_RQ)
+
+
+def test_agency_add_list_suspend(tmp_path: Path) -> None:
+    data = ["--data", str(tmp_path)]
+    added = runner.invoke(
+        app,
+        ["agency", "add", "VT0050100", "--name", "Testville Police Department", "--type", "PD",
+         "--home", "VT", "--mission", "criminal-law-enforcement", *data],
+    )
+    assert added.exit_code == 0, added.output
+    assert "stl_" in added.output
+    listed = runner.invoke(app, ["agency", "list", "--state", "VT", *data])
+    assert "VT0050100" in listed.output and "active" in listed.output
+    assert runner.invoke(app, ["agency", "suspend", "VT0050100", *data]).exit_code == 0
+    assert "suspended" in runner.invoke(app, ["agency", "list", *data]).output
+    again = runner.invoke(
+        app,
+        ["agency", "add", "VT0050100", "--name", "Again", "--type", "PD", "--home", "VT",
+         "--mission", "criminal-law-enforcement", *data],
+    )
+    assert again.exit_code == 1
+
+
+def test_agency_add_refuses_a_bad_ori(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["agency", "add", "XX12", "--name", "Nowhere", "--type", "PD", "--home", "VT",
+         "--mission", "criminal-law-enforcement", "--data", str(tmp_path)],
+    )
+    assert result.exit_code == 2
+
+
+def test_query_in_process_as_a_demo_agency(
+    prepared: Config, people: dict[str, list[Person]]
+) -> None:
+    oln = people["NY"][4].oln
+    result = runner.invoke(
+        app,
+        ["query", "--as", "NYSTP0000", f"DQ.NYSTP0000.NY.TXT\\nOLN/{oln}",
+         "--data", str(prepared.data_dir)],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("DR.NYOLN0000")
+    assert f"OLN/{oln}" in result.output
