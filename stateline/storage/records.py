@@ -4,7 +4,8 @@ Every lookup is one statement and one round trip: the person row carries its add
 vehicles and history as JSON arrays aggregated by the database (``json_group_array`` on SQLite,
 ``json_agg`` on PostgreSQL), and searches select people through an index (``oln``, the
 ``name_keys`` table of surname phonetic keys by DOB, ``vehicles.plate``, ``vehicles.vin``).
-Statements are built once per store so SQLAlchemy compiles each only once.
+Reads are Core statements compiled once per store and run straight on a pooled DBAPI cursor;
+writes go through SQLAlchemy Core in batches. Driver errors become ``StorageError``.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 from stateline.node.records.model import (
     Address,
@@ -93,6 +96,7 @@ addresses = Table(
     Column("zip", String(10), nullable=False),
     Column("since", Date, nullable=False),
     Column("until", Date),
+    sqlite_with_rowid=False,  # clustered by person: one B-tree descent reads them all
 )
 
 vehicles = Table(
@@ -119,6 +123,7 @@ history = Table(
     Column("kind", String(12), nullable=False),
     Column("description", String(60), nullable=False),
     Column("points", SmallInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 name_keys = Table(
@@ -223,82 +228,35 @@ def _person(row: Sequence[Any]) -> Person:
             )
         ),
         history=tuple(
-            HistoryEvent(date.fromisoformat(on), _KIND[kind], description, points)
-            for _, on, kind, description, points in sorted(orjson.loads(history_json or "[]"))
+            HistoryEvent(date.fromisoformat(occurred), _KIND[kind], description, points)
+            for _, occurred, kind, description, points in sorted(orjson.loads(history_json or "[]"))
         ),
     )
 
 
-def _rows(person: Person) -> dict[str, list[dict[str, Any]]]:
-    """The rows of every table for one person."""
-    return {
-        "people": [
-            {
-                "id": person.id,
-                "oln": person.oln,
-                "state": person.state,
-                "last": person.last,
-                "first": person.first,
-                "middle": person.middle,
-                "suffix": person.suffix,
-                "dob": person.dob,
-                "sex": person.sex,
-                "ssn": person.ssn,
-                "height_in": person.height_in,
-                "weight_lb": person.weight_lb,
-                "eyes": person.eyes,
-                "hair": person.hair,
-                "licence_class": person.licence_class,
-                "licence_status": person.licence_status.value,
-                "issued": person.issued,
-                "expires": person.expires,
-                "credential": person.credential.value,
-            }
-        ],
-        "photos": [{"person_id": person.id, "png": person.photo}] if person.photo else [],
-        "addresses": [
-            {
-                "person_id": person.id,
-                "seq": seq,
-                "street": a.street,
-                "city": a.city,
-                "state": a.state,
-                "zip": a.zip,
-                "since": a.since,
-                "until": a.until,
-            }
-            for seq, a in enumerate(person.addresses)
-        ],
-        "vehicles": [
-            {
-                "owner_id": person.id,
-                "plate": v.plate,
-                "plate_year": v.plate_year,
-                "plate_type": v.plate_type,
-                "vin": v.vin,
-                "make": v.make,
-                "model": v.model,
-                "year": v.year,
-                "colour": v.colour,
-            }
-            for v in person.vehicles
-        ],
-        "history": [
-            {
-                "person_id": person.id,
-                "seq": seq,
-                "occurred": e.on,
-                "kind": e.kind.value,
-                "description": e.description,
-                "points": e.points,
-            }
-            for seq, e in enumerate(person.history)
-        ],
-        "name_keys": [
-            {"dob": person.dob, "key": key, "person_id": person.id}
-            for key in sorted(surname_keys(person.last))
-        ],
-    }
+Rows = tuple[list[tuple[Any, ...]], ...]
+"""Rows to insert, one list per table of ``TABLES``, each row in its table's column order."""
+
+INSERTED = {t: [c.name for c in t.c if c is not vehicles.c.id] for t in TABLES}
+"""The columns each insert fills: all of them, but for the vehicle id the database assigns."""
+
+
+def _rows(person: Person, day: Callable[[date], Any]) -> Rows:
+    """One person's rows, dates written by ``day`` (ISO text on SQLite), enums by value."""
+    p, pid = person, person.id
+    return (
+        [(pid, p.oln, p.state, p.last, p.first, p.middle, p.suffix, day(p.dob), p.sex, p.ssn,
+          p.height_in, p.weight_lb, p.eyes, p.hair, p.licence_class, p.licence_status.value,
+          day(p.issued), day(p.expires), p.credential.value)],
+        [(pid, p.photo)] if p.photo else [],
+        [(pid, seq, a.street, a.city, a.state, a.zip, day(a.since), a.until and day(a.until))
+         for seq, a in enumerate(p.addresses)],
+        [(pid, v.plate, v.plate_year, v.plate_type, v.vin, v.make, v.model, v.year, v.colour)
+         for v in p.vehicles],
+        [(pid, seq, day(e.occurred), e.kind.value, e.description, e.points)
+         for seq, e in enumerate(p.history)],
+        [(day(p.dob), key, pid) for key in surname_keys(p.last)],
+    )  # fmt: skip
 
 
 def _clean(value: str) -> str:
@@ -315,19 +273,29 @@ class _Compiled:
 
     __slots__ = ("names", "positional", "sql")
 
-    def __init__(self, statement: Select[Any], engine: Engine) -> None:
+    def __init__(
+        self,
+        statement: ClauseElement,
+        engine: Engine,
+        columns: Sequence[str] | None = None,
+    ) -> None:
         dialect = engine.dialect
         # An engine may map tables into a schema (one schema per node on a shared PostgreSQL);
         # the raw path must render that mapping into the SQL itself.
         translate = engine.get_execution_options().get("schema_translate_map")
         compiled = statement.compile(
-            dialect=dialect, schema_translate_map=translate, render_schema_translate=bool(translate)
+            dialect=dialect,
+            column_keys=columns,
+            schema_translate_map=translate,
+            render_schema_translate=bool(translate),
         )
+        assert isinstance(compiled, SQLCompiler)
         self.sql = compiled.string
         self.positional = dialect.positional
         self.names = tuple(compiled.positiontup or ()) if dialect.positional else ()
 
     def params(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """The driver's parameters for ``values``: a tuple in order, or the dict itself."""
         return tuple(values[name] for name in self.names) if self.positional else values
 
 
@@ -341,10 +309,15 @@ class RecordStore:
         self._engine = engine
         dialect = engine.dialect
         self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
-        # SQLite stores a Date as ISO text; sqlite3's own date adapter is deprecated.
-        self._date: Callable[[date], date | str] = (
+        # SQLite keeps a Date as ISO text, and sqlite3's own date adapter is deprecated.
+        self._day: Callable[[date], Any] = (
             date.isoformat if dialect.name == "sqlite" else (lambda day: day)
         )
+        self._inserts = [_Compiled(table.insert(), engine, INSERTED[table]) for table in TABLES]
+        for insert, table in zip(self._inserts, TABLES, strict=True):
+            # _rows writes tuples in INSERTED order: a positional insert must bind in that order.
+            if insert.positional and list(insert.names) != INSERTED[table]:
+                raise AssertionError(f"{table.name}: insert binds {insert.names}")
         self._loader = _loader(dialect.name)
         v = vehicles.c
         self._by_oln = self._compile(self._loader.where(people.c.oln == bindparam("oln")))
@@ -422,20 +395,16 @@ class RecordStore:
         stay) and raises ``StorageError``.
         """
         inserted = 0
-        pending: dict[str, list[dict[str, Any]]] = {t.name: [] for t in TABLES}
-        count = 0
+        pending: Rows = tuple([] for _ in TABLES)
         for person in people_:
-            for name, rows in _rows(person).items():
-                pending[name].extend(rows)
-            count += 1
-            if count == batch:
+            for rows, more in zip(pending, _rows(person, self._day), strict=True):
+                rows.extend(more)
+            inserted += 1
+            if inserted % batch == 0:
                 self._write(pending)
-                inserted += count
-                pending = {t.name: [] for t in TABLES}
-                count = 0
-        if count:
+                pending = tuple([] for _ in TABLES)
+        if pending[0]:
             self._write(pending)
-            inserted += count
         self._analyse()
         return inserted
 
@@ -457,12 +426,21 @@ class RecordStore:
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot analyse the record tables: {exc}") from exc
 
-    def _write(self, pending: dict[str, list[dict[str, Any]]]) -> None:
+    def _write(self, pending: Rows) -> None:
+        # Rows go to the driver's executemany as compiled: Connection.execute would process
+        # every parameter of every row in Python first, which costs more than SQLite's work.
+        named = not self._engine.dialect.positional
         try:
             with self._engine.begin() as conn:
-                for table in TABLES:  # parents before children, for the foreign keys
-                    if pending[table.name]:
-                        conn.execute(table.insert(), pending[table.name])
+                for table, insert, rows in zip(TABLES, self._inserts, pending, strict=True):
+                    if not rows:
+                        continue  # parents go before children, for the foreign keys
+                    if named:  # psycopg's pyformat takes a dict per row
+                        names = INSERTED[table]
+                        dicts = [dict(zip(names, row, strict=True)) for row in rows]
+                        conn.exec_driver_sql(insert.sql, dicts)
+                    else:
+                        conn.exec_driver_sql(insert.sql, rows)
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot insert records: {exc}") from exc
 
@@ -485,7 +463,7 @@ class RecordStore:
         if not keys:
             return []
         values: dict[str, Any] = {f"key{i}": key for i, key in enumerate(keys)}
-        values["dob"] = self._date(dob)
+        values["dob"] = self._day(dob)
         candidates = self._load(self._name_statement(len(keys)), values)
         return rank(query, sex, candidates, limit=limit)
 

@@ -317,7 +317,7 @@ class _Population:
                 HistoryEvent(dui, HistoryKind.CONVICTION, "DRIVING UNDER THE INFLUENCE", 8)
             )
             events.append(HistoryEvent(recent, HistoryKind.SUSPENSION, "REVOCATION AFTER DUI"))
-        events.sort(key=lambda e: e.on, reverse=True)
+        events.sort(key=lambda e: e.occurred, reverse=True)
         return tuple(events)
 
 

@@ -67,7 +67,7 @@ class Vehicle:
 class HistoryEvent:
     """One entry on a driving record: a conviction, a suspension or an accident."""
 
-    on: date
+    occurred: date
     kind: HistoryKind
     description: str
     points: int = 0

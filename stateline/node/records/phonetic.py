@@ -62,6 +62,7 @@ def word_keys(word: str) -> tuple[str, ...]:
     return tuple(keys)
 
 
+@lru_cache(maxsize=65536)
 def surname_keys(last: str) -> frozenset[str]:
     """Every key a surname is indexed and searched under: its compact form and each part."""
     words = {compact(last), *significant_parts(last)}

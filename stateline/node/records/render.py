@@ -131,6 +131,9 @@ def history_fields(person: Person) -> Fields:
         [
             *_identity(person),
             *_licence(person),
-            *(("HIS", _event(e.on, e.kind.value, e.description, e.points)) for e in person.history),
+            *(
+                ("HIS", _event(e.occurred, e.kind.value, e.description, e.points))
+                for e in person.history
+            ),
         ]
     )

@@ -121,7 +121,7 @@ def test_addresses_run_back_in_time_without_overlap(californians: list[Person]) 
 
 def test_history_is_newest_first_and_explains_the_status(californians: list[Person]) -> None:
     for p in californians:
-        days = [e.on for e in p.history]
+        days = [e.occurred for e in p.history]
         assert days == sorted(days, reverse=True)
         assert all(p.dob < day <= AS_OF for day in days)
         kinds = {e.kind.value for e in p.history}
