@@ -93,11 +93,25 @@ def fault(reason: ErReason, *detail: str) -> Fault:
     return Fault(reason, detail)
 
 
+def line_ends(raw: str) -> str:
+    """Every line end as ``\\n``: ``\\r\\n``, and any run of ``\\r`` before ``\\n``.
+
+    A run, not a pair: replacing pairs once would turn ``\\r\\r\\n`` into ``\\r\\n``, and the
+    result would change again when read a second time (an ER quoting it would not round-trip).
+    """
+    if "\r\n" not in raw:
+        return raw
+    # Linear on any input; a regex such as \r+\n rescans a long run of CRs from every start.
+    lines = raw.split("\n")
+    last = lines.pop()
+    return "\n".join([*(line.rstrip("\r") for line in lines), last])
+
+
 def quote(original: str) -> str:
     """The first 100 characters of an input, as an ER carries them.
 
-    Line ends are already ``\\n`` (the parsers turn ``\\r\\n`` into ``\\n`` first). A lone
-    surrogate, which no UTF-8 stream can carry, becomes ``?`` so that the ER can always be sent.
+    Line ends are already ``\\n`` (the parsers apply ``line_ends`` first). A lone surrogate,
+    which no UTF-8 stream can carry, becomes ``?`` so that the ER can always be sent.
     """
     text = original[:ORIGINAL_LIMIT]
     if not text.isascii():
@@ -347,9 +361,11 @@ def error_fault(detail: Sequence[str], original: str) -> Fault | None:
     problem = lines_fault(detail)
     if problem is not None:
         return problem
+    if quote(original) != original:
+        return fault(ErReason.INVALID_FORMAT, f"{ORIGINAL_MESSAGE} NOT VALID")
     if ORIGINAL_MESSAGE in detail:
         return fault(ErReason.INVALID_FORMAT, f"{ORIGINAL_MESSAGE} IN DETAIL")
-    if len(original) > ORIGINAL_LIMIT or "\r\n" in original or quote(original) != original:
+    if len(original) > ORIGINAL_LIMIT or line_ends(original) != original:
         return fault(ErReason.INVALID_FORMAT, f"{ORIGINAL_MESSAGE} NOT VALID")
     return None
 

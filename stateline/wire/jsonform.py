@@ -158,7 +158,7 @@ def parse_json(raw: str | bytes) -> Message | Rejection:
 def _quote_raw(raw: str | bytes) -> str:
     # 808 bytes hold at least 202 characters of UTF-8 (at most 4 bytes each).
     head = raw[:808].decode("utf-8", "replace") if isinstance(raw, bytes) else raw[:202]
-    return head.replace("\r\n", "\n")
+    return checks.line_ends(head)
 
 
 def from_dict(data: object) -> Message | Rejection:
@@ -180,7 +180,7 @@ def _from_dict(data: object, original: Callable[[], str], size: int | None) -> M
         result = checks.fault(ErReason.INVALID_FORMAT, text.INTERNAL_ERROR), None, None
     if isinstance(result, tuple):
         problem, ori, control = result
-        return problem.reject(original().replace("\r\n", "\n"), ori, control)
+        return problem.reject(checks.line_ends(original()), ori, control)
     return result
 
 

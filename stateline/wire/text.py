@@ -62,19 +62,15 @@ INTERNAL_ERROR = "PARSER FAULT"
 def parse(raw: str) -> Message | Rejection:
     """Parse one message in input or reply form; never raises.
 
-    ``\\r\\n`` line ends are read as ``\\n``. Query fields and record fields come back in
+    Line ends are read by ``checks.line_ends``. Query fields and record fields come back in
     canonical order. A refused input gives a ``Rejection`` with its ER reason.
     """
     try:
         return _parse(raw)
     except Exception:  # pragma: no cover - the fuzz tests assert this never happens
         # A parser bug must still answer with an ER, never take the switch down.
-        original = _normal(raw[:202]) if isinstance(raw, str) else ""
+        original = checks.line_ends(raw[:202]) if isinstance(raw, str) else ""
         return checks.fault(ErReason.INVALID_FORMAT, INTERNAL_ERROR).reject(original)
-
-
-def _normal(raw: str) -> str:
-    return raw.replace("\r\n", "\n") if "\r" in raw else raw
 
 
 def _parse(raw: str) -> Message | Rejection:
@@ -82,9 +78,9 @@ def _parse(raw: str) -> Message | Rejection:
     if len(raw) > MAX_MESSAGE and (len(raw) > MAX_REPLY or not raw.startswith(_LONG_PREFIXES)):
         mke = MKES.get(raw[:2]) if raw[2:3] == "." else None
         too_long = checks.size_fault(mke, len(raw)) or checks.fault(ErReason.MESSAGE_TOO_LONG)
-        # 202 characters hold at least 100 once their CR LF pairs are read as LF.
-        return too_long.reject(_normal(raw[:202]))
-    text = _normal(raw)
+        # Enough to quote 100 characters once CR LF is read as LF (fewer after a run of CRs).
+        return too_long.reject(checks.line_ends(raw[:202]))
+    text = checks.line_ends(raw)
     head = _INPUT_HEAD_RE.match(text)
     if head is not None:
         return _parse_input(head, text)
@@ -355,5 +351,5 @@ def error_message(rejection: Rejection) -> ErrorMessage:
     """
     destinations = (rejection.ori,) if rejection.ori else ()
     header = Header(MKE.ER, SWITCH_ORI, destinations, rejection.control)
-    original = checks.quote(_normal(rejection.original))
+    original = checks.quote(checks.line_ends(rejection.original))
     return ErrorMessage(header, rejection.reason, rejection.detail, original)

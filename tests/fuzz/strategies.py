@@ -168,9 +168,7 @@ def errors(draw: st.DrawFn) -> ErrorMessage:
         draw(st.lists(lines.filter(lambda line: line != "ORIGINAL MESSAGE"), max_size=3))
     )
     original = draw(st.text(st.characters(exclude_categories=["Cs"]), max_size=ORIGINAL_LIMIT))
-    original = checks.quote(original.replace("\r\n", "\n"))
-    while "\r\n" in original:
-        original = original.replace("\r\n", "\n")
+    original = checks.quote(checks.line_ends(original))
     return ErrorMessage(header, draw(st.sampled_from(list(ErReason))), detail, original, output)
 
 

@@ -8,7 +8,7 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stateline.wire import text
+from stateline.wire import checks, text
 from stateline.wire.errors import ErReason, Rejection
 from stateline.wire.grammar import MAX_MESSAGE, MAX_REPLY
 
@@ -78,7 +78,7 @@ def test_mutated_messages(raw: str) -> None:
 )
 def test_the_fast_header_path_agrees_with_the_field_by_field_path(raw: str) -> None:
     """The one-regex header read is only a shortcut: the slow path gives the same answer."""
-    normal = raw.replace("\r\n", "\n")
+    normal = checks.line_ends(raw)
     assert text._parse_slow(normal) == text.parse(raw)
 
 
@@ -101,6 +101,16 @@ def test_random_mutations_fast() -> None:
             else:
                 raw.insert(at, rng.choice(_SYNTAX))
         assert_answer(text.parse("".join(raw)))
+
+
+def test_long_runs_of_line_end_characters() -> None:
+    """Inputs that would make a careless line-end reader or splitter quadratic."""
+    for raw in (
+        "DR." + "\r" * (MAX_REPLY - 3),
+        "DR.NYOLN0000.AZNLETS20.TXT\n" + "\n" * MAX_MESSAGE,
+    ):
+        assert_answer(text.parse(raw))
+    assert checks.line_ends("\r" * 1000 + "\n" + "\r") == "\n\r"
 
 
 def test_huge_inputs_are_refused_before_parsing() -> None:

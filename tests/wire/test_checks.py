@@ -207,7 +207,7 @@ def test_each_fault_gives_its_er(raw: str, reason: ErReason, detail: tuple[str, 
     result = text.parse(raw)
     assert isinstance(result, Rejection), result
     assert (result.reason, result.detail) == (reason, detail)
-    assert result.original == raw.replace("\r\n", "\n")[:100]
+    assert result.original == checks.line_ends(raw)[:100]
 
 
 def test_every_reason_the_wire_gives_has_a_case() -> None:

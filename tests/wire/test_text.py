@@ -194,6 +194,16 @@ def test_crlf_line_ends_are_read_as_lf() -> None:
     assert text.parse(GUIDE_ER.replace("\n", "\r\n")) == text.parse(GUIDE_ER)
 
 
+def test_a_run_of_carriage_returns_before_a_line_feed_is_one_line_end() -> None:
+    raw = "AM.AZNLETS20.NY.TXT\r\r\nLINE ONE\r\r\r\nLINE TWO"
+    assert text.parse(raw) == text.parse("AM.AZNLETS20.NY.TXT\nLINE ONE\nLINE TWO")
+    refused = text.parse("DQ.AZNLETS20.NY.TXT\n\r\r\n")
+    assert isinstance(refused, Rejection)
+    assert refused.original == "DQ.AZNLETS20.NY.TXT\n\n"
+    er = text.error_message(refused)
+    assert text.parse(text.encode(er)) == er
+
+
 def test_a_query_may_end_with_one_line_break() -> None:
     assert isinstance(text.parse("KQ.AZNLETS20.AZ.TXT\nOLN/D1\n"), Query)
     assert isinstance(text.parse("KQ.AZNLETS20.AZ.TXT\nOLN/D1\n\n"), Rejection)
