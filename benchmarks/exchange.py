@@ -23,10 +23,12 @@ import time
 from pathlib import Path
 
 import httpx
+import loadgen
 
 from stateline import demo
 from stateline.bootstrap import build
 from stateline.config import Config
+from stateline.directory.demo import demo_agencies
 from stateline.node.records.generate import generate_people
 from stateline.wire.grammar import US_STATES
 
@@ -41,7 +43,8 @@ def workload(config: Config, people: int, seed: int, count: int) -> list[tuple[s
     rng = random.Random(seed)
     sample = {s: [p.oln for p in generate_people(s, min(people, 300), seed)] for s in US_STATES}
     tokens = demo.load_tokens(config)
-    senders = [ori for ori in tokens if ori[2:5].isdigit()]
+    active = {a.ori for a in demo_agencies() if a.active and a.agency_type.criminal_justice}
+    senders = sorted(ori for ori in tokens if ori[2:5].isdigit() and ori in active)
     jobs = []
     for _ in range(count):
         ori = rng.choice(senders)
@@ -77,29 +80,15 @@ async def in_process(config: Config, jobs: list[tuple[str, str, str]]) -> dict[s
     return timings
 
 
-async def over_http(url: str, requests: list[tuple[str, str]], rate: float) -> list[float]:
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-
-        async def one(raw: str, token: str, due: float) -> None:
-            await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            response = await client.post(
-                "/v1/messages",
-                content=raw,
-                headers={"authorization": f"Bearer {token}", "content-type": "text/plain"},
-            )
-            assert response.status_code == 200, response.text
-            latencies.append(time.perf_counter() - due)
-
-        for raw, token in requests[:200]:
-            await one(raw, token, time.perf_counter())
-        latencies.clear()
-        start = time.perf_counter() + 0.1
-        await asyncio.gather(
-            *(one(raw, token, start + i / rate) for i, (raw, token) in enumerate(requests))
+def http_requests(jobs: list[tuple[str, str, str]], tokens: dict[str, str]) -> list[bytes]:
+    return [
+        loadgen.post(
+            "/v1/messages",
+            f"DQ.{ori}.{state}.TXT\nOLN/{oln}".encode(),
+            {"Authorization": f"Bearer {tokens[ori]}", "Content-Type": "text/plain"},
         )
-    return latencies
+        for ori, state, oln in jobs
+    ]
 
 
 def serve(config: Config, port: int) -> subprocess.Popen[bytes]:
@@ -156,13 +145,17 @@ def main() -> None:
     tokens = demo.load_tokens(config)
     total = int(args.rate * args.seconds)
     http_jobs = workload(config, args.people, 2, total)
-    requests = [(f"DQ.{o}.{s}.TXT\nOLN/{n}", tokens[o]) for o, s, n in http_jobs]
+    requests = http_requests(http_jobs, tokens)
+    warm = http_requests(workload(config, args.people, 3, 500), tokens)
     server = serve(config, args.port)
     try:
-        latencies = asyncio.run(over_http(f"http://127.0.0.1:{args.port}", requests, args.rate))
+        asyncio.run(loadgen.run("127.0.0.1", args.port, warm, rate=250))
+        result = asyncio.run(loadgen.run("127.0.0.1", args.port, requests, args.rate))
     finally:
         server.terminate()
         server.wait()
+    latencies = result.latencies
+    assert result.statuses == {200: len(requests)}, result.statuses
     print(f"\nover HTTP, open loop at {args.rate:.0f} requests/s for {args.seconds:.0f} s "
           f"({len(latencies)} requests)")
     print(f"p50 {statistics.median(latencies) * 1000:.2f} ms   "

@@ -37,6 +37,7 @@ class System:
         self.exchange.switch.directory = load_directory(self.directory)
 
     def close(self) -> None:
+        self.log.flush()
         self.hub_engine.dispose()
         for node in self.nodes.values():
             node.records.engine.dispose()

@@ -202,7 +202,13 @@ def serve(
 
     system = build(Config.from_env(data))
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
-    uvicorn.run(create_app(system.exchange, system.log), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(system.exchange, system.log),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
 
 
 def _progress() -> Progress:
@@ -257,8 +263,13 @@ def demo(
 
         console.print(f"\nStateline API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
         console.print(f"Agency credentials for the demo: {config.credentials_file}")
-        uvicorn.run(create_app(system.exchange, system.log), host=host, port=port,
-                    log_level="warning")
+        uvicorn.run(
+            create_app(system.exchange, system.log),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
     system.close()
 
 

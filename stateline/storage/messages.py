@@ -7,6 +7,7 @@ recorded. Reply bodies wait in the hub's in-memory mailbox until fetched or expi
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,22 +58,46 @@ class MessageRecord:
 
 
 class MessageLog:
-    """Appends to and reads the hub's message log."""
+    """Appends to and reads the hub's message log.
 
-    def __init__(self, engine: Engine) -> None:
+    Appends are buffered and written in one transaction by ``flush``, which the server calls a
+    few times a second: one commit per message would cost more than the message itself. A read
+    flushes first, so an agency always sees its own latest messages.
+    """
+
+    def __init__(self, engine: Engine, batch: int = 500) -> None:
         self.engine = engine
+        self.batch = batch
+        self._pending: list[dict[str, object]] = []
+        self._lock = threading.Lock()
 
     def create_schema(self) -> None:
         hub_metadata.create_all(self.engine, tables=[messages])
 
     def append(self, record: MessageRecord) -> None:
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(messages), [_row(record)])
-        except SQLAlchemyError as error:
-            raise StorageError("message log write failed") from error
+        row = _row(record)
+        with self._lock:
+            self._pending.append(row)
+            full = len(self._pending) >= self.batch
+        if full:
+            self.flush()
+
+    def flush(self) -> int:
+        """Write every buffered record in one transaction; returns how many."""
+        with self._lock:
+            rows, self._pending = self._pending, []
+            if not rows:
+                return 0
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(insert(messages), rows)
+            except SQLAlchemyError as error:
+                self._pending[:0] = rows  # keep them for the next try
+                raise StorageError("message log write failed") from error
+            return len(rows)
 
     def for_sender(self, ori: str, limit: int = 100) -> list[MessageRecord]:
+        self.flush()
         query = (
             select(messages)
             .where(messages.c.sender == ori)
@@ -87,6 +112,7 @@ class MessageLog:
         return [MessageRecord(**row._mapping) for row in rows]
 
     def get(self, message_id: str) -> MessageRecord | None:
+        self.flush()
         try:
             with self.engine.connect() as conn:
                 row = conn.execute(select(messages).where(messages.c.id == message_id)).first()

@@ -6,7 +6,8 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
+import orjson
+from fastapi.responses import Response
 
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form, Submission
@@ -67,7 +68,7 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
         return ori
 
     @api.post("/messages", openapi_extra=SUBMIT_BODY, summary="Submit a message")
-    async def submit(request: Request, authorization: str | None = Header(None)) -> JSONResponse:
+    async def submit(request: Request) -> Response:
         """Send one DQ, RQ, KQ or AM, as text (``text/plain``) or JSON (``application/json``).
 
         The answer holds every reply in the same form; a refused message gets its ER with
@@ -75,13 +76,15 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
         """
         form = Form.JSON if "json" in request.headers.get("content-type", "") else Form.TEXT
         raw = (await request.body()).decode("utf-8", errors="replace")
-        submission = await exchange.submit(raw, bearer(authorization), form)
+        token = bearer(request.headers.get("authorization"))
+        submission = await exchange.submit(raw, token, form)
         status = 200
         if not submission.accepted:
             first = submission.replies[0]
             reason = first.reason if isinstance(first, ErrorMessage) else None
             status = STATUS_FOR_REASON.get(reason, 400) if reason else 400
-        return JSONResponse(submission_body(submission, form), status_code=status)
+        body = orjson.dumps(submission_body(submission, form))
+        return Response(body, status_code=status, media_type="application/json")
 
     @api.get("/messages/{message_id}/replies", summary="Fetch a message's replies")
     async def replies(

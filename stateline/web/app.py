@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,11 +16,39 @@ from stateline import __version__
 from stateline.hub.exchange import Exchange
 from stateline.storage.messages import MessageLog
 from stateline.web import api
+from stateline.storage.engine import StorageError
 from stateline.wire import jsonform
+
+logger = logging.getLogger(__name__)
+
+
+async def _flush_forever(log: MessageLog) -> None:
+    while True:
+        await asyncio.sleep(FLUSH_INTERVAL)
+        try:
+            await asyncio.to_thread(log.flush)
+        except StorageError:
+            logger.exception("message log flush failed; will retry")
+
+
+FLUSH_INTERVAL = 0.2
+"""Seconds between writes of the buffered message log."""
 
 
 def create_app(exchange: Exchange, log: MessageLog | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        flusher = asyncio.create_task(_flush_forever(log)) if log is not None else None
+        try:
+            yield
+        finally:
+            if flusher is not None:
+                flusher.cancel()
+            if log is not None:
+                log.flush()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Stateline",
         version=__version__,
         description="Interstate driver-data exchange: agencies query states' records through "
