@@ -1,0 +1,64 @@
+"""The composition root on each backend: the same exchange on SQLite files and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from stateline import demo
+from stateline.bootstrap import build
+from stateline.config import Config
+from stateline.node.records.generate import generate_people
+from stateline.storage.engine import open_engine
+from stateline.wire.messages import Response
+
+STATES = ("NY", "NJ", "CT")
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database, dropped afterwards."""
+    url = os.environ.get("STATELINE_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("STATELINE_TEST_POSTGRES_URL is not set: run the tests with ./dev test")
+        pytest.skip("PostgreSQL not started (./dev test starts it)")
+    name = f"e2e_{uuid.uuid4().hex[:10]}"
+    admin = open_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield url.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.mark.postgres
+def test_the_exchange_runs_on_postgresql(postgres_database: str, tmp_path: Path) -> None:
+    config = Config(
+        data_dir=tmp_path,
+        database_url=postgres_database,
+        node_database_url=postgres_database,  # no {state}: one schema per node
+        states=STATES,
+    )
+    demo.prepare(config, 20, seed=3)
+    system = build(config)
+    try:
+        tokens = demo.load_tokens(config)
+        person = next(iter(generate_people("NJ", 20, 3)))
+        raw = f"DQ.NYSTP0000.NY.NJ.CT.TXT\nOLN/{person.oln}"
+        submission = asyncio.run(system.exchange.submit(raw, tokens["NYSTP0000"]))
+        hits = [r for r in submission.replies if isinstance(r, Response) and r.records]
+        assert [r.header.ori for r in hits] == ["NJOLN0000"]
+        assert system.nodes["NY"].records.count() == 20
+        with open_engine(postgres_database).connect() as conn:
+            schemas = set(conn.execute(text("SELECT nspname FROM pg_namespace")).scalars())
+        assert {"node_ny", "node_nj", "node_ct"} <= schemas
+    finally:
+        system.close()
