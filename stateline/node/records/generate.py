@@ -32,7 +32,10 @@ from stateline.node.records.vin import VIN_ALPHABET, check_digit, year_code
 AS_OF = date(2025, 10, 1)
 """The day the population is generated "as of": ages, expiry and history are relative to it."""
 
-DPC_STATES = frozenset(names.words("CA CO CT DC DE HI IL MA MD MN NJ NM NV NY OR UT VA VT WA"))
+DPC_STATES = frozenset(
+    {"CA", "CO", "CT", "DC", "DE", "HI", "IL", "MA", "MD", "MN"}
+    | {"NJ", "NM", "NV", "NY", "OR", "UT", "VA", "VT", "WA"}
+)
 """Jurisdictions that issue licences without proof of lawful presence (driver privilege cards)."""
 
 CLASS_D_STATES = frozenset({"IL", "NJ", "NY", "OH"})
