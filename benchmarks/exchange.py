@@ -62,7 +62,7 @@ async def in_process(config: Config, jobs: list[tuple[str, str, str]]) -> dict[s
     for raw, token in messages[:500]:  # warm caches and statement compilation
         await switch.submit(raw, token)
     for rounds in range(3):  # interleave so noise hits every path alike
-        for (_ori, state, oln), (raw, token) in zip(jobs, messages, strict=True):
+        for _ori, state, oln in jobs:
             start = time.perf_counter()
             system.nodes[state].records.by_oln(oln)
             timings["baseline"].append(time.perf_counter() - start)
@@ -127,8 +127,10 @@ def main() -> None:
     config = Config(data_dir=data)
     start = time.perf_counter()
     demo.prepare(config, args.people, seed=0)
-    print(f"data: 51 jurisdictions x {args.people} people in {data} "
-          f"({time.perf_counter() - start:.1f} s)")
+    print(
+        f"data: 51 jurisdictions x {args.people} people in {data} "
+        f"({time.perf_counter() - start:.1f} s)"
+    )
     jobs = workload(config, args.people, 1, args.count)
 
     if hasattr(os, "sched_setaffinity"):  # one core, as the target says
@@ -156,11 +158,15 @@ def main() -> None:
         server.wait()
     latencies = result.latencies
     assert result.statuses == {200: len(requests)}, result.statuses
-    print(f"\nover HTTP, open loop at {args.rate:.0f} requests/s for {args.seconds:.0f} s "
-          f"({len(latencies)} requests)")
-    print(f"p50 {statistics.median(latencies) * 1000:.2f} ms   "
-          f"p99 {percentile(latencies, 0.99) * 1000:.2f} ms   "
-          f"max {max(latencies) * 1000:.2f} ms")
+    print(
+        f"\nover HTTP, open loop at {args.rate:.0f} requests/s for {args.seconds:.0f} s "
+        f"({len(latencies)} requests)"
+    )
+    print(
+        f"p50 {statistics.median(latencies) * 1000:.2f} ms   "
+        f"p99 {percentile(latencies, 0.99) * 1000:.2f} ms   "
+        f"max {max(latencies) * 1000:.2f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,9 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def run(host: str, port: int, requests: list[bytes], rate: float, connections: int = 32) -> Result:
+async def run(
+    host: str, port: int, requests: list[bytes], rate: float, connections: int = 32
+) -> Result:
     """Send ``requests`` at ``rate`` per second over ``connections`` keep-alive connections."""
     result = Result()
     queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()

@@ -182,8 +182,11 @@ def query(
         accepted = submission.accepted
         system.close()
     for reply in replies:
-        console.print(reply if isinstance(reply, str) else json.dumps(reply, indent=2),
-                      markup=False, highlight=False)
+        console.print(
+            reply if isinstance(reply, str) else json.dumps(reply, indent=2),
+            markup=False,
+            highlight=False,
+        )
         console.print()
     raise typer.Exit(0 if accepted else 1)
 
@@ -238,8 +241,10 @@ def demo(
     from stateline.bootstrap import build
 
     config = Config.from_env(data)
-    console.print(f"Stateline demo: {len(config.states)} jurisdictions, {people} people each, "
-                  f"data in {config.data_dir}")
+    console.print(
+        f"Stateline demo: {len(config.states)} jurisdictions, {people} people each, "
+        f"data in {config.data_dir}"
+    )
     with _progress() as bar:
         tasks: dict[str, object] = {}
 
@@ -261,7 +266,9 @@ def demo(
 
         from stateline.web.app import create_app
 
-        console.print(f"\nStateline API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)")
+        console.print(
+            f"\nStateline API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)"
+        )
         console.print(f"Agency credentials for the demo: {config.credentials_file}")
         uvicorn.run(
             create_app(system.exchange, system.log),
@@ -274,15 +281,32 @@ def demo(
 
 
 def _summary(tally, counters) -> None:  # type: ignore[no-untyped-def]
-    table = Table("message", "sent", "hits", "not on file", "denied", "ER", "SM", "p50 ms",
-                  "p99 ms", title="Replayed traffic")
+    table = Table(
+        "message",
+        "sent",
+        "hits",
+        "not on file",
+        "denied",
+        "ER",
+        "SM",
+        "p50 ms",
+        "p99 ms",
+        title="Replayed traffic",
+    )
     for kind in sorted(tally.sent):
         latencies = sorted(tally.latency_ms[kind])
         p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-        table.add_row(kind, str(tally.sent[kind]), str(tally.hits[kind]),
-                      str(tally.not_on_file[kind]), str(tally.denied[kind]),
-                      str(tally.errors[kind]), str(tally.status[kind]),
-                      f"{statistics.median(latencies):.2f}", f"{p99:.2f}")
+        table.add_row(
+            kind,
+            str(tally.sent[kind]),
+            str(tally.hits[kind]),
+            str(tally.not_on_file[kind]),
+            str(tally.denied[kind]),
+            str(tally.errors[kind]),
+            str(tally.status[kind]),
+            f"{statistics.median(latencies):.2f}",
+            f"{p99:.2f}",
+        )
     console.print(table)
     reasons = Table("ER reason", "count", title="Errors sent")
     for reason, count in sorted(tally.reasons.items()):

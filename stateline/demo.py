@@ -70,8 +70,13 @@ class Sent:
     token_of: str | None = None  # whose credential is presented (None: none at all)
 
 
-def _query(mke: MKE, ori: str, destinations: tuple[str, ...], fields: list[tuple[str, str]],
-           control: str | None = None) -> Query:
+def _query(
+    mke: MKE,
+    ori: str,
+    destinations: tuple[str, ...],
+    fields: list[tuple[str, str]],
+    control: str | None = None,
+) -> Query:
     return Query(Header(mke, ori, destinations, control), tuple(fields))
 
 
@@ -126,16 +131,24 @@ def traffic(
             kind = "DQ by OLN"
         elif roll < 0.50:
             # Names are often heard rather than read: a spelling variant still finds the driver.
-            fields = [("NAM", _nam(person, misspell=rng.random() < 0.25)),
-                      ("DOB", person.dob.strftime("%Y%m%d")), ("SEX", person.sex)]
+            fields = [
+                ("NAM", _nam(person, misspell=rng.random() < 0.25)),
+                ("DOB", person.dob.strftime("%Y%m%d")),
+                ("SEX", person.sex),
+            ]
             if rng.random() < 0.3:
                 fields.append(("IMQ", "Y"))
             q = _query(MKE.DQ, ori, (state,), fields, control)
             kind = "DQ by name"
         elif roll < 0.66 and person.vehicles:
             v = person.vehicles[0]
-            q = _query(MKE.RQ, ori, (state,), [("LIC", v.plate), ("LIY", v.plate_year),
-                                               ("LIT", v.plate_type)], control)
+            q = _query(
+                MKE.RQ,
+                ori,
+                (state,),
+                [("LIC", v.plate), ("LIY", v.plate_year), ("LIT", v.plate_type)],
+                control,
+            )
             kind = "RQ by plate"
         elif roll < 0.72 and person.vehicles:
             q = _query(MKE.RQ, ori, (state,), [("VIN", person.vehicles[0].vin)], control)
@@ -145,14 +158,30 @@ def traffic(
             kind = "KQ"
         elif roll < 0.84:
             others = rng.sample([s for s in config.states if s != state], k=rng.randint(1, 4))
-            q = _query(MKE.DQ, ori, (state, *others),
-                       [("NAM", _nam(person)), ("DOB", person.dob.strftime("%Y%m%d")),
-                        ("SEX", person.sex)], control)
+            q = _query(
+                MKE.DQ,
+                ori,
+                (state, *others),
+                [
+                    ("NAM", _nam(person)),
+                    ("DOB", person.dob.strftime("%Y%m%d")),
+                    ("SEX", person.sex),
+                ],
+                control,
+            )
             kind = "DQ multi-state"
         elif roll < 0.85:
-            q = _query(MKE.DQ, ori, ("NL",),
-                       [("NAM", _nam(person)), ("DOB", person.dob.strftime("%Y%m%d")),
-                        ("SEX", person.sex)], control)
+            q = _query(
+                MKE.DQ,
+                ori,
+                ("NL",),
+                [
+                    ("NAM", _nam(person)),
+                    ("DOB", person.dob.strftime("%Y%m%d")),
+                    ("SEX", person.sex),
+                ],
+                control,
+            )
             kind = "DQ to NL"
         elif roll < 0.86 and non_cj:
             bad = rng.choice(non_cj)
@@ -166,25 +195,41 @@ def traffic(
         yield Sent(kind, ori, raw, form, ori)
 
 
-def _bad(rng: random.Random, agency: Agency, state: str, person: Person,
-         suspended: list[Agency]) -> Sent:
+def _bad(
+    rng: random.Random, agency: Agency, state: str, person: Person, suspended: list[Agency]
+) -> Sent:
     ori = agency.ori
     choices: list[Sent] = [
         Sent("bad: RQ without LIY", ori, f"RQ.{ori}.{state}.TXT\nLIC/123456.LIT/PC", token_of=ori),
-        Sent("bad: DOB invalid", ori,
-             f"DQ.{ori}.{state}.TXT\nNAM/{_nam(person)}.DOB/19501345.SEX/M", token_of=ori),
+        Sent(
+            "bad: DOB invalid",
+            ori,
+            f"DQ.{ori}.{state}.TXT\nNAM/{_nam(person)}.DOB/19501345.SEX/M",
+            token_of=ori,
+        ),
         Sent("bad: no TXT", ori, f"DQ.{ori}.{state}\nOLN/{person.oln}", token_of=ori),
         Sent("bad: destination", ori, f"DQ.{ori}.ZZ.TXT\nOLN/{person.oln}", token_of=ori),
-        Sent("bad: KQ to two states", ori, f"KQ.{ori}.{state}.NY.TXT\nOLN/{person.oln}",
-             token_of=ori),
+        Sent(
+            "bad: KQ to two states", ori, f"KQ.{ori}.{state}.NY.TXT\nOLN/{person.oln}", token_of=ori
+        ),
         Sent("bad: no credential", ori, f"DQ.{ori}.{state}.TXT\nOLN/{person.oln}", token_of=None),
-        Sent("bad: another's credential", ori, f"DQ.{ori}.{state}.TXT\nOLN/{person.oln}",
-             token_of=f"{state}OLN0000"),
+        Sent(
+            "bad: another's credential",
+            ori,
+            f"DQ.{ori}.{state}.TXT\nOLN/{person.oln}",
+            token_of=f"{state}OLN0000",
+        ),
     ]
     if suspended:
         gone = rng.choice(suspended).ori
-        choices.append(Sent("bad: suspended agency", gone,
-                            f"DQ.{gone}.{state}.TXT\nOLN/{person.oln}", token_of=gone))
+        choices.append(
+            Sent(
+                "bad: suspended agency",
+                gone,
+                f"DQ.{gone}.{state}.TXT\nOLN/{person.oln}",
+                token_of=gone,
+            )
+        )
     return rng.choice(choices)
 
 
@@ -203,7 +248,9 @@ class Tally:
 
 
 async def replay(
-    exchange: Exchange, messages: list[Sent], tokens: dict[str, str],
+    exchange: Exchange,
+    messages: list[Sent],
+    tokens: dict[str, str],
     progress: Progress | None = None,
 ) -> Tally:
     tally = Tally()

@@ -38,8 +38,20 @@ def test_agency_add_list_suspend(tmp_path: Path) -> None:
     data = ["--data", str(tmp_path)]
     added = runner.invoke(
         app,
-        ["agency", "add", "VT0050100", "--name", "Testville Police Department", "--type", "PD",
-         "--home", "VT", "--mission", "criminal-law-enforcement", *data],
+        [
+            "agency",
+            "add",
+            "VT0050100",
+            "--name",
+            "Testville Police Department",
+            "--type",
+            "PD",
+            "--home",
+            "VT",
+            "--mission",
+            "criminal-law-enforcement",
+            *data,
+        ],
     )
     assert added.exit_code == 0, added.output
     assert "stl_" in added.output
@@ -49,8 +61,20 @@ def test_agency_add_list_suspend(tmp_path: Path) -> None:
     assert "suspended" in runner.invoke(app, ["agency", "list", *data]).output
     again = runner.invoke(
         app,
-        ["agency", "add", "VT0050100", "--name", "Again", "--type", "PD", "--home", "VT",
-         "--mission", "criminal-law-enforcement", *data],
+        [
+            "agency",
+            "add",
+            "VT0050100",
+            "--name",
+            "Again",
+            "--type",
+            "PD",
+            "--home",
+            "VT",
+            "--mission",
+            "criminal-law-enforcement",
+            *data,
+        ],
     )
     assert again.exit_code == 1
 
@@ -58,8 +82,21 @@ def test_agency_add_list_suspend(tmp_path: Path) -> None:
 def test_agency_add_refuses_a_bad_ori(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
-        ["agency", "add", "XX12", "--name", "Nowhere", "--type", "PD", "--home", "VT",
-         "--mission", "criminal-law-enforcement", "--data", str(tmp_path)],
+        [
+            "agency",
+            "add",
+            "XX12",
+            "--name",
+            "Nowhere",
+            "--type",
+            "PD",
+            "--home",
+            "VT",
+            "--mission",
+            "criminal-law-enforcement",
+            "--data",
+            str(tmp_path),
+        ],
     )
     assert result.exit_code == 2
 
@@ -70,8 +107,14 @@ def test_query_in_process_as_a_demo_agency(
     oln = people["NY"][4].oln
     result = runner.invoke(
         app,
-        ["query", "--as", "NYSTP0000", f"DQ.NYSTP0000.NY.TXT\\nOLN/{oln}",
-         "--data", str(prepared.data_dir)],
+        [
+            "query",
+            "--as",
+            "NYSTP0000",
+            f"DQ.NYSTP0000.NY.TXT\\nOLN/{oln}",
+            "--data",
+            str(prepared.data_dir),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("DR.NYOLN0000")

@@ -23,7 +23,7 @@ class Held:
 
 
 class Mailbox:
-    """Replies by message id and administrative messages by recipient ORI, bounded in size and age."""
+    """Replies by message id and AMs by recipient ORI, bounded in size and in age."""
 
     def __init__(self, ttl: timedelta = timedelta(hours=1), capacity: int = 100_000) -> None:
         self.ttl = ttl

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from stateline.hub.routing import Route
-from stateline.wire.grammar import NOT_ON_FILE, SWITCH_ORI, MKE
+from stateline.wire.grammar import MKE, NOT_ON_FILE, SWITCH_ORI
 from stateline.wire.messages import Header, Reply, Response, StatusMessage
 
 

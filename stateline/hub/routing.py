@@ -57,8 +57,8 @@ def plan_route(
     if header.destinations == (ALL_STATES,):
         if mke is MKE.AM:
             return Rejection.of(ErReason.NOT_ALLOWED_TO_DESTINATION, raw, ori=header.ori)
-        routes = tuple(Route(s, node_function_ori(s, mke)) for s in sorted(nodes))
-        return RoutePlan(routes=routes, multi=True)
+        every = tuple(Route(s, node_function_ori(s, mke)) for s in sorted(nodes))
+        return RoutePlan(routes=every, multi=True)
 
     routes: list[Route] = []
     unserved: list[str] = []

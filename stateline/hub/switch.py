@@ -136,7 +136,7 @@ class Switch:
 
         self.counters[f"accepted.{message.header.mke}"] += 1
         if isinstance(message, AdminMessage):
-            replies = [self._unserved(message.header, d) for d in plan.unserved]
+            replies: list[Reply] = [self._unserved(message.header, d) for d in plan.unserved]
             return self._done(
                 message_id,
                 sender,
@@ -149,13 +149,13 @@ class Switch:
             )
         requester = self.directory.agencies[sender]
         answers = await self._fan_out(message_id, message, requester, plan)
-        replies = self._collect(message.header, plan, answers)
+        collected = self._collect(message.header, plan, answers)
         return self._done(
             message_id,
             sender,
             message.header.mke,
             received,
-            replies,
+            collected,
             destinations=message.header.destinations,
         )
 
@@ -263,4 +263,3 @@ class Switch:
             mailboxes,
             forwarded,
         )
-

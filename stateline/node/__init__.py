@@ -1,4 +1,4 @@
-"""A state node: the state's own policy decides each request, then records are searched and answered.
+"""A state node: its own policy decides each request, then records are searched and answered.
 
 ``policy`` turns one request's facts into an outcome (release, release with classes withheld,
 deny, hold for review) before any record is read; ``records`` owns the record model and search

@@ -1,4 +1,4 @@
-"""One state node's service: decide, then search, redact and answer; nothing is read before policy."""
+"""A state node's service: decide, then search, redact and answer; no record is read first."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Storage: SQLAlchemy tables and repositories, on SQLite by default and PostgreSQL with the same code.
+"""Storage: SQLAlchemy tables and repositories, SQLite by default and PostgreSQL with the same code.
 
 ``engine`` opens databases; ``schema`` holds the two table sets (the hub's, the nodes'); each
 repository module (``directory``, ``records``, ``messages``) owns its tables and turns database

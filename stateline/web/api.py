@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Header, HTTPException, Request
 import orjson
+from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import Response
 
 from stateline.hub.exchange import Exchange

@@ -14,9 +14,9 @@ from fastapi.responses import JSONResponse
 
 from stateline import __version__
 from stateline.hub.exchange import Exchange
+from stateline.storage.engine import StorageError
 from stateline.storage.messages import MessageLog
 from stateline.web import api
-from stateline.storage.engine import StorageError
 from stateline.wire import jsonform
 
 logger = logging.getLogger(__name__)

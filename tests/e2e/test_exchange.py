@@ -66,7 +66,9 @@ def test_rq_by_plate_and_by_vin(
 ) -> None:
     owner = next(p for p in people["CA"] if p.vehicles)
     vehicle = owner.vehicles[0]
-    plate = f"RQ.{LOCAL}.CA.TXT\nLIC/{vehicle.plate}.LIY/{vehicle.plate_year}.LIT/{vehicle.plate_type}"
+    plate = (
+        f"RQ.{LOCAL}.CA.TXT\nLIC/{vehicle.plate}.LIY/{vehicle.plate_year}.LIT/{vehicle.plate_type}"
+    )
     by_vin = f"RQ.{LOCAL}.CA.TXT\nVIN/{vehicle.vin}"
     for raw in (plate, by_vin):
         reply = only(submit(system, raw, tokens[LOCAL]).replies)
@@ -212,7 +214,9 @@ def test_suspended_agency_is_refused(system: System, tokens: dict[str, str]) -> 
 
 def test_malformed_messages_get_numbered_errors(system: System, tokens: dict[str, str]) -> None:
     token = tokens[LOCAL]
-    assert refusal(system, f"RQ.{LOCAL}.NY.TXT\nLIC/123456.LIT/PC", token) is ErReason.INVALID_FORMAT
+    assert (
+        refusal(system, f"RQ.{LOCAL}.NY.TXT\nLIC/123456.LIT/PC", token) is ErReason.INVALID_FORMAT
+    )
     assert refusal(system, f"DQ.{LOCAL}.NY\nOLN/1", token) is ErReason.TXT_NOT_FOUND
     assert refusal(system, f"DQ.{LOCAL}.ZZ.TXT\nOLN/1", token) is ErReason.INVALID_DESTINATION
     assert refusal(system, f"DQ.{LOCAL}.NY9999999.TXT\nOLN/1", token) is (
@@ -224,7 +228,9 @@ def test_malformed_messages_get_numbered_errors(system: System, tokens: dict[str
 
 
 def test_am_reaches_the_recipients_mailbox(system: System, tokens: dict[str, str]) -> None:
-    submission = submit(system, f"AM.{LOCAL}.NJSTP0000.TXT\nPLEASE CALL DESK SERGEANT", tokens[LOCAL])
+    submission = submit(
+        system, f"AM.{LOCAL}.NJSTP0000.TXT\nPLEASE CALL DESK SERGEANT", tokens[LOCAL]
+    )
     assert submission.accepted and submission.replies == ()
     inbox = system.exchange.mailbox.inbox("NJSTP0000")
     assert inbox and inbox[-1][1].text == ("PLEASE CALL DESK SERGEANT",)

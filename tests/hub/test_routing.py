@@ -1,4 +1,4 @@
-"""Route plans: one state, up to five, all (NL), function ORIs, agencies and invalid destinations."""
+"""Route plans: one state, up to five, all (NL), function ORIs, agencies, bad destinations."""
 
 from stateline.hub.routing import Route, RoutePlan, plan_route
 from stateline.wire.errors import ErReason, Rejection

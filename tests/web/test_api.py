@@ -54,7 +54,12 @@ def test_submit_text_and_fetch_replies(
 def test_submit_json(
     client: TestClient, tokens: dict[str, str], people: dict[str, list[Person]]
 ) -> None:
-    message = {"mke": "DQ", "ori": LOCAL, "destinations": ["NY"], "fields": {"OLN": people["NY"][1].oln}}
+    message = {
+        "mke": "DQ",
+        "ori": LOCAL,
+        "destinations": ["NY"],
+        "fields": {"OLN": people["NY"][1].oln},
+    }
     response = client.post("/v1/messages", json=message, headers=auth(tokens[LOCAL]))
     assert response.status_code == 200
     reply = response.json()["replies"][0]
@@ -74,8 +79,9 @@ def test_refusals_map_to_http_status(client: TestClient, tokens: dict[str, str])
         "/v1/messages", content=f"RQ.{LOCAL}.NY.TXT\nLIC/123456.LIT/PC", headers=auth(tokens[LOCAL])
     )
     assert bad.status_code == 400
-    assert ".22. INVALID MESSAGE FORMAT - REFER TO RQ MKE OPTIONS BELOW\n1. LIC, LIY, LIT" in (
-        bad.json()["replies"][0]
+    assert (
+        ".22. INVALID MESSAGE FORMAT - REFER TO RQ MKE OPTIONS BELOW\n1. LIC, LIY, LIT"
+        in (bad.json()["replies"][0])
     )
 
 

@@ -7,7 +7,9 @@ from stateline.wire.grammar import MKE, DataClass
 
 
 def request(agency_type: AgencyType) -> PolicyRequest:
-    agency = Agency("NY0010100", "Test", agency_type, "NY", frozenset({Mission.CRIMINAL_LAW_ENFORCEMENT}))
+    agency = Agency(
+        "NY0010100", "Test", agency_type, "NY", frozenset({Mission.CRIMINAL_LAW_ENFORCEMENT})
+    )
     return PolicyRequest("NY", MKE.DQ, agency, requested=frozenset({DataClass.IDENTITY}))
 
 
