@@ -96,6 +96,42 @@ def agency_add(
     console.print(f"added {ori}; credential (store it now, it is not shown again): {token}")
 
 
+@agency_app.command("load")
+def agency_load(
+    file: Annotated[Path, typer.Argument(help="A directory file (JSON, see docs).")],
+    data: DataDir = None,
+) -> None:
+    """Add every agency of a directory file, all or none; print each new credential."""
+    from stateline.directory.file import DirectoryError, load_directory
+
+    try:
+        agencies = load_directory(file)
+    except DirectoryError as error:
+        errors.print(f"[red]invalid directory file:[/red] {error}")
+        raise typer.Exit(2) from error
+    directory = _directory(data)
+    try:
+        directory.add_many(agencies)
+    except Exception as error:
+        errors.print(f"[red]cannot load {file}:[/red] {error}")
+        raise typer.Exit(1) from error
+    for agency in agencies:
+        console.print(f"{agency.ori} {directory.issue_credential(agency.ori)}", highlight=False)
+
+
+@agency_app.command("export")
+def agency_export(
+    file: Annotated[Path, typer.Argument(help="Where to write the directory file.")],
+    data: DataDir = None,
+) -> None:
+    """Write the whole directory to a directory file (no credentials)."""
+    from stateline.directory.file import dump_directory
+
+    agencies = _directory(data).list()
+    dump_directory(agencies, file)
+    console.print(f"wrote {len(agencies)} agencies to {file}")
+
+
 @agency_app.command("list")
 def agency_list(
     state: Annotated[str | None, typer.Option(help="Only agencies of this home state.")] = None,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from stateline.config import Config
 from stateline.directory.demo import demo_agencies
+from stateline.directory.file import dump_directory, load_directory
 from stateline.directory.model import Agency, AgencyStatus, AgencyType
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
@@ -38,7 +39,10 @@ def prepare(config: Config, people: int, seed: int, progress: Progress | None = 
 
     hub_engine, directory, _log = open_hub(config)
     if not directory.snapshot():
-        directory.add_many(demo_agencies(seed=seed))
+        # The directory goes through its file, as an operator's would.
+        directory_file = config.data_dir / "directory.json"
+        dump_directory(demo_agencies(seed=seed), directory_file)
+        directory.add_many(load_directory(directory_file))
         tokens = {agency.ori: directory.issue_credential(agency.ori) for agency in directory.list()}
         config.credentials_file.write_text(json.dumps(tokens, indent=1))
         os.chmod(config.credentials_file, 0o600)

@@ -119,3 +119,24 @@ def test_query_in_process_as_a_demo_agency(
     assert result.exit_code == 0, result.output
     assert result.output.startswith("DR.NYOLN0000")
     assert f"OLN/{oln}" in result.output
+
+
+def test_agency_export_then_load_elsewhere(prepared: Config, tmp_path: Path) -> None:
+    exported = tmp_path / "directory.json"
+    result = runner.invoke(
+        app, ["agency", "export", str(exported), "--data", str(prepared.data_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    fresh = tmp_path / "fresh"
+    loaded = runner.invoke(app, ["agency", "load", str(exported), "--data", str(fresh)])
+    assert loaded.exit_code == 0, loaded.output
+    assert "NYSTP0000 stl_" in loaded.output
+    listed = runner.invoke(app, ["agency", "list", "--state", "US", "--data", str(fresh)])
+    assert "DCICE0000" in listed.output
+
+
+def test_agency_load_refuses_an_invalid_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"ori": "XX", "name": "Nowhere"}]')
+    result = runner.invoke(app, ["agency", "load", str(bad), "--data", str(tmp_path)])
+    assert result.exit_code == 2

@@ -68,9 +68,11 @@ def create_app(exchange: Exchange, log: MessageLog | None = None) -> FastAPI:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
-            schema.setdefault("components", {}).setdefault("schemas", {})["Message"] = (
-                jsonform.json_schema()
-            )
+            components = schema.setdefault("components", {})
+            components.setdefault("schemas", {})["Message"] = jsonform.json_schema()
+            # Every agency call carries the credential bound to its ORI.
+            components["securitySchemes"] = {"agency": {"type": "http", "scheme": "bearer"}}
+            schema["security"] = [{"agency": []}]
             app.openapi_schema = schema
         return app.openapi_schema
 
