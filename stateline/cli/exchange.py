@@ -1,0 +1,204 @@
+"""``stateline query``, ``serve`` and ``demo``: the exchange itself."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import sys
+from collections import Counter
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from stateline.cli.common import DataDir, console
+from stateline.config import Config
+
+if TYPE_CHECKING:
+    from stateline.demo import Tally
+
+
+def register(app: typer.Typer) -> None:
+    """Add the exchange's commands to the top-level ``app``."""
+    app.command()(query)
+    app.command()(serve)
+    app.command()(demo)
+
+
+def query(
+    message: Annotated[str | None, typer.Argument(help="The message; '-' or none: stdin.")] = None,
+    as_ori: Annotated[
+        str | None, typer.Option("--as", help="Send as this agency (demo credentials).")
+    ] = None,
+    token: Annotated[str | None, typer.Option(envvar="STATELINE_TOKEN", help="Credential.")] = None,
+    url: Annotated[str | None, typer.Option(help="A running server; default: in-process.")] = None,
+    json_form: Annotated[bool, typer.Option("--json", help="Send the JSON form.")] = False,
+    data: DataDir = None,
+) -> None:
+    """Send a query as an agency and print the replies."""
+    from stateline.demo import load_tokens
+    from stateline.hub.switch import Form
+
+    raw = message if message not in (None, "-") else sys.stdin.read()
+    assert raw is not None
+    raw = raw.replace("\\n", "\n")
+    config = Config.from_env(data)
+    if token is None and as_ori is not None:
+        token = load_tokens(config).get(as_ori)
+    form = Form.JSON if json_form else Form.TEXT
+    if url is not None:
+        import httpx
+
+        headers = {"content-type": "application/json" if json_form else "text/plain"}
+        if token:
+            headers["authorization"] = f"Bearer {token}"
+        response = httpx.post(f"{url.rstrip('/')}/v1/messages", content=raw, headers=headers)
+        body = response.json()
+        replies, accepted = body.get("replies", []), body.get("accepted", False)
+    else:
+        from stateline.bootstrap import build
+        from stateline.web.api import encode
+
+        system = build(config)
+        submission = asyncio.run(system.exchange.submit(raw, token, form))
+        replies = [encode(reply, form) for reply in submission.replies]
+        accepted = submission.accepted
+        system.close()
+    for reply in replies:
+        console.print(
+            reply if isinstance(reply, str) else json.dumps(reply, indent=2),
+            markup=False,
+            highlight=False,
+        )
+        console.print()
+    raise typer.Exit(0 if accepted else 1)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data: DataDir = None,
+) -> None:
+    """Serve the API over an existing data directory (made by ``stateline demo``)."""
+    import uvicorn
+
+    from stateline.bootstrap import build
+    from stateline.web.app import create_app
+
+    system = build(Config.from_env(data))
+    console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
+    uvicorn.run(
+        create_app(system.exchange, system.log),
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def demo(
+    people: Annotated[int, typer.Option(help="People per jurisdiction.")] = 1000,
+    messages: Annotated[int, typer.Option(help="Messages to replay.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0,
+    serve_api: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API after the replay.")
+    ] = True,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data: DataDir = None,
+) -> None:
+    """Build a national exchange on the embedded default, replay traffic, summarise, serve."""
+    from stateline import demo as demo_mod
+    from stateline.bootstrap import build
+
+    config = Config.from_env(data)
+    console.print(
+        f"Stateline demo: {len(config.states)} jurisdictions, {people} people each, "
+        f"data in {config.data_dir}"
+    )
+    with _progress() as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done)
+
+        demo_mod.prepare(config, people, seed, progress)
+        system = build(config)
+        agencies = system.directory.list()
+        sent = list(demo_mod.traffic(config, people, seed, messages, agencies))
+        tally = asyncio.run(
+            demo_mod.replay(system.exchange, sent, demo_mod.load_tokens(config), progress)
+        )
+    _summary(tally, system.exchange.switch.counters)
+    if serve_api:
+        import uvicorn
+
+        from stateline.web.app import create_app
+
+        console.print(
+            f"\nStateline API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)"
+        )
+        console.print(f"Agency credentials for the demo: {config.credentials_file}")
+        uvicorn.run(
+            create_app(system.exchange, system.log),
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+        )
+    system.close()
+
+
+def _summary(tally: Tally, counters: Counter[str]) -> None:
+    table = Table(
+        "message",
+        "sent",
+        "hits",
+        "not on file",
+        "denied",
+        "ER",
+        "SM",
+        "p50 ms",
+        "p99 ms",
+        title="Replayed traffic",
+    )
+    for kind in sorted(tally.sent):
+        latencies = sorted(tally.latency_ms[kind])
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        table.add_row(
+            kind,
+            str(tally.sent[kind]),
+            str(tally.hits[kind]),
+            str(tally.not_on_file[kind]),
+            str(tally.denied[kind]),
+            str(tally.errors[kind]),
+            str(tally.status[kind]),
+            f"{statistics.median(latencies):.2f}",
+            f"{p99:.2f}",
+        )
+    console.print(table)
+    reasons = Table("ER reason", "count", title="Errors sent")
+    for reason, count in sorted(tally.reasons.items()):
+        reasons.add_row(reason, str(count))
+    console.print(reasons)
