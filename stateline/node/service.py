@@ -20,15 +20,14 @@ REQUESTED: dict[MKE, frozenset[DataClass]] = {
     MKE.DQ: frozenset(
         {
             DataClass.IDENTITY,
-            DataClass.LICENCE,
             DataClass.CREDENTIAL_TYPE,
             DataClass.ADDRESS,
             DataClass.PHYSICAL,
             DataClass.SSN,
         }
     ),
-    MKE.RQ: frozenset({DataClass.VEHICLE, DataClass.IDENTITY, DataClass.ADDRESS}),
-    MKE.KQ: frozenset({DataClass.IDENTITY, DataClass.LICENCE, DataClass.HISTORY}),
+    MKE.RQ: frozenset({DataClass.VEHICLES, DataClass.IDENTITY, DataClass.ADDRESS}),
+    MKE.KQ: frozenset({DataClass.IDENTITY, DataClass.HISTORY}),
 }
 """The data classes each query key asks for; a DQ with IMQ/Y asks for the photo too."""
 

@@ -70,17 +70,25 @@ REGION_CODES = frozenset(US_STATES) | frozenset(TERRITORIES) | frozenset(CANADA)
 
 
 class DataClass(StrEnum):
-    """The kinds of data an answer can carry; a policy releases or withholds each one."""
+    """The kinds of data an answer can carry; a policy releases or withholds each one.
+
+    The names are the policy scenario vocabulary's (scenarios/FORMAT.md): identity covers the
+    name, date of birth, sex, licence number and licence status. The last four classes have no
+    response tags yet: no node releases them, but a policy can be asked about them.
+    """
 
     IDENTITY = "identity"
-    LICENCE = "licence"
-    CREDENTIAL_TYPE = "credential_type"
     ADDRESS = "address"
-    PHYSICAL = "physical"
+    PHYSICAL = "physical-description"
     PHOTO = "photo"
-    VEHICLE = "vehicle"
-    HISTORY = "history"
+    VEHICLES = "vehicles"
+    HISTORY = "driving-history"
     SSN = "ssn"
+    CREDENTIAL_TYPE = "credential-type"
+    SOURCE_DOCUMENTS = "source-documents"
+    IMMIGRATION_STATUS = "immigration-status"
+    CONTACT = "contact"
+    EMPLOYMENT = "employment"
 
 
 # Query tags ("Tags for DMV queries"): tag -> longest value.
@@ -132,11 +140,11 @@ RESPONSE_TAGS: dict[str, DataClass | None] = {
     "NAM": DataClass.IDENTITY,
     "DOB": DataClass.IDENTITY,
     "SEX": DataClass.IDENTITY,
-    "OLS": DataClass.LICENCE,  # issuing state
-    "OLC": DataClass.LICENCE,  # class (A, B, C, M, D)
-    "OLT": DataClass.LICENCE,  # status: VALID, SUSPENDED, REVOKED, EXPIRED
-    "OLI": DataClass.LICENCE,  # issued ccyymmdd
-    "OLE": DataClass.LICENCE,  # expires ccyymmdd
+    "OLS": DataClass.IDENTITY,  # issuing state
+    "OLC": DataClass.IDENTITY,  # class (A, B, C, M, D)
+    "OLT": DataClass.IDENTITY,  # status: VALID, SUSPENDED, REVOKED, EXPIRED
+    "OLI": DataClass.IDENTITY,  # issued ccyymmdd
+    "OLE": DataClass.IDENTITY,  # expires ccyymmdd
     "CRT": DataClass.CREDENTIAL_TYPE,  # REAL-ID, STANDARD, DPC (driver privilege card)
     "ADR": DataClass.ADDRESS,  # street
     "CTY": DataClass.ADDRESS,
@@ -149,14 +157,14 @@ RESPONSE_TAGS: dict[str, DataClass | None] = {
     "HAI": DataClass.PHYSICAL,
     "IMG": DataClass.PHOTO,  # base64 PNG
     "SOC": DataClass.SSN,
-    "LIC": DataClass.VEHICLE,
-    "LIY": DataClass.VEHICLE,
-    "LIT": DataClass.VEHICLE,
-    "VIN": DataClass.VEHICLE,
-    "VYR": DataClass.VEHICLE,
-    "VMA": DataClass.VEHICLE,
-    "VMO": DataClass.VEHICLE,
-    "VCO": DataClass.VEHICLE,
+    "LIC": DataClass.VEHICLES,
+    "LIY": DataClass.VEHICLES,
+    "LIT": DataClass.VEHICLES,
+    "VIN": DataClass.VEHICLES,
+    "VYR": DataClass.VEHICLES,
+    "VMA": DataClass.VEHICLES,
+    "VMO": DataClass.VEHICLES,
+    "VCO": DataClass.VEHICLES,
     "HIS": DataClass.HISTORY,  # ccyymmdd;KIND;DESCRIPTION;POINTS (repeatable)
 }
 RESPONSE_TAG_ORDER = tuple(RESPONSE_TAGS)
