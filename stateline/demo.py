@@ -14,7 +14,7 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from stateline.config import Config
 from stateline.directory.demo import demo_agencies
@@ -72,6 +72,7 @@ class Sent:
     raw: str
     form: Form = Form.TEXT
     token_of: str | None = None  # whose credential is presented (None: none at all)
+    sender: str = "local"  # local, state or federal agency
 
 
 def _query(
@@ -190,13 +191,19 @@ def traffic(
         elif roll < 0.86 and non_cj:
             bad = rng.choice(non_cj)
             q = _query(MKE.DQ, bad.ori, (state,), [("OLN", person.oln)])
-            yield Sent("DQ from non-CJ", bad.ori, text.encode(q), Form.TEXT, bad.ori)
+            yield Sent("DQ from non-CJ", bad.ori, text.encode(q), Form.TEXT, bad.ori, "state")
             continue
         else:
-            yield _bad(rng, agency, state, person, suspended)
+            yield replace(_bad(rng, agency, state, person, suspended), sender=sender_kind(agency))
             continue
         raw = jsonform.encode_json(q) if form is Form.JSON else text.encode(q)
-        yield Sent(kind, ori, raw, form, ori)
+        yield Sent(kind, ori, raw, form, ori, sender_kind(agency))
+
+
+def sender_kind(agency: Agency) -> str:
+    if agency.federal:
+        return "federal"
+    return "local" if agency.agency_type in (AgencyType.PD, AgencyType.SO) else "state"
 
 
 def _bad(
@@ -248,6 +255,7 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     status: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
+    senders: Counter[str] = field(default_factory=Counter)
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
 
 
@@ -264,6 +272,7 @@ async def replay(
         submission = await exchange.submit(sent.raw, token, sent.form)
         tally.latency_ms.setdefault(sent.kind, []).append((time.perf_counter() - start) * 1000)
         tally.sent[sent.kind] += 1
+        tally.senders[sent.sender] += 1
         for reply in submission.replies:
             if isinstance(reply, ErrorMessage):
                 tally.errors[sent.kind] += 1

@@ -198,6 +198,10 @@ def _summary(tally: Tally, counters: Counter[str]) -> None:
             f"{p99:.2f}",
         )
     console.print(table)
+    senders = Table("sent by", "messages", title="Senders")
+    for kind, count in sorted(tally.senders.items()):
+        senders.add_row(f"{kind} agencies", str(count))
+    console.print(senders)
     reasons = Table("ER reason", "count", title="Errors sent")
     for reason, count in sorted(tally.reasons.items()):
         reasons.add_row(reason, str(count))
