@@ -7,7 +7,8 @@ name a real agency's ORI. The layout of the ORIs (Stateline's choice, documented
   police ``xxSTP0000`` and its corrections department ``xxDOC0000``;
 - local agencies ``xx`` + 3-digit county + 2-digit agency + ``00``: counties are odd numbers as
   FIPS county codes are, sheriff's offices take agency ``00``, police departments ``01``-``19``;
-- hand-placed agencies (prosecutor, court, probation, non-criminal-justice, the suspended one)
+- hand-placed agencies (prosecutor, court, probation, non-criminal-justice, a member of the
+  public, the suspended one)
   use agency numbers ``50`` and up, so they never collide with generated ones;
 - federal agencies sit in Washington, so their ORIs start with ``DC`` (a real region code, as
   every ORI must), while their home state is ``US``. Tell a federal agency by ``home_state`` or
@@ -97,36 +98,45 @@ FEDERAL_AGENCIES: tuple[Agency, ...] = tuple(
     )
 )
 
-# Hand-placed agencies: one of each remaining type, two non-criminal-justice, one suspended.
+_CRIMINAL = frozenset({Mission.CRIMINAL_LAW_ENFORCEMENT})
+
+# Hand-placed agencies: one of each remaining type, one per non-criminal-justice mission, one
+# member of the public, one suspended. There is no JF (federal non-law-enforcement criminal
+# justice) agency: the demo's federal agencies are all FE, and storage tests rely on that.
 _HAND_PLACED: tuple[Agency, ...] = (
     Agency(GUIDE_ORI, "Arizona Example Agency (Nlets guide)", AgencyType.SA, "AZ", _POLICE),
     Agency(
-        "IL0315000", "Harlan County State's Attorney", AgencyType.JA, "IL",
-        frozenset({Mission.PROSECUTION}),
+        "IL0315000", "Harlan County State's Attorney", AgencyType.JA, "IL", _CRIMINAL,
     ),
     Agency(
-        "OR0035000", "Benton County Circuit Court", AgencyType.JF, "OR",
-        frozenset({Mission.COURTS}),
+        "OR0035000", "Benton County Circuit Court", AgencyType.JJ, "OR",
+        frozenset({Mission.NON_LAW_ENFORCEMENT}),
     ),
     Agency(
-        "OH0255000", "Franklin County Adult Probation", AgencyType.JG, "OH",
-        frozenset({Mission.PROBATION_PAROLE}),
+        "OH0255000", "Franklin County Adult Probation", AgencyType.JG, "OH", _CRIMINAL,
     ),
     Agency(
-        "TX2015000", "Marion County Juvenile Services", AgencyType.JJ, "TX",
-        frozenset({Mission.JUVENILE_JUSTICE}),
+        "TX2015000", "Marion County Juvenile Court", AgencyType.JJ, "TX",
+        frozenset({Mission.NON_LAW_ENFORCEMENT}),
     ),
     Agency(
-        "MA0095000", "Clearwater Transit Police", AgencyType.LE, "MA",
-        frozenset({Mission.CRIMINAL_LAW_ENFORCEMENT}),
+        "MA0095000", "Clearwater Transit Police", AgencyType.LE, "MA", _CRIMINAL,
     ),
     Agency(
-        "MN0015000", "Minnesota Motor Carrier Licensing Office", AgencyType.NJ, "MN",
-        frozenset({Mission.REGULATORY}),
+        "MN0015000", "Minnesota Driver and Vehicle Services", AgencyType.NJ, "MN",
+        frozenset({Mission.MOTOR_VEHICLE_ADMINISTRATION}),
     ),
     Agency(
-        "CO0315000", "Colorado Office of Emergency Management", AgencyType.NJ, "CO",
-        frozenset({Mission.PUBLIC_SAFETY}),
+        "MN1235000", "Minnesota Secretary of State (Elections)", AgencyType.NJ, "MN",
+        frozenset({Mission.ELECTIONS}),
+    ),
+    Agency(
+        "CO0315000", "Colorado Child Welfare Services", AgencyType.NJ, "CO",
+        frozenset({Mission.CHILD_WELFARE}),
+    ),
+    Agency(
+        "MA0175000", "Clearwater Gazette (public records requester)", AgencyType.PU, "MA",
+        frozenset({Mission.PUBLIC}),
     ),
     Agency(
         SUSPENDED_ORI, "Stonebrook Police Department", AgencyType.PD, "PA", _POLICE,
@@ -138,7 +148,7 @@ _HAND_PLACED: tuple[Agency, ...] = (
 def state_agencies(state: str) -> list[Agency]:
     """A state's own ORIs: its three node bureaus, its state police and its corrections."""
     name = STATE_NAMES[state]
-    licensing = frozenset({Mission.LICENSING})
+    licensing = frozenset({Mission.MOTOR_VEHICLE_ADMINISTRATION})
     police = _POLICE_NAMES.get(state, "State Police")
     if state == "DC":
         police_name = "District of Columbia Metropolitan Police Department"
@@ -153,7 +163,7 @@ def state_agencies(state: str) -> list[Agency]:
                licensing, node=True),
         Agency(f"{state}STP0000", police_name, AgencyType.SA, state, _POLICE),
         Agency(f"{state}DOC0000", f"{name} Department of Corrections", AgencyType.JC, state,
-               frozenset({Mission.CORRECTIONS})),
+               _CRIMINAL),
     ]  # fmt: skip
 
 
@@ -177,7 +187,7 @@ def local_agencies(state: str, count: int, rng: random.Random) -> list[Agency]:
                     f"{county_names[i]} County Sheriff's Office",
                     AgencyType.SO,
                     state,
-                    _POLICE | {Mission.CORRECTIONS},  # sheriffs run the county jails
+                    _POLICE,
                 )
             )
     return agencies

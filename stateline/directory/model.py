@@ -7,7 +7,10 @@ from enum import StrEnum
 
 
 class AgencyType(StrEnum):
-    """Nlets agency type codes, each with a description and whether it is criminal justice."""
+    """Nlets agency type codes, each with a description and whether it is criminal justice.
+
+    The codes are exactly the policy scenario vocabulary's (scenarios/FORMAT.md).
+    """
 
     PD = "PD"
     SO = "SO"
@@ -20,6 +23,7 @@ class AgencyType(StrEnum):
     JJ = "JJ"
     JF = "JF"
     NJ = "NJ"
+    PU = "PU"
 
     @property
     def description(self) -> str:
@@ -27,40 +31,43 @@ class AgencyType(StrEnum):
 
     @property
     def criminal_justice(self) -> bool:
-        """True for every type but NJ: state laws often allow criminal-justice agencies only."""
-        return self is not AgencyType.NJ
+        """False for NJ and PU: state laws often allow criminal-justice agencies only."""
+        return self not in _NOT_CRIMINAL_JUSTICE
 
+
+_NOT_CRIMINAL_JUSTICE = frozenset({AgencyType.NJ, AgencyType.PU})
 
 _TYPE_DESCRIPTIONS: dict[AgencyType, str] = {
-    AgencyType.PD: "police department",
+    AgencyType.PD: "city police department",
     AgencyType.SO: "sheriff's office",
-    AgencyType.SA: "state agency",
+    AgencyType.SA: "state-wide agency",
     AgencyType.LE: "other law enforcement",
     AgencyType.FE: "federal agency",
     AgencyType.JA: "prosecutor",
     AgencyType.JC: "corrections",
     AgencyType.JG: "probation or parole",
-    AgencyType.JJ: "juvenile justice",
-    AgencyType.JF: "court",
+    AgencyType.JJ: "court",
+    AgencyType.JF: "federal non-law-enforcement criminal justice",
     AgencyType.NJ: "non-criminal-justice agency",
+    AgencyType.PU: "member of the public",
 }
 
 
 class Mission(StrEnum):
-    """What an agency does; state policies allow or refuse requests by mission."""
+    """What an agency does; state policies allow or refuse requests by mission.
+
+    The values are exactly the policy scenario vocabulary's (scenarios/FORMAT.md).
+    """
 
     CRIMINAL_LAW_ENFORCEMENT = "criminal-law-enforcement"
-    TRAFFIC_ENFORCEMENT = "traffic-enforcement"
     IMMIGRATION_ENFORCEMENT = "immigration-enforcement"
     BORDER_CUSTOMS = "border-customs"
-    CORRECTIONS = "corrections"
-    PROBATION_PAROLE = "probation-parole"
-    JUVENILE_JUSTICE = "juvenile-justice"
-    COURTS = "courts"
-    PROSECUTION = "prosecution"
-    LICENSING = "licensing"
-    PUBLIC_SAFETY = "public-safety"
-    REGULATORY = "regulatory"
+    TRAFFIC_ENFORCEMENT = "traffic-enforcement"
+    MOTOR_VEHICLE_ADMINISTRATION = "motor-vehicle-administration"
+    ELECTIONS = "elections"
+    CHILD_WELFARE = "child-welfare"
+    NON_LAW_ENFORCEMENT = "non-law-enforcement"
+    PUBLIC = "public"
 
     @property
     def description(self) -> str:
@@ -68,18 +75,15 @@ class Mission(StrEnum):
 
 
 _MISSION_DESCRIPTIONS: dict[Mission, str] = {
-    Mission.CRIMINAL_LAW_ENFORCEMENT: "investigating and enforcing criminal law",
-    Mission.TRAFFIC_ENFORCEMENT: "enforcing traffic and motor-vehicle law",
+    Mission.CRIMINAL_LAW_ENFORCEMENT: "investigating, prosecuting and enforcing criminal law",
     Mission.IMMIGRATION_ENFORCEMENT: "enforcing civil immigration law (arrest, detention, removal)",
     Mission.BORDER_CUSTOMS: "border and customs control at and near ports of entry",
-    Mission.CORRECTIONS: "custody of people in jails and prisons",
-    Mission.PROBATION_PAROLE: "supervising people on probation or parole",
-    Mission.JUVENILE_JUSTICE: "juvenile courts, detention and supervision",
-    Mission.COURTS: "adjudication: courts and their clerks",
-    Mission.PROSECUTION: "prosecuting criminal cases",
-    Mission.LICENSING: "issuing driver licences and vehicle registrations",
-    Mission.PUBLIC_SAFETY: "emergency management, fire and rescue",
-    Mission.REGULATORY: "civil regulation: motor carriers, insurance, licensing boards",
+    Mission.TRAFFIC_ENFORCEMENT: "enforcing traffic and motor-vehicle law",
+    Mission.MOTOR_VEHICLE_ADMINISTRATION: "issuing driver licences and vehicle registrations",
+    Mission.ELECTIONS: "keeping voter rolls and running elections",
+    Mission.CHILD_WELFARE: "child protection and welfare services",
+    Mission.NON_LAW_ENFORCEMENT: "government work that enforces no law: courts, regulators",
+    Mission.PUBLIC: "a member of the public, a journalist or researcher",
 }
 
 

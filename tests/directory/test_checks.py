@@ -155,11 +155,31 @@ def test_check_sender_refuses_an_entry_for_another_ori() -> None:
         check_sender(agency("AZNLETS20", agency_type=AgencyType.SA), "NY0010100", "NY0010100")
 
 
-def test_every_agency_type_is_described_and_only_nj_is_not_criminal_justice() -> None:
+def test_every_agency_type_is_described_and_only_nj_and_pu_are_not_criminal_justice() -> None:
     for agency_type in AgencyType:
         assert agency_type.description
-        assert agency_type.criminal_justice is (agency_type is not AgencyType.NJ)
+        assert agency_type.criminal_justice is (agency_type not in (AgencyType.NJ, AgencyType.PU))
     assert AgencyType.SO.description == "sheriff's office"
+    assert AgencyType.JJ.description == "court"
+    assert AgencyType.JF.description == "federal non-law-enforcement criminal justice"
+
+
+def test_types_and_missions_are_the_scenario_vocabulary() -> None:
+    # scenarios/FORMAT.md is the contract: these lists are copied from it on purpose.
+    assert [t.value for t in AgencyType] == (
+        "PD SO SA LE FE JA JC JG JJ JF NJ PU".split()  # noqa: SIM905
+    )
+    assert [m.value for m in Mission] == [
+        "criminal-law-enforcement",
+        "immigration-enforcement",
+        "border-customs",
+        "traffic-enforcement",
+        "motor-vehicle-administration",
+        "elections",
+        "child-welfare",
+        "non-law-enforcement",
+        "public",
+    ]
 
 
 def test_every_mission_is_described() -> None:

@@ -44,7 +44,7 @@ def test_51_jurisdictions_each_with_three_node_oris_and_state_police(
             assert demo[ori].node
             assert demo[ori].agency_type is AgencyType.SA
             assert demo[ori].home_state == state
-            assert demo[ori].missions == {Mission.LICENSING}
+            assert demo[ori].missions == {Mission.MOTOR_VEHICLE_ADMINISTRATION}
         police = demo[f"{state}STP0000"]
         assert police.agency_type is AgencyType.SA
         assert Mission.CRIMINAL_LAW_ENFORCEMENT in police.missions
@@ -101,8 +101,25 @@ def test_guide_agency_non_criminal_justice_and_suspended(demo: dict[str, Agency]
     assert suspended == [SUSPENDED_ORI]
 
 
-def test_every_agency_type_appears(demo: dict[str, Agency]) -> None:
-    assert {a.agency_type for a in demo.values()} == set(AgencyType)
+def test_every_agency_type_but_jf_appears(demo: dict[str, Agency]) -> None:
+    # JF is federal by definition and the demo's federal agencies are all FE.
+    assert {a.agency_type for a in demo.values()} == set(AgencyType) - {AgencyType.JF}
+
+
+def test_every_mission_appears(demo: dict[str, Agency]) -> None:
+    assert {m for a in demo.values() for m in a.missions} == set(Mission)
+
+
+def test_non_criminal_justice_agencies_by_mission(demo: dict[str, Agency]) -> None:
+    non_cj = {a.ori: a for a in demo.values() if not a.agency_type.criminal_justice}
+    missions = {m for a in non_cj.values() for m in a.missions}
+    assert {
+        Mission.MOTOR_VEHICLE_ADMINISTRATION,
+        Mission.ELECTIONS,
+        Mission.CHILD_WELFARE,
+        Mission.PUBLIC,
+    } <= missions
+    assert not missions & {Mission.CRIMINAL_LAW_ENFORCEMENT, Mission.IMMIGRATION_ENFORCEMENT}
 
 
 def test_deterministic_by_seed() -> None:
