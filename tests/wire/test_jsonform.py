@@ -308,3 +308,11 @@ def test_times_are_utc_minutes() -> None:
     document = jsonform.to_dict(response)
     assert document["output"]["received"] == "2024-02-29T23:59"
     assert jsonform.from_dict(document) == response
+
+
+@pytest.mark.parametrize("reason", list(ErReason), ids=lambda reason: reason.code)
+def test_every_reason_travels_in_an_er(reason: ErReason) -> None:
+    er = text.error_message(Rejection.of(reason, "X", "A DETAIL", ori="AZNLETS20"))
+    document = jsonform.to_dict(er)
+    assert (document["reason"], document["detail"]) == (reason.number, ["A DETAIL"])
+    assert jsonform.from_dict(document) == er

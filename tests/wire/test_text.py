@@ -310,3 +310,11 @@ def test_an_er_quote_may_hold_line_breaks_and_its_own_marker() -> None:
         "ER.NL0000000.TXT\n.01. INVALID HEADER - A\nB\nORIGINAL MESSAGE\nX\nORIGINAL MESSAGE\nY\n"
     )
     assert text.parse(raw) == er
+
+
+@pytest.mark.parametrize("reason", list(ErReason), ids=lambda reason: reason.code)
+def test_every_reason_travels_in_an_er(reason: ErReason) -> None:
+    er = replace(text.error_message(Rejection.of(reason, "X", ori="AZNLETS20")), output=STAMP)
+    raw = text.encode(er)
+    assert f"\nTXT\n{reason.code} {reason.text}\nORIGINAL MESSAGE\nX" in raw
+    assert text.parse(raw) == er
