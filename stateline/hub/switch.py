@@ -81,7 +81,8 @@ class Directory:
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the minute: the output header carries no finer time (NLETS-FORMAT.md, "Replies")."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 class Switch:

@@ -234,3 +234,18 @@ def test_am_reaches_the_recipients_mailbox(system: System, tokens: dict[str, str
     assert submission.accepted and submission.replies == ()
     inbox = system.exchange.mailbox.inbox("NJSTP0000")
     assert inbox and inbox[-1][1].text == ("PLEASE CALL DESK SERGEANT",)
+
+
+def test_every_reply_round_trips_through_both_encodings(
+    system: System, tokens: dict[str, str], people: dict[str, list[Person]]
+) -> None:
+    person = people["NY"][6]
+    raws = [
+        f"DQ.{LOCAL}.NY.NJ.CT1.TXT\nOLN/{person.oln}",
+        f"DQ.{LOCAL}.NY.TXT\nNAM/{person.last},{person.first}.DOB/{person.dob:%Y%m%d}.SEX/{person.sex}.IMQ/Y",
+        f"RQ.{LOCAL}.NY.TXT\nLIC/123456.LIT/PC",
+    ]
+    for raw in raws:
+        for reply in submit(system, raw, tokens[LOCAL]).replies:
+            assert text.parse(text.encode(reply)) == reply
+            assert jsonform.parse_json(jsonform.encode_json(reply)) == reply
