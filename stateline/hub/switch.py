@@ -81,8 +81,12 @@ class Directory:
 
 
 def utc_now() -> datetime:
-    """Now, to the minute: the output header carries no finer time (NLETS-FORMAT.md, "Replies")."""
-    return datetime.now(UTC).replace(second=0, microsecond=0)
+    return datetime.now(UTC)
+
+
+def to_minute(moment: datetime) -> datetime:
+    """The output header carries times to the minute (NLETS-FORMAT.md, "Replies")."""
+    return moment.replace(second=0, microsecond=0)
 
 
 class Switch:
@@ -251,7 +255,9 @@ class Switch:
         for reply in replies:
             recipient = reply.header.destinations[0] if reply.header.destinations else ""
             self._output_seq[recipient] = self._output_seq[recipient] % 99999 + 1
-            output = OutputHeader(received, input_seq, sent, self._output_seq[recipient])
+            output = OutputHeader(
+                to_minute(received), input_seq, to_minute(sent), self._output_seq[recipient]
+            )
             stamped.append(replace(reply, output=output))
         return Submission(
             message_id,
