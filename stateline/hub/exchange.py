@@ -35,6 +35,11 @@ class Exchange:
             self.log.append(record_of(submission, form))
         return submission
 
+    def deliver(self, message_id: str, requester: str, reply: Reply) -> None:
+        """Take a late reply (the outcome of a state's review) for the requester to fetch."""
+        now = self.switch.clock()
+        self.mailbox.add(message_id, requester, self.switch.stamp(reply, now), now)
+
     def replies(self, message_id: str, ori: str) -> tuple[Reply, ...] | None:
         return self.mailbox.replies(message_id, ori, self.switch.clock())
 

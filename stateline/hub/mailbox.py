@@ -36,6 +36,12 @@ class Mailbox:
         while len(self._replies) > self.capacity:
             self._replies.popitem(last=False)
 
+    def add(self, message_id: str, sender: str, reply: Reply, now: datetime) -> None:
+        """A reply that came after the others (a reviewed request): kept with them, or anew."""
+        held = self._replies.pop(message_id, None)
+        earlier = held.replies if held is not None and held.sender == sender else ()
+        self.hold(message_id, sender, (*earlier, reply), now)
+
     def replies(self, message_id: str, ori: str, now: datetime) -> tuple[Reply, ...] | None:
         """The replies to ``message_id`` if ``ori`` sent it and they have not expired."""
         held = self._replies.get(message_id)

@@ -164,6 +164,15 @@ class Switch:
             destinations=message.header.destinations,
         )
 
+    def stamp(self, reply: Reply, received: datetime, input_seq: int = 0) -> Reply:
+        """Add the output header: times to the minute and the recipient's next sequence number."""
+        recipient = reply.header.destinations[0] if reply.header.destinations else ""
+        self._output_seq[recipient] = self._output_seq[recipient] % 99999 + 1
+        output = OutputHeader(
+            to_minute(received), input_seq, to_minute(self.clock()), self._output_seq[recipient]
+        )
+        return replace(reply, output=output)
+
     def _parse(self, raw: str, form: Form) -> Message | Rejection:
         if len(raw) > MAX_MESSAGE:
             return Rejection.of(ErReason.MESSAGE_TOO_LONG, raw)
@@ -250,15 +259,7 @@ class Switch:
         if sender is not None:
             self._input_seq[sender] = self._input_seq[sender] % 99999 + 1
             input_seq = self._input_seq[sender]
-        sent = self.clock()
-        stamped: list[Reply] = []
-        for reply in replies:
-            recipient = reply.header.destinations[0] if reply.header.destinations else ""
-            self._output_seq[recipient] = self._output_seq[recipient] % 99999 + 1
-            output = OutputHeader(
-                to_minute(received), input_seq, to_minute(sent), self._output_seq[recipient]
-            )
-            stamped.append(replace(reply, output=output))
+        stamped = [self.stamp(reply, received, input_seq) for reply in replies]
         return Submission(
             message_id,
             sender,
