@@ -1,0 +1,13 @@
+"""The audit ledger: every request, decision, review, disclosure, notice and administrative
+change a node makes, in an append-only Merkle log that anyone can check.
+
+It owns the entry format (``entries``: frozen dataclasses, canonical bytes, subjects named
+only by a keyed hash), the RFC 9162 Merkle maths (``merkle``, which needs nothing beyond
+hashlib), C2SP signed checkpoints and witness cosignatures (``checkpoint``), the node's keys
+on disk (``keys``), the durable single-writer append with group commit, proofs and retention
+(``log``), the verifier that recomputes the whole log (``verify``) and the witness that
+cosigns only consistent checkpoints (``witness``). The node hands it entries and gets back
+indexes once they are durable; oversight reads it; the CLI verifies, proves and exports it.
+It never imports the hub, the node, oversight or the web; its tables live in
+``stateline.storage.ledger``.
+"""

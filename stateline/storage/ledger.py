@@ -1,0 +1,568 @@
+"""The audit ledger's tables in the node's database, and the repository that reads and writes them.
+
+What is stored:
+
+- ``ledger_entries``: one row per entry, by index: the canonical body (``NULL`` once retention
+  has removed it) and its RFC 9162 leaf hash, which stays forever so the tree still verifies.
+  Nothing else: every column beside the body would be one more thing to check against it.
+- ``ledger_subjects``: which entries name which subject, as ``(bucket, tag, idx)`` with
+  ``bucket = idx >> 16`` (:data:`BUCKET_BITS`) and the tag the subject key's first eight bytes
+  (:func:`subject_tag`). A plain index by subject takes random writes all over a B-tree that
+  outgrows the cache, and appends slow down as the log grows (a third of the speed at a
+  million entries, measured); bucketed, each commit writes into one small region and the
+  append rate stays flat, while a look-up costs one index seek per bucket (153 at 10 million
+  entries).
+- ``ledger_nodes``: the roots of complete subtrees whose level is a multiple of :data:`STRIDE`
+  (3, 6, 9...): about one row per seven entries. Any complete subtree hash is at most eight
+  stored hashes away, so an inclusion proof at 10 million entries takes two indexed reads of
+  a few dozen rows. The key (:func:`node_key`) sorts nodes in the order appends complete them,
+  which lets the verifier stream them beside the entries.
+- ``ledger_head``: the log's own signed checkpoint at its committed size, rewritten in the same
+  transaction as every append, so a row appended or removed behind the ledger's back shows.
+- ``ledger_checkpoints`` and ``ledger_cosignatures``: published checkpoints and witnesses'
+  cosignatures of them; ``ledger_witnessed``: this node's memory as a witness of other logs.
+
+Appends go through :class:`LedgerWriter`, one connection owned by the ledger's single writer
+thread (on SQLite with ``synchronous=FULL``, so a commit is on disk when it returns). Hot
+statements are Core statements compiled once and run on the DBAPI cursor, rows going to the
+driver's ``executemany`` as they are. Driver errors become :class:`LedgerUnavailable`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+from stateline.ledger.merkle import complete_root, fold, subtrees
+from stateline.storage.engine import StorageError
+from stateline.storage.schema import node_metadata
+
+STRIDE = 3
+"""Interior nodes are stored at levels that are multiples of this."""
+BUCKET_BITS = 16
+"""Subject rows are grouped by ``idx >> BUCKET_BITS``: 65,536 entries a bucket."""
+
+entries = Table(
+    "ledger_entries",
+    node_metadata,
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("body", LargeBinary),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+)
+
+subjects = Table(
+    "ledger_subjects",
+    node_metadata,
+    Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+    Column("subject", BigInteger, primary_key=True, autoincrement=False),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
+nodes = Table(
+    "ledger_nodes",
+    node_metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", LargeBinary(32), nullable=False),
+)
+
+head = Table(
+    "ledger_head",
+    node_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("size", BigInteger, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+checkpoints = Table(
+    "ledger_checkpoints",
+    node_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("size", BigInteger, nullable=False, index=True),
+    Column("signed_at", BigInteger, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+cosignatures = Table(
+    "ledger_cosignatures",
+    node_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("checkpoint_id", ForeignKey("ledger_checkpoints.id"), nullable=False, index=True),
+    Column("witness", String(300), nullable=False),  # the witness's verifier key string
+    Column("cosigned_at", BigInteger, nullable=False),
+    Column("line", Text, nullable=False),
+    UniqueConstraint("checkpoint_id", "witness"),
+)
+
+witnessed = Table(
+    "ledger_witnessed",
+    node_metadata,
+    Column("origin", String(300), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("note", Text, nullable=False),
+)
+
+TABLES = (entries, subjects, nodes, head, checkpoints, cosignatures, witnessed)
+
+EntryRow = tuple[int, bytes | None, bytes]
+"""An entry row: index, body (``None`` once removed), leaf hash."""
+
+
+def subject_tag(subject_key: str) -> int:
+    """The integer a subject key is indexed by: its first 60 bits (15 hex digits), which fit
+    a signed 64-bit column on every database.
+
+    Tags may collide (rarely); look-ups decode the entries found and keep those that name the
+    whole key.
+    """
+    return int(subject_key[:15], 16)
+
+
+class LedgerUnavailable(StorageError):
+    """The ledger cannot be written or read: nothing may be disclosed until it can."""
+
+
+def node_key(level: int, index: int) -> int:
+    """The stored key of complete subtree ``(level, index)``: the index of its last leaf,
+    times 64, plus its level, so keys sort in the order appends complete the nodes."""
+    return ((((index + 1) << level) - 1) << 6) | level
+
+
+class _Sql:
+    """A Core statement compiled once for the engine's dialect, to run on a DBAPI cursor."""
+
+    __slots__ = ("names", "positional", "sql")
+
+    def __init__(
+        self, statement: ClauseElement, engine: Engine, columns: Sequence[str] | None = None
+    ) -> None:
+        translate = engine.get_execution_options().get("schema_translate_map")
+        compiled = statement.compile(
+            dialect=engine.dialect,
+            column_keys=list(columns) if columns is not None else None,
+            schema_translate_map=translate,
+            render_schema_translate=bool(translate),
+        )
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = compiled.string
+        self.positional = engine.dialect.positional
+        self.names = tuple(compiled.positiontup or ()) if self.positional else ()
+
+    def params(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        return tuple(values[name] for name in self.names) if self.positional else values
+
+    def rows(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Rows given in ``names`` order, as the driver's executemany wants them."""
+        if not self.positional:
+            return [dict(zip(names, row, strict=True)) for row in rows]
+        if tuple(names) != self.names:
+            order = [names.index(name) for name in self.names]
+            return [tuple(row[i] for i in order) for row in rows]
+        return list(rows)
+
+
+_ENTRY_COLUMNS = ("idx", "body", "leaf_hash")
+_SUBJECT_COLUMNS = ("bucket", "subject", "idx")
+_NODE_COLUMNS = ("id", "hash")
+_HEAD_COLUMNS = ("id", "size", "note")
+_CHECKPOINT_COLUMNS = ("size", "signed_at", "note")
+_COSIGNATURE_COLUMNS = ("checkpoint_id", "witness", "cosigned_at", "line")
+
+
+class LedgerStore:
+    """The ledger's tables in one node database: reads from pooled connections, and
+    :meth:`writer` for the one connection appends go through."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        sql = self._compile
+        self.insert_entry = sql(entries.insert(), _ENTRY_COLUMNS)
+        self.insert_subject = sql(subjects.insert(), _SUBJECT_COLUMNS)
+        self.insert_node = sql(nodes.insert(), _NODE_COLUMNS)
+        self.update_head = sql(head.update().where(head.c.id == bindparam("row")), ("size", "note"))
+        self.insert_head = sql(head.insert(), _HEAD_COLUMNS)
+        self.insert_checkpoint = sql(checkpoints.insert(), _CHECKPOINT_COLUMNS)
+        self.insert_cosignature = sql(cosignatures.insert(), _COSIGNATURE_COLUMNS)
+        self._head = sql(select(head.c.size, head.c.note).where(head.c.id == bindparam("row")))
+        self._end = sql(select(func.max(entries.c.idx)))
+        self._entry = sql(select(entries).where(entries.c.idx == bindparam("idx")))
+        self._chunk = sql(
+            select(entries)
+            .where(entries.c.idx >= bindparam("lo"), entries.c.idx < bindparam("hi"))
+            .order_by(entries.c.idx)
+        )
+        self._bucket = sql(
+            select(subjects.c.idx, subjects.c.subject).where(
+                subjects.c.bucket == bindparam("bucket")
+            )
+        )
+        self._beyond = sql(
+            select(subjects.c.idx, subjects.c.subject).where(
+                subjects.c.bucket > bindparam("bucket")
+            )
+        )
+        self._held_from = sql(select(func.min(entries.c.idx)).where(entries.c.body.is_not(None)))
+        self._node_chunk = sql(
+            select(nodes.c.id, nodes.c.hash)
+            .where(nodes.c.id >= bindparam("lo"), nodes.c.id < bindparam("hi"))
+            .order_by(nodes.c.id)
+        )
+        # One index seek per bucket: the buckets come from a recursive CTE, so the look-up
+        # never scans the subject table (on either database).
+        buckets = select(literal(0).label("n")).cte("buckets", recursive=True)
+        buckets = buckets.union_all(
+            select((buckets.c.n + 1).label("n")).where(buckets.c.n < bindparam("last"))
+        )
+        found = (
+            select(subjects.c.idx)
+            .join(buckets, subjects.c.bucket == buckets.c.n)
+            .where(subjects.c.subject == bindparam("subject"))
+        )
+        self._by_subject = sql(
+            select(entries).where(entries.c.idx.in_(found)).order_by(entries.c.idx)
+        )
+        self._leaves: dict[int, _Sql] = {}
+        self._nodes: dict[int, _Sql] = {}
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    def _compile(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> _Sql:
+        return _Sql(statement, self._engine, columns)
+
+    def create_schema(self) -> None:
+        """Create the ledger's tables that do not exist yet."""
+        try:
+            node_metadata.create_all(self._engine, tables=list(TABLES))
+        except SQLAlchemyError as exc:
+            raise LedgerUnavailable(f"cannot create the ledger tables: {exc}") from exc
+
+    def writer(self) -> LedgerWriter:
+        """The connection appends go through (the ledger's writer thread owns it)."""
+        return LedgerWriter(self)
+
+    # Reads -------------------------------------------------------------------------------
+
+    def fetch(self, statement: _Sql, values: dict[str, Any]) -> list[Any]:
+        """Run a compiled read on a pooled connection; driver errors become ours."""
+        try:
+            connection = self._engine.raw_connection()
+        except SQLAlchemyError as exc:
+            raise LedgerUnavailable(f"cannot reach the ledger database: {exc}") from exc
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(statement.sql, statement.params(values))
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+        except self._error as exc:
+            connection.invalidate()
+            raise LedgerUnavailable(f"cannot read the ledger: {exc}") from exc
+        finally:
+            connection.close()
+
+    def head(self) -> tuple[int, str] | None:
+        """The ledger's own signed head: its size and checkpoint note, if it has one."""
+        rows = self.fetch(self._head, {"row": 1})
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def end(self) -> int:
+        """One past the highest entry index stored (0 for an empty log)."""
+        value = self.fetch(self._end, {})[0][0]
+        return 0 if value is None else int(value) + 1
+
+    def entry(self, index: int) -> EntryRow | None:
+        rows = self.fetch(self._entry, {"idx": index})
+        return _entry_row(rows[0]) if rows else None
+
+    def entries(self, lo: int, hi: int) -> list[EntryRow]:
+        """Entry rows with ``lo <= idx < hi``, in index order."""
+        return [_entry_row(r) for r in self.fetch(self._chunk, {"lo": lo, "hi": hi})]
+
+    def for_subject(self, subject: int) -> list[EntryRow]:
+        """The entries naming a subject with tag ``subject`` (see :func:`subject_tag`)."""
+        last = max(self.end() - 1, 0) >> BUCKET_BITS
+        values = {"subject": subject, "last": last}
+        return [_entry_row(r) for r in self.fetch(self._by_subject, values)]
+
+    def _in(self, cache: dict[int, _Sql], table: Table, key: Any, value: Any, n: int) -> _Sql:
+        compiled = cache.get(n)
+        if compiled is None:
+            where = key.in_([bindparam(f"k{i}") for i in range(n)])
+            compiled = cache[n] = self._compile(select(key, value).where(where))
+        return compiled
+
+    def _lookup(self, cache: dict[int, _Sql], table: Table, keys: set[int]) -> dict[int, bytes]:
+        if not keys:
+            return {}
+        key, value = (
+            (entries.c.idx, entries.c.leaf_hash) if table is entries else (nodes.c.id, nodes.c.hash)
+        )
+        statement = self._in(cache, table, key, value, len(keys))
+        values = {f"k{i}": k for i, k in enumerate(sorted(keys))}
+        return {int(k): bytes(h) for k, h in self.fetch(statement, values)}
+
+    def range_hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+        """The Merkle tree hash of each leaf range, from at most two indexed reads.
+
+        Each range splits into complete subtrees; a subtree at a stored level is read as it is,
+        any other is computed from its descendants at the stored level just below (at most
+        2**(STRIDE - 1) of them), leaf hashes for the lowest levels.
+        """
+        plans: list[list[tuple[bool, list[int]]]] = []
+        want_leaves: set[int] = set()
+        want_nodes: set[int] = set()
+        for start, end in ranges:
+            plan: list[tuple[bool, list[int]]] = []
+            for level, index in subtrees(start, end):
+                base = level - level % STRIDE
+                span = range(index << (level - base), (index + 1) << (level - base))
+                if base == 0:
+                    keys = list(span)
+                    want_leaves.update(keys)
+                    plan.append((True, keys))
+                else:
+                    keys = [node_key(base, i) for i in span]
+                    want_nodes.update(keys)
+                    plan.append((False, keys))
+            plans.append(plan)
+        leaves = self._lookup(self._leaves, entries, want_leaves)
+        stored = self._lookup(self._nodes, nodes, want_nodes)
+        out: list[bytes] = []
+        for plan in plans:
+            parts: list[bytes] = []
+            for is_leaf, keys in plan:
+                found = leaves if is_leaf else stored
+                try:
+                    parts.append(complete_root([found[k] for k in keys]))
+                except KeyError as error:
+                    what = "leaf" if is_leaf else "tree node"
+                    raise LedgerUnavailable(f"ledger {what} {error} is missing") from error
+            out.append(fold(parts))
+        return out
+
+    def stream(self, statement: _Sql, lo: int, hi: int, chunk: int) -> Iterator[list[Any]]:
+        """Rows of a keyed range query, ``chunk`` keys at a time (bounded memory)."""
+        while lo < hi:
+            top = min(hi, lo + chunk)
+            yield self.fetch(statement, {"lo": lo, "hi": top})
+            lo = top
+
+    def stream_entries(
+        self, end: int, chunk: int = 100_000, start: int = 0
+    ) -> Iterator[list[EntryRow]]:
+        """Entry rows ``[start, end)`` in index order, ``chunk`` indexes at a time."""
+        # SQLite and psycopg hand back int and bytes already: no conversion per row.
+        yield from self.stream(self._chunk, start, end, chunk)
+
+    def held_from(self) -> int | None:
+        """The index of the first entry whose body is still held (``None``: no body held)."""
+        value = self.fetch(self._held_from, {})[0][0]
+        return None if value is None else int(value)
+
+    def bucket_subjects(self, bucket: int, beyond: bool = False) -> set[tuple[int, int]]:
+        """The ``(entry index, subject tag)`` pairs of one bucket (or of all buckets after)."""
+        statement = self._beyond if beyond else self._bucket
+        return {(int(i), int(t)) for i, t in self.fetch(statement, {"bucket": bucket})}
+
+    def stream_nodes(self, end: int, chunk: int = 100_000) -> Iterator[list[tuple[int, bytes]]]:
+        """Stored nodes completed by the first ``end`` leaves and beyond, in key order."""
+        for rows in self.stream(self._node_chunk, 0, end << 6, chunk << 6):
+            yield [(int(k), bytes(h)) for k, h in rows]
+        beyond = self.fetch(self._node_chunk, {"lo": end << 6, "hi": 1 << 62})
+        if beyond:  # nodes of leaves the log does not hold: the verifier reports them
+            yield [(int(k), bytes(h)) for k, h in beyond]
+
+    def run(self, statement: Executable) -> list[Any]:
+        """A one-off Core statement on its own transaction (rare reads and admin writes)."""
+        try:
+            with self._engine.begin() as conn:
+                result = conn.execute(statement)
+                return list(result.all()) if result.returns_rows else [result.rowcount]
+        except SQLAlchemyError as exc:
+            raise LedgerUnavailable(f"ledger database error: {exc}") from exc
+
+    def checkpoints(self) -> list[tuple[int, int, int, str]]:
+        """Every published checkpoint: id, size, signing time (POSIX s), note; by size."""
+        c = checkpoints.c
+        rows = self.run(select(c.id, c.size, c.signed_at, c.note).order_by(c.size, c.id))
+        return [(int(i), int(s), int(t), str(n)) for i, s, t, n in rows]
+
+    def cosignatures(self) -> list[tuple[int, str, int, str]]:
+        """Every stored cosignature: checkpoint id, witness vkey, time, signature line."""
+        c = cosignatures.c
+        rows = self.run(select(c.checkpoint_id, c.witness, c.cosigned_at, c.line).order_by(c.id))
+        return [(int(i), str(w), int(t), str(line)) for i, w, t, line in rows]
+
+    def prune(self, through: int) -> int:
+        """Drop the bodies and subject rows of entries before index ``through``; leaf hashes
+        stay. Returns how many bodies were dropped."""
+        old = (entries.c.idx < through) & entries.c.body.is_not(None)
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    subjects.delete().where(
+                        subjects.c.bucket <= through >> BUCKET_BITS, subjects.c.idx < through
+                    )
+                )
+                return int(conn.execute(entries.update().where(old).values(body=None)).rowcount)
+        except SQLAlchemyError as exc:
+            raise LedgerUnavailable(f"cannot apply retention: {exc}") from exc
+
+    def witnessed(self, origin: str) -> tuple[int, str] | None:
+        """The last checkpoint this node cosigned for ``origin``, as a witness."""
+        w = witnessed.c
+        rows = self.run(select(w.size, w.note).where(w.origin == origin))
+        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+    def remember_witnessed(self, origin: str, size: int, note: str) -> None:
+        """Record the checkpoint this node just cosigned for ``origin``."""
+        w = witnessed.c
+        try:
+            with self._engine.begin() as conn:
+                updated = conn.execute(
+                    witnessed.update().where(w.origin == origin).values(size=size, note=note)
+                )
+                if not updated.rowcount:
+                    conn.execute(witnessed.insert().values(origin=origin, size=size, note=note))
+        except SQLAlchemyError as exc:
+            raise LedgerUnavailable(f"cannot record the witnessed checkpoint: {exc}") from exc
+
+
+def _entry_row(row: Sequence[Any]) -> EntryRow:
+    idx, body, leaf = row
+    return int(idx), None if body is None else bytes(body), bytes(leaf)
+
+
+_Work = tuple[_Sql, Sequence[str], Sequence[tuple[Any, ...]]]
+"""One statement of a transaction: the statement, its column names, its rows."""
+
+
+class LedgerWriter:
+    """The one connection appends go through; every call is one committed transaction.
+
+    On SQLite the connection runs with ``synchronous=FULL``: in WAL mode the engine's default
+    ``NORMAL`` syncs the WAL only at checkpoints, so a power cut could lose a commit that has
+    returned, and an answer must never leave before its entry is on disk. Grouped commits make
+    the extra fsync cheap. A failed transaction is rolled back, the connection dropped (the
+    next call opens a fresh one), and :class:`LedgerUnavailable` raised.
+    """
+
+    def __init__(self, store: LedgerStore) -> None:
+        self._store = store
+        self._connection: Any = None
+
+    def _connect(self) -> Any:
+        if self._connection is None:
+            engine = self._store.engine
+            try:
+                connection = engine.raw_connection()
+            except SQLAlchemyError as exc:
+                raise LedgerUnavailable(f"cannot reach the ledger database: {exc}") from exc
+            if engine.dialect.name == "sqlite":
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA synchronous=FULL")
+                cursor.close()
+                connection.commit()
+            self._connection = connection
+        return self._connection
+
+    def _transaction(
+        self, work: list[tuple[_Sql, Sequence[str], Sequence[tuple[Any, ...]]]]
+    ) -> None:
+        connection = self._connect()
+        try:
+            cursor = connection.cursor()
+            try:
+                for statement, names, rows in work:
+                    if len(rows) == 1:
+                        cursor.execute(statement.sql, statement.rows(names, rows)[0])
+                    elif rows:
+                        cursor.executemany(statement.sql, statement.rows(names, rows))
+            finally:
+                cursor.close()
+            connection.commit()
+        except Exception as exc:
+            self._drop()
+            raise LedgerUnavailable(f"cannot write the ledger: {exc}") from exc
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        with contextlib.suppress(Exception):  # it is going away: its own error is moot
+            connection.rollback()
+        try:
+            connection.invalidate()
+        finally:
+            connection.close()
+
+    def append(
+        self,
+        rows: Sequence[EntryRow],
+        subject_rows: Sequence[tuple[int, int, int]],
+        node_rows: Sequence[tuple[int, bytes]],
+        size: int,
+        note: str,
+        first: bool,
+    ) -> None:
+        """Entries, their subject rows, the completed tree nodes and the new signed head, in
+        one committed transaction."""
+        s = self._store
+        if first:
+            head_row: _Work = (
+                s.insert_head,
+                _HEAD_COLUMNS,
+                [(1, size, note)],
+            )
+        else:
+            head_row = (s.update_head, ("row", "size", "note"), [(1, size, note)])
+        self._transaction(
+            [
+                (s.insert_entry, _ENTRY_COLUMNS, rows),
+                (s.insert_subject, _SUBJECT_COLUMNS, subject_rows),
+                (s.insert_node, _NODE_COLUMNS, node_rows),
+                head_row,
+            ]
+        )
+
+    def add_checkpoint(self, size: int, signed_at: int, note: str) -> None:
+        """Store a published checkpoint."""
+        rows = [(size, signed_at, note)]
+        self._transaction([(self._store.insert_checkpoint, _CHECKPOINT_COLUMNS, rows)])
+
+    def add_cosignature(
+        self, checkpoint_id: int, witness: str, cosigned_at: int, line: str
+    ) -> None:
+        """Store a witness's cosignature of a stored checkpoint."""
+        rows = [(checkpoint_id, witness, cosigned_at, line)]
+        self._transaction([(self._store.insert_cosignature, _COSIGNATURE_COLUMNS, rows)])
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
