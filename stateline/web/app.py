@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
@@ -35,7 +35,9 @@ FLUSH_INTERVAL = 0.2
 """Seconds between writes of the buffered message log."""
 
 
-def create_app(exchange: Exchange, log: MessageLog | None = None) -> FastAPI:
+def create_app(
+    exchange: Exchange, log: MessageLog | None = None, console: APIRouter | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         flusher = asyncio.create_task(_flush_forever(log)) if log is not None else None
@@ -55,6 +57,8 @@ def create_app(exchange: Exchange, log: MessageLog | None = None) -> FastAPI:
         "the hub; each state decides by its own law.",
     )
     app.include_router(api.router(exchange, log))
+    if console is not None:  # a state's review console (stateline.web.console), under /console
+        app.include_router(console)
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
