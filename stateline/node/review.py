@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from stateline.directory.model import Agency
-from stateline.node.policy.model import Decision
+from stateline.node.policy.model import Decision, DutyKind, LegalProcess, PolicyRequest
 from stateline.transport.base import Delivery
 from stateline.wire.grammar import DataClass
 from stateline.wire.messages import Query
@@ -64,7 +64,7 @@ class Action(StrEnum):
 SYSTEM = "system"
 """The actor of the node's own actions (escalation at the deadline); no account has this name."""
 
-COUNSEL_DUTY = "escalate-counsel"
+COUNSEL_DUTY = DutyKind.ESCALATE_COUNSEL.value
 """The duty (scenarios/FORMAT.md) that makes a request's decision counsel's alone."""
 
 OPEN = frozenset({ReviewState.HELD, ReviewState.ESCALATED})
@@ -148,10 +148,9 @@ class Reviewer:
 
 
 @dataclass(frozen=True, slots=True)
-class LegalProcess:
-    """The legal process a request cites (``kind`` in the FORMAT.md vocabulary).
-
-    ``covers`` is the data classes it names; None means it covers the whole request.
+class CitedProcess:
+    """The legal process a request cites: its kind (``policy.model.LegalProcess``), number,
+    court, judge and date, and the data classes it names (None: the whole request).
     """
 
     kind: str
@@ -201,12 +200,12 @@ class HeldItem:
     received: datetime
     deadline: datetime
     requested: frozenset[DataClass]
-    withheld: frozenset[DataClass] = frozenset()
+    under_review: frozenset[DataClass]  # the classes a reviewer may release; the rest are denied
     policy_ids: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     duties: tuple[str, ...] = ()
     purpose: str | None = None
-    legal_process: LegalProcess | None = None
+    legal_process: CitedProcess | None = None
     document: DocumentRef | None = None
     state: ReviewState = ReviewState.HELD
     released: frozenset[DataClass] = frozenset()
@@ -215,9 +214,9 @@ class HeldItem:
     decision_reason: str | None = None
 
     @property
-    def reviewable(self) -> frozenset[DataClass]:
-        """The classes a reviewer may release: requested, less what the policy withheld outright."""
-        return self.requested - self.withheld
+    def denied_by_policy(self) -> frozenset[DataClass]:
+        """Requested classes the policy denied outright: no reviewer can release them."""
+        return self.requested - self.under_review
 
     @property
     def counsel_required(self) -> bool:
@@ -296,20 +295,24 @@ class RequesterHistory:
 
 def held_item(
     delivery: Delivery,
+    request: PolicyRequest,
     decision: Decision,
-    requested: Iterable[DataClass],
     *,
     received: datetime,
     deadline: datetime | None = None,
-    duties: Iterable[str] = (),
-    purpose: str | None = None,
-    legal_process: LegalProcess | None = None,
+    legal_process: CitedProcess | None = None,
 ) -> HeldItem:
     """The queue item for a delivery whose policy decision was REVIEW.
 
-    ``deadline`` defaults to ``received + DEFAULT_WINDOW``; ``duties`` are duty names
-    (``escalate-counsel`` makes the decision counsel's).
+    The classes under review are the decision's ``held`` ones; the duties are its duty names
+    (``escalate-counsel`` makes the decision counsel's). ``legal_process`` gives the details
+    the query carried (number, court, judge, date); without it the kind and the classes it
+    covers come from the policy request. ``deadline`` defaults to ``received + DEFAULT_WINDOW``.
     """
+    if legal_process is None and request.legal_process is not LegalProcess.NONE:
+        legal_process = CitedProcess(
+            request.legal_process.value, covers=request.legal_process_covers
+        )
     return HeldItem(
         message_id=delivery.message_id,
         query=delivery.query,
@@ -317,12 +320,12 @@ def held_item(
         requester=delivery.requester,
         received=received,
         deadline=deadline if deadline is not None else received + DEFAULT_WINDOW,
-        requested=frozenset(requested),
-        withheld=decision.withheld,
+        requested=request.requested,
+        under_review=decision.held,
         policy_ids=decision.policy_ids,
         reasons=decision.reasons,
-        duties=tuple(duties),
-        purpose=purpose,
+        duties=tuple(dict.fromkeys(duty.duty.value for duty in decision.duties)),
+        purpose=request.purpose.value,
         legal_process=legal_process,
     )
 
@@ -362,8 +365,8 @@ def transition(
 ) -> ReviewAction:
     """Check a reviewer's action on an item and return its record; raises ``ReviewError``.
 
-    ``released`` matters only for APPROVE_IN_PART: a non-empty part of the reviewable
-    classes. Choosing every reviewable class is approval in full and is recorded as such.
+    ``released`` matters only for APPROVE_IN_PART: a non-empty part of the classes
+    under review. Choosing every one of them is approval in full and is recorded as such.
     """
     step = TRANSITIONS.get(item.state, {}).get(action)
     if step is None:
@@ -376,14 +379,14 @@ def transition(
         raise InvalidDecision(f"the reason is longer than {MAX_REASON} characters")
     chosen = frozenset(released)
     if action is Action.APPROVE:
-        chosen = item.reviewable
+        chosen = item.under_review
     elif action is Action.APPROVE_IN_PART:
         if not chosen:
             raise InvalidDecision("choose at least one data class to release")
-        if not chosen <= item.reviewable:
-            extra = ", ".join(sorted(chosen - item.reviewable))
+        if not chosen <= item.under_review:
+            extra = ", ".join(sorted(chosen - item.under_review))
             raise InvalidDecision(f"not under review: {extra}")
-        if chosen == item.reviewable:
+        if chosen == item.under_review:
             action, step = Action.APPROVE, TRANSITIONS[item.state][Action.APPROVE]
     else:
         chosen = frozenset()

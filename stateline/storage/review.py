@@ -39,11 +39,11 @@ from stateline.node.review import (
     DECISIONS,
     OPEN,
     Action,
+    CitedProcess,
     Document,
     DocumentRef,
     HeldItem,
     ItemChanged,
-    LegalProcess,
     RequesterHistory,
     ReviewAction,
     ReviewState,
@@ -70,7 +70,7 @@ review_items = Table(
     Column("fields", Text, nullable=False),  # JSON list of [tag, value]
     Column("requester", Text, nullable=False),  # JSON: the directory entry when held
     Column("requested", Text, nullable=False),  # JSON lists from here on
-    Column("withheld", Text, nullable=False),
+    Column("under_review", Text, nullable=False),
     Column("policy_ids", Text, nullable=False),
     Column("reasons", Text, nullable=False),
     Column("duties", Text, nullable=False),
@@ -347,7 +347,7 @@ def _agency(text: str) -> Agency:
     )
 
 
-def _legal_json(process: LegalProcess | None) -> str | None:
+def _legal_json(process: CitedProcess | None) -> str | None:
     if process is None:
         return None
     return _json(
@@ -362,12 +362,12 @@ def _legal_json(process: LegalProcess | None) -> str | None:
     )
 
 
-def _legal(text: str | None) -> LegalProcess | None:
+def _legal(text: str | None) -> CitedProcess | None:
     if text is None:
         return None
     data = orjson.loads(text)
     covers = data["covers"]
-    return LegalProcess(
+    return CitedProcess(
         kind=data["kind"],
         number=data["number"],
         court=data["court"],
@@ -394,7 +394,7 @@ def _row(item: HeldItem) -> dict[str, Any]:
         "fields": _json([list(pair) for pair in item.query.fields]),
         "requester": _agency_json(item.requester),
         "requested": _json(_classes(item.requested)),
-        "withheld": _json(_classes(item.withheld)),
+        "under_review": _json(_classes(item.under_review)),
         "policy_ids": _json(list(item.policy_ids)),
         "reasons": _json(list(item.reasons)),
         "duties": _json(list(item.duties)),
@@ -435,7 +435,7 @@ def _item(row: Any) -> HeldItem:
         received=utc(row["received"]),
         deadline=utc(row["deadline"]),
         requested=frozenset(DataClass(c) for c in orjson.loads(row["requested"])),
-        withheld=frozenset(DataClass(c) for c in orjson.loads(row["withheld"])),
+        under_review=frozenset(DataClass(c) for c in orjson.loads(row["under_review"])),
         policy_ids=tuple(orjson.loads(row["policy_ids"])),
         reasons=tuple(orjson.loads(row["reasons"])),
         duties=tuple(orjson.loads(row["duties"])),

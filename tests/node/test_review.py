@@ -8,7 +8,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stateline.directory.model import Agency, AgencyType, Mission
-from stateline.node.policy.model import Decision, Outcome
+from stateline.node.policy.model import (
+    LOG,
+    Decision,
+    Duty,
+    DutyKind,
+    LegalProcess,
+    Outcome,
+    PolicyRequest,
+    Purpose,
+)
 from stateline.node.review import (
     COUNSEL_DUTY,
     DEFAULT_WINDOW,
@@ -17,6 +26,7 @@ from stateline.node.review import (
     SYSTEM,
     TRANSITIONS,
     Action,
+    CitedProcess,
     HeldItem,
     InvalidDecision,
     InvalidTransition,
@@ -50,16 +60,28 @@ COUNSEL = Reviewer("carl", Role.COUNSEL)
 ADMIN = Reviewer("ada", Role.ADMIN)
 
 
+REQUEST = PolicyRequest(
+    "NY",
+    MKE.DQ,
+    ICE,
+    requested=REQUESTED,
+    purpose=Purpose.CRIMINAL_INVESTIGATION,
+    legal_process=LegalProcess.JUDICIAL_WARRANT,
+    legal_process_covers=frozenset({DataClass.ADDRESS}),
+)
+DECISION = Decision(
+    Outcome.REVIEW,
+    frozenset(),
+    withheld=REQUESTED,  # on review every requested class is withheld until a person decides
+    policy_ids=("ny-review-federal",),
+    reasons=("FEDERAL AGENCY",),
+    held=REQUESTED - {DataClass.SSN},
+)
+
+
 def item(**changes: object) -> HeldItem:
-    decision = Decision(
-        Outcome.REVIEW,
-        frozenset(),
-        withheld=frozenset({DataClass.SSN}),
-        policy_ids=("ny-review-federal",),
-        reasons=("FEDERAL AGENCY",),
-    )
     delivery = Delivery("m1", QUERY, ICE, "NYOLN0000")
-    made = held_item(delivery, decision, REQUESTED, received=NOW)
+    made = held_item(delivery, REQUEST, DECISION, received=NOW)
     return replace(made, **changes)  # type: ignore[arg-type]
 
 
@@ -77,9 +99,29 @@ def test_held_item_from_a_delivery_and_decision() -> None:
     assert made.requester is ICE
     assert made.destination == "NYOLN0000"
     assert made.deadline == NOW + DEFAULT_WINDOW
-    assert made.reviewable == REQUESTED - {DataClass.SSN}
+    assert made.requested == REQUESTED
+    assert made.under_review == REQUESTED - {DataClass.SSN}
+    assert made.denied_by_policy == {DataClass.SSN}
     assert made.state is ReviewState.HELD
+    assert made.duties == ("log",)
     assert not made.counsel_required
+    assert made.purpose == "criminal-investigation"
+    assert made.legal_process == CitedProcess(
+        "judicial-warrant", covers=frozenset({DataClass.ADDRESS})
+    )
+
+
+def test_held_item_takes_the_counsel_duty_and_the_process_details() -> None:
+    counsel = replace(DECISION, duties=(LOG, Duty(DutyKind.ESCALATE_COUNSEL), LOG))
+    details = CitedProcess("judicial-warrant", number="24-MJ-1", judge="Hon. A. Judge")
+    delivery = Delivery("m1", QUERY, ICE, "NYOLN0000")
+    made = held_item(delivery, REQUEST, counsel, received=NOW, legal_process=details)
+    assert made.duties == ("log", COUNSEL_DUTY)
+    assert made.counsel_required
+    assert made.legal_process is details
+    bare = held_item(delivery, PolicyRequest("NY", MKE.DQ, ICE), DECISION, received=NOW)
+    assert bare.legal_process is None
+    assert bare.purpose == "unstated"
 
 
 def test_anyone_decides_a_held_item_but_only_counsel_an_escalated_one() -> None:

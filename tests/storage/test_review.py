@@ -12,10 +12,10 @@ from stateline.directory.model import Agency, AgencyType, Mission
 from stateline.node.review import (
     COUNSEL_DUTY,
     Action,
+    CitedProcess,
     Document,
     HeldItem,
     ItemChanged,
-    LegalProcess,
     Reviewer,
     ReviewState,
     Role,
@@ -35,7 +35,7 @@ NYPD = Agency(
     "NY0303000", "NYPD", AgencyType.PD, "NY", frozenset({Mission.CRIMINAL_LAW_ENFORCEMENT})
 )
 COUNSEL = Reviewer("carl", Role.COUNSEL)
-WARRANT = LegalProcess(
+WARRANT = CitedProcess(
     kind="judicial-warrant",
     number="24-MJ-1031",
     court="S.D.N.Y.",
@@ -59,7 +59,7 @@ def held(message_id: str, received: datetime, requester: Agency = ICE, **more: o
         received=received,
         deadline=received + timedelta(hours=24),
         requested=frozenset({DataClass.IDENTITY, DataClass.ADDRESS, DataClass.SSN}),
-        withheld=frozenset({DataClass.SSN}),
+        under_review=frozenset({DataClass.IDENTITY, DataClass.ADDRESS}),
         policy_ids=("ny-review",),
         reasons=("FEDERAL AGENCY",),
         duties=("log", COUNSEL_DUTY),
