@@ -1,0 +1,266 @@
+"""``stateline ledger``: verify a node's audit ledger, prove entries, sign and export it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from stateline.cli.common import DataDir, console, errors
+from stateline.config import Config
+from stateline.ledger.checkpoint import NoteError, Verifier, open_checkpoint
+from stateline.ledger.keys import LEDGER_VKEY, KeyFileError, load
+from stateline.ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
+from stateline.storage.engine import StorageError
+
+app = typer.Typer(help="The node's audit ledger: verify, prove, checkpoint, export.")
+
+State = Annotated[str, typer.Option("--state", help="The node's state code, e.g. NY.")]
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _keys_dir(config: Config, state: str) -> Path:
+    return config.data_dir / "keys" / state.upper()
+
+
+def _store(data: Path | None, state: str) -> tuple[Any, Config]:
+    from stateline.bootstrap import open_node_engine
+    from stateline.storage.ledger import LedgerStore
+
+    config = Config.from_env(data)
+    store = LedgerStore(open_node_engine(config, state.upper()))
+    store.create_schema()
+    return store, config
+
+
+def _ledger(data: Path | None, state: str) -> Any:
+    from stateline.ledger.log import Ledger
+
+    store, config = _store(data, state)
+    try:
+        keys = load(_keys_dir(config, state))
+        return Ledger(store, keys.signer)
+    except (KeyFileError, StorageError) as error:
+        errors.print(f"[red]cannot open the {state.upper()} ledger:[/red] {error}")
+        raise typer.Exit(1) from error
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    errors.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+@app.command("verify")
+def verify(
+    state: State,
+    against: Annotated[
+        list[Path] | None,
+        typer.Option(help="A checkpoint note obtained elsewhere (a witness's); repeatable."),
+    ] = None,
+    witness: Annotated[
+        list[str] | None,
+        typer.Option(help="Only trust cosignatures by this witness key (vkey); repeatable."),
+    ] = None,
+    data: DataDir = None,
+) -> None:
+    """Recompute the whole log from its entries and check every checkpoint and cosignature."""
+    from stateline.ledger.verify import verify_ledger
+
+    store, config = _store(data, state)
+    try:
+        keys = load(_keys_dir(config, state))
+        pinned = [Verifier.parse(w) for w in witness or ()]
+        trusted = [path.read_text() for path in against or ()]
+    except (KeyFileError, NoteError, OSError) as error:
+        raise _fail(f"cannot verify: {error}") from error
+    columns = (BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress("verifying", *columns, console=errors, transient=True) as bar:
+        task = bar.add_task("entries", total=None)
+        try:
+            report = verify_ledger(
+                store,
+                keys.verifiers,
+                origin=keys.signer.name,
+                witnesses=pinned,
+                trusted=trusted,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
+        except StorageError as error:
+            raise _fail(f"cannot read the ledger: {error}") from error
+    summary = (
+        f"{report.size:,} entries, {report.checkpoints} checkpoints, "
+        f"{report.cosignatures} cosignatures, {report.pruned:,} bodies removed by retention; "
+        f"root {_b64(report.root)}"
+    )
+    if report.ok:
+        console.print(f"[green]ledger {state.upper()} verifies:[/green] {summary}")
+        return
+    errors.print(f"[red]ledger {state.upper()} does NOT verify[/red] ({summary}):")
+    for problem in report.problems:
+        errors.print(f"  {problem}", highlight=False, markup=False)
+    if report.truncated:
+        errors.print("  ... and more problems")
+    raise typer.Exit(1)
+
+
+@app.command("checkpoint")
+def checkpoint(state: State, data: DataDir = None) -> None:
+    """Sign a checkpoint at the ledger's current size, store it and print it."""
+    ledger = _ledger(data, state)
+    try:
+        note = ledger.checkpoint(int(time.time()))
+    except StorageError as error:
+        raise _fail(f"cannot store the checkpoint: {error}") from error
+    finally:
+        ledger.close()
+    typer.echo(note, nl=False)  # raw: a wrapped signature line would break the note
+
+
+@app.command("prove")
+def prove(
+    entry: Annotated[int, typer.Argument(help="The entry's index.")],
+    state: State,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the proof here (default: stdout).")
+    ] = None,
+    data: DataDir = None,
+) -> None:
+    """Print an inclusion proof of one entry, with the signed checkpoint it leads to."""
+    from stateline.ledger.checkpoint import Checkpoint, parse_note
+
+    ledger = _ledger(data, state)
+    try:
+        if not 0 <= entry < ledger.size:
+            raise _fail(f"the ledger holds entries 0 to {ledger.size - 1}, not {entry}", 2)
+        # The latest published checkpoint that covers the entry, else the signed head.
+        notes = [n for _i, size, _t, n in ledger.store.checkpoints() if size > entry]
+        note = notes[-1] if notes else ledger.head
+        size = Checkpoint.parse(parse_note(note).text).size
+        proof = ledger.inclusion_proof(entry, size)
+        body = ledger.entry_bytes(entry)
+    except StorageError as error:
+        raise _fail(f"cannot read the ledger: {error}") from error
+    finally:
+        ledger.close()
+    document = {
+        "origin": ledger.origin,
+        "index": entry,
+        "tree_size": size,
+        "leaf_hash": _b64(proof.leaf_hash),
+        "entry": None if body is None else _b64(body),
+        "proof": [_b64(h) for h in proof.path],
+        "checkpoint": note,
+    }
+    text = json.dumps(document, indent=2) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text)
+        console.print(f"wrote the proof of entry {entry} (tree size {size}) to {out}")
+
+
+@app.command("check-proof")
+def check_proof(
+    file: Annotated[Path, typer.Argument(help="A proof written by `stateline ledger prove`.")],
+    key: Annotated[
+        str | None, typer.Option(help="The node's verifier key (vkey), or a file holding it.")
+    ] = None,
+    state: Annotated[
+        str | None, typer.Option(help="Take the key from this state's key directory.")
+    ] = None,
+    data: DataDir = None,
+) -> None:
+    """Verify a proof file without the database: the checkpoint's signature, then the path."""
+    from stateline.ledger.entries import EntryError, decode
+
+    try:
+        if key is None:
+            if state is None:
+                raise _fail("give --key VKEY (or --state to read the node's key file)", 2)
+            key = (_keys_dir(Config.from_env(data), state) / LEDGER_VKEY).read_text()
+        elif Path(key).is_file():
+            key = Path(key).read_text()
+        verifier = Verifier.parse(key)
+        document = json.loads(file.read_text())
+        checkpoint_ = open_checkpoint(document["checkpoint"], verifier, document["origin"])
+        index, size = int(document["index"]), int(document["tree_size"])
+        leaf = base64.b64decode(document["leaf_hash"], validate=True)
+        if document.get("entry") is not None:
+            body = base64.b64decode(document["entry"], validate=True)
+            if leaf_hash(body) != leaf:
+                raise ProofError("the entry does not hash to the proof's leaf")
+        path = [base64.b64decode(h, validate=True) for h in document["proof"]]
+        if size != checkpoint_.size:
+            raise ProofError(f"proof for size {size}, checkpoint of size {checkpoint_.size}")
+        verify_inclusion(index, size, leaf, path, checkpoint_.root)
+    except (OSError, ValueError, KeyError, TypeError, NoteError, ProofError) as error:
+        raise _fail(f"proof does NOT verify: {error}") from error
+    what = "its body removed by retention"
+    if document.get("entry") is not None:
+        try:
+            what = f"a {decode(body).kind} entry"
+        except EntryError:
+            what = "bytes that are not an entry"
+    console.print(
+        f"[green]verified:[/green] entry {index} ({what}) is in the log {checkpoint_.origin} "
+        f"of {size:,} entries signed by {verifier.name}"
+    )
+
+
+@app.command("consistency")
+def consistency(
+    old: Annotated[int, typer.Argument(help="The earlier tree size.")],
+    new: Annotated[int, typer.Argument(help="The later tree size.")],
+    state: State,
+    data: DataDir = None,
+) -> None:
+    """Print (and check) the proof that the log of NEW entries extends the log of OLD."""
+    ledger = _ledger(data, state)
+    try:
+        if not 0 <= old <= new <= ledger.size:
+            raise _fail(f"sizes must satisfy 0 <= OLD <= NEW <= {ledger.size}", 2)
+        proof = ledger.consistency_proof(old, new)
+        old_root, new_root = ledger.root_at(old), ledger.root_at(new)
+    except StorageError as error:
+        raise _fail(f"cannot read the ledger: {error}") from error
+    finally:
+        ledger.close()
+    try:
+        verify_consistency(old, new, old_root, new_root, proof)
+    except ProofError as error:
+        raise _fail(f"the stored tree gives a bad proof: {error}") from error
+    document = {
+        "origin": ledger.origin,
+        "old_size": old,
+        "new_size": new,
+        "old_root": _b64(old_root),
+        "new_root": _b64(new_root),
+        "proof": [_b64(h) for h in proof],
+    }
+    typer.echo(json.dumps(document, indent=2))
+
+
+@app.command("export")
+def export(
+    state: State,
+    parquet: Annotated[Path, typer.Option("--parquet", help="Write the entries to this file.")],
+    data: DataDir = None,
+) -> None:
+    """Export every entry to a Parquet file for analytics (bodies removed by retention stay
+    as rows with their leaf hash only)."""
+    from stateline.ledger.export import write_parquet
+
+    store, _config = _store(data, state)
+    try:
+        count = write_parquet(store, parquet)
+    except StorageError as error:
+        raise _fail(f"cannot read the ledger: {error}") from error
+    console.print(f"wrote {count:,} entries to {parquet}")
