@@ -115,6 +115,7 @@ class Bundle:
     actions: cedarpy.Entities  # the action entities and their groups, from the schema
     credential_sensitive: bool  # some policy looks at the record (its credential type)
     literals: frozenset[str]  # every string literal in the policies (for policy diff)
+    action_refs: frozenset[str]  # every action or action group the policies name
     text: str  # every policy, as loaded (the baseline benchmark re-parses it)
     schema_source: str
 
@@ -368,6 +369,7 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     seen: dict[str, Statement] = {}
     sensitive = False
     literals: set[str] = set()
+    action_refs: set[str] = set()
     for path in files:
         if not path.is_file():
             raise BundleError(folder / "bundle.toml", 0, f"included file {path} does not exist")
@@ -380,6 +382,9 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
             sensitive = sensitive or _looks_at_record(template)
             literals.update(
                 node.value for node in _nodes(template.clauses) if isinstance(node, pst.StringLit)
+            )
+            action_refs.update(
+                uid.id for uid in pst.entity_uids(template) if uid.type.basename == "Action"
             )
             if source.duty is not None:
                 duty_statements.append(statement)
@@ -409,6 +414,7 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
         actions=actions,
         credential_sensitive=sensitive,
         literals=frozenset(literals),
+        action_refs=frozenset(action_refs),
         text="\n".join(s.text for s in (*decision_statements, *duty_statements)),
         schema_source=schema_file.read_text(),
     )

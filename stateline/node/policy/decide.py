@@ -17,7 +17,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import cedarpy
@@ -50,16 +50,12 @@ from stateline.wire.grammar import DataClass
 log = logging.getLogger(__name__)
 
 EVERYTHING = tuple(DataClass)
+_ORDER = {data_class: index for index, data_class in enumerate(DataClass)}
 _SEVERITY = {Verdict.RELEASE: 0, Verdict.REVIEW: 1, Verdict.DENY: 2}
 
 
-@dataclass(frozen=True, slots=True)
-class _Ask:
-    """One authorization in a batch: which request, class and credential it answers for."""
-
-    request: int
-    data_class: DataClass | None  # None: the duties
-    credential: Credential
+_Key = tuple[PrincipalKey, str, str, str]
+"""One authorization by what it depends on: requester, record, action and context."""
 
 
 class _LRU:
@@ -86,14 +82,16 @@ class _LRU:
 class CedarPolicy:
     """A ``Policy`` deciding by a Cedar bundle; ``reload`` swaps bundles, keeping the last good.
 
-    ``cache_size`` bounds the memo of decisions by request facts (0 turns it off, as the
-    benchmark does to measure Cedar itself).
+    ``cache_size`` bounds the memo of decisions by request facts, and (16 times larger) of
+    single authorizations; 0 turns memos off, as the benchmark does to measure Cedar itself.
     """
 
     def __init__(self, bundle: Bundle, cache_size: int = 4096) -> None:
         self.bundle = bundle
         self._entities = _LRU(1024)
         self._decisions = _LRU(cache_size)
+        self._classes = _LRU(cache_size * 16)
+        self._duty_memo = _LRU(cache_size * 4)
 
     @classmethod
     def load(cls, name_or_path: str | Path, cache_size: int = 4096) -> CedarPolicy:
@@ -109,6 +107,8 @@ class CedarPolicy:
         self.bundle = bundle
         self._entities = _LRU(self._entities.size)
         self._decisions = _LRU(self._decisions.size)
+        self._classes = _LRU(self._classes.size)
+        self._duty_memo = _LRU(self._duty_memo.size)
         return None
 
     def decide(self, request: PolicyRequest) -> Decision:
@@ -132,73 +132,108 @@ class CedarPolicy:
         return [d for d in decisions if d is not None]
 
     def _entities_for(
-        self, requests: Sequence[PolicyRequest]
-    ) -> tuple[cedarpy.Entities, list[str]]:
-        """One entities handle holding every requester and record of ``requests``."""
-        keys: dict[PrincipalKey, str] = {}
-        uids = []
-        for request in requests:
-            key = principal_key(request)
-            uids.append(keys.setdefault(key, f"p{len(keys)}"))
-        states = sorted({r.state for r in requests})
-        cache_key = (tuple(keys), tuple(states))
+        self, principals: Iterable[PrincipalKey], states: Iterable[str]
+    ) -> tuple[cedarpy.Entities, dict[PrincipalKey, str]]:
+        """One entities handle holding these requesters and every record kind of these states."""
+        uids = {key: f"p{i}" for i, key in enumerate(dict.fromkeys(principals))}
+        places = tuple(sorted(set(states)))
+        cache_key = (tuple(uids), places)
         cached = self._entities.get(cache_key)
         if isinstance(cached, cedarpy.Entities):
             return cached, uids
-        delta = [agency_entity(uid, key) for key, uid in keys.items()]
-        for state in states:
+        delta = [agency_entity(uid, key) for key, uid in uids.items()]
+        for state in places:
             delta += [record_entity(state, c.value) for c in (*KNOWN_CREDENTIALS, Credential.ANY)]
         entities = self.bundle.actions.with_added_json_str(json.dumps(delta), self.bundle.schema)
         self._entities.put(cache_key, entities)
         return entities, uids
 
     def _evaluate(self, requests: Sequence[PolicyRequest]) -> list[Decision]:
-        bundle = self.bundle
-        entities, uids = self._entities_for(requests)
-        asks: list[_Ask] = []
-        calls: list[dict[str, object]] = []
-        duty_asks: list[_Ask] = []
-        duty_calls: list[dict[str, object]] = []
-        for index, request in enumerate(requests):
-            credentials = self._credentials(request)
-            principal = {"type": "Agency", "id": uids[index]}
-            for credential in credentials:
-                resource = {"type": "Record", "id": record_uid(request.state, credential.value)}
+        # Every answer a request needs is one authorization, named by the facts it depends on;
+        # equal facts are asked once per batch, and answers are kept across batches.
+        wanted: list[list[tuple[DataClass, _Key]]] = []
+        duty_wanted: list[list[_Key]] = []
+        answers: dict[_Key, object] = {}
+        misses: dict[_Key, tuple[PrincipalKey, str, str, str]] = {}
+        duty_misses: dict[_Key, tuple[PrincipalKey, str, str, str]] = {}
+        has_duties = bool(self.bundle.duty_sources)
+        for request in requests:
+            pk = principal_key(request)
+            mine: list[tuple[DataClass, _Key]] = []
+            my_duties: list[_Key] = []
+            for credential in self._credentials(request):
+                resource = record_uid(request.state, credential.value)
                 for data_class in request.requested or EVERYTHING:
-                    asks.append(_Ask(index, data_class, credential))
-                    calls.append(
-                        {
-                            "principal": principal,
-                            "action": {"type": "Action", "id": action_id(request.mode, data_class)},
-                            "resource": resource,
-                            "context": _context(request, request.covers(data_class)),
-                        }
-                    )
-                duty_asks.append(_Ask(index, None, credential))
-                duty_calls.append(
-                    {
-                        "principal": principal,
-                        "action": {"type": "Action", "id": DUTY_ACTION},
-                        "resource": resource,
-                        "context": _context(request, True),
-                    }
-                )
-        results = cedarpy.is_authorized_batch(calls, bundle.decisions, entities)
-        # A bundle without duty policies owes only the log: no call needed.
-        if not bundle.duty_sources:
-            duty_asks = []
-        duty_results = (
-            cedarpy.is_authorized_batch(duty_calls, bundle.duties, entities) if duty_asks else []
-        )
-        per_class: list[dict[DataClass, list[ClassDecision]]] = [{} for _ in requests]
-        for ask, result in zip(asks, results, strict=True):
-            assert ask.data_class is not None
-            verdict = self._class_decision(ask.data_class, result)
-            per_class[ask.request].setdefault(ask.data_class, []).append(verdict)
-        duties: list[list[Duty]] = [[] for _ in requests]
-        for ask, result in zip(duty_asks, duty_results, strict=True):
-            duties[ask.request] += self._duties(result)
-        return [_combine(request, per_class[i], duties[i]) for i, request in enumerate(requests)]
+                    action = action_id(request.mode, data_class)
+                    context = _context(request, request.covers(data_class))
+                    key = (pk, resource, action, context)
+                    mine.append((data_class, key))
+                    if key not in answers:
+                        found = self._classes.get(key)
+                        answers[key] = found
+                        if found is None:
+                            misses[key] = (pk, resource, action, context)
+                if has_duties:
+                    key = (pk, resource, DUTY_ACTION, _context(request, True))
+                    my_duties.append(key)
+                    if key not in answers:
+                        found = self._duty_memo.get(key)
+                        answers[key] = found
+                        if found is None:
+                            duty_misses[key] = key
+            wanted.append(mine)
+            duty_wanted.append(my_duties)
+        if misses or duty_misses:
+            self._authorize(misses, duty_misses, answers, {r.state for r in requests})
+        decisions = []
+        for request, mine, my_duties in zip(requests, wanted, duty_wanted, strict=True):
+            per_class: dict[DataClass, list[ClassDecision]] = {}
+            for data_class, key in mine:
+                answer = answers[key]
+                assert isinstance(answer, ClassDecision)
+                per_class.setdefault(data_class, []).append(replace(answer, data_class=data_class))
+            duties: list[Duty] = []
+            for key in my_duties:
+                owed = answers[key]
+                assert isinstance(owed, tuple)
+                duties += owed
+            decisions.append(_combine(request, per_class, duties))
+        return decisions
+
+    def _authorize(
+        self,
+        misses: dict[_Key, tuple[PrincipalKey, str, str, str]],
+        duty_misses: dict[_Key, tuple[PrincipalKey, str, str, str]],
+        answers: dict[_Key, object],
+        states: set[str],
+    ) -> None:
+        """Ask cedarpy the authorizations no memo held: one batch call per policy set."""
+        bundle = self.bundle
+        principals = [v[0] for v in (*misses.values(), *duty_misses.values())]
+        entities, uids = self._entities_for(principals, states)
+
+        def call(pk: PrincipalKey, resource: str, action: str, context: str) -> dict[str, object]:
+            return {
+                "principal": {"type": "Agency", "id": uids[pk]},
+                "action": {"type": "Action", "id": action},
+                "resource": {"type": "Record", "id": resource},
+                "context": context,
+            }
+
+        if misses:
+            calls = [call(*v) for v in misses.values()]
+            results = cedarpy.is_authorized_batch(calls, bundle.decisions, entities)
+            for (key, (_pk, _r, action, _c)), result in zip(misses.items(), results, strict=True):
+                answer = self._class_decision(DataClass(action.split("/", 1)[1]), result)
+                answers[key] = answer
+                self._classes.put(key, answer)
+        if duty_misses:
+            calls = [call(*v) for v in duty_misses.values()]
+            results = cedarpy.is_authorized_batch(calls, bundle.duties, entities)
+            for key, result in zip(duty_misses, results, strict=True):
+                owed = tuple(self._duties(result))
+                answers[key] = owed
+                self._duty_memo.put(key, owed)
 
     def _credentials(self, request: PolicyRequest) -> tuple[Credential, ...]:
         # "any" means the answer must hold for every credential type: ask each one, but only
@@ -208,7 +243,9 @@ class CedarPolicy:
         return (request.subject_credential,)
 
     def _class_decision(self, data_class: DataClass, result: cedarpy.AuthzResult) -> ClassDecision:
-        sources = [self.bundle.decision_sources[r] for r in result.diagnostics.reasons]
+        # Cedar lists the determining policies in no fixed order; keep the bundle's order.
+        reasons = sorted(result.diagnostics.reasons, key=lambda r: int(r[6:]))
+        sources = [self.bundle.decision_sources[r] for r in reasons]
         ids = tuple(s.policy_id for s in sources)
         if result.diagnostics.errors or result.decision not in (
             cedarpy.Decision.Allow,
@@ -245,9 +282,8 @@ class CedarPolicy:
             )
         if result.decision is not cedarpy.Decision.Allow:
             return []
-        sources: list[PolicySource] = [
-            self.bundle.duty_sources[r] for r in result.diagnostics.reasons
-        ]
+        reasons = sorted(result.diagnostics.reasons, key=lambda r: int(r[6:]))
+        sources: list[PolicySource] = [self.bundle.duty_sources[r] for r in reasons]
         return [s.duty for s in sources if s.duty is not None]
 
 
@@ -310,7 +346,7 @@ def merge_duties(duties: Iterable[Duty]) -> tuple[Duty, ...]:
 def _combine(
     request: PolicyRequest, per_class: dict[DataClass, list[ClassDecision]], duties: list[Duty]
 ) -> Decision:
-    classes = tuple(_strictest(decisions) for decisions in per_class.values())
+    classes = tuple(_strictest(per_class[c]) for c in sorted(per_class, key=_ORDER.__getitem__))
     depends = any(len({d.verdict for d in decisions}) > 1 for decisions in per_class.values())
     requested = frozenset(per_class)
     released = frozenset(c.data_class for c in classes if c.verdict is Verdict.RELEASE)
