@@ -10,6 +10,7 @@ from stateline.config import Config
 from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
+from stateline.ledger.log import open_ledger
 from stateline.node.policy.statusquo import StatusQuoPolicy
 from stateline.node.service import StateNode
 from stateline.storage.directory import DirectoryStore
@@ -40,6 +41,7 @@ class System:
         self.log.flush()
         self.hub_engine.dispose()
         for node in self.nodes.values():
+            node.ledger.close()
             node.records.engine.dispose()
 
 
@@ -78,9 +80,11 @@ def build(config: Config) -> System:
     nodes: dict[str, StateNode] = {}
     transports: dict[str, LocalTransport] = {}
     for state in config.states:
-        records = RecordStore(open_node_engine(config, state))
+        engine = open_node_engine(config, state)
+        records = RecordStore(engine)
         records.create_schema()
-        nodes[state] = StateNode(state, records, StatusQuoPolicy())
+        ledger, keys = open_ledger(engine, config.keys_dir / state, state)
+        nodes[state] = StateNode(state, records, StatusQuoPolicy(), ledger, keys.subject_secret)
         transports[state] = LocalTransport(nodes[state])
     routes: dict[str, Transport] = dict(transports)
     switch = Switch(load_directory(directory), routes, deadline=config.deadline)

@@ -44,6 +44,11 @@ class Config:
         return f"sqlite:///{self.data_dir / 'nodes' / f'{state}.sqlite'}"
 
     @property
+    def keys_dir(self) -> Path:
+        """Each node's signing keys and subject secret, one folder per state, mode 0700."""
+        return self.data_dir / "keys"
+
+    @property
     def credentials_file(self) -> Path:
         """Where the demo keeps the agencies' tokens (mode 0600): a demo convenience only."""
         return self.data_dir / "credentials.json"

@@ -1,99 +1,80 @@
-"""A state node's service: decide, then search, redact and answer; no record is read first."""
+"""A state node's service: decide, search, redact, audit, answer; no record is read before policy.
+
+Principles 1 to 5 of PRODUCT.md meet here: the state's policy decides first; a policy error is a
+denial; the answer's ledger entries (request, decision, disclosure) are durable before it
+leaves; denied and held requests are entries too; only released data classes are answered.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, datetime
 
-from stateline.directory.checks import node_ori
+from stateline.ledger.log import Ledger
+from stateline.node.audit import query_subjects, request_entries
 from stateline.node.policy.model import Decision, Outcome, Policy, PolicyRequest
+from stateline.node.query import parse_dob, policy_request
+from stateline.node.records.model import Person
 from stateline.node.records.render import driver_fields, history_fields, vehicle_fields
+from stateline.node.records.search import parse_nam
 from stateline.node.redact import redact
+from stateline.storage.ledger import LedgerUnavailable
 from stateline.storage.records import RecordStore
 from stateline.transport.base import Delivery
-from stateline.wire.grammar import MKE, NOT_ON_FILE, RESPONSE_TO, DataClass
+from stateline.wire import text
+from stateline.wire.grammar import MKE, NOT_ON_FILE, RESPONSE_TO, TEMPORARILY_UNAVAILABLE
 from stateline.wire.messages import Fields, Header, Query, Response
 
 log = logging.getLogger(__name__)
 
-REQUESTED: dict[MKE, frozenset[DataClass]] = {
-    MKE.DQ: frozenset(
-        {
-            DataClass.IDENTITY,
-            DataClass.CREDENTIAL_TYPE,
-            DataClass.ADDRESS,
-            DataClass.PHYSICAL,
-            DataClass.SSN,
-        }
-    ),
-    MKE.RQ: frozenset({DataClass.VEHICLES, DataClass.IDENTITY, DataClass.ADDRESS}),
-    MKE.KQ: frozenset({DataClass.IDENTITY, DataClass.HISTORY}),
-}
-"""The data classes each query key asks for; a DQ with IMQ/Y asks for the photo too."""
+Found = list[tuple[Person, Fields]]
 
 
-def policy_request(state: str, delivery: Delivery) -> PolicyRequest:
-    """The facts of a delivery as the policy sees them: who asks, for what, and why."""
-    query = delivery.query
-    photo = query.get("IMQ") == "Y"
-    requested = REQUESTED[query.header.mke] | ({DataClass.PHOTO} if photo else frozenset())
-    return PolicyRequest(
-        state=state,
-        mke=query.header.mke,
-        requester=delivery.requester,
-        reason_code=query.get("RSN"),
-        purpose_code=query.get("PUR"),
-        attention=query.get("ATN"),
-        photo_requested=photo,
-        requested=requested,
-    )
-
-
-def parse_dob(value: str) -> date | None:
-    """``ccyymmdd`` or ``mmddyy``; a 2-digit year is the most recent one not in the future."""
-    try:
-        if len(value) == 8:
-            return date(int(value[:4]), int(value[4:6]), int(value[6:]))
-        if len(value) == 6:
-            year = 2000 + int(value[4:])
-            if year > date.today().year:
-                year -= 100
-            return date(year, int(value[:2]), int(value[2:4]))
-    except ValueError:
-        return None
-    return None
-
-
-def split_name(nam: str) -> tuple[str, str]:
-    """``LAST,FIRST MIDDLE SUFFIX`` -> (last, first)."""
-    last, _, rest = nam.partition(",")
-    first = rest.split(" ", 1)[0] if rest else ""
-    return last.strip(), first.strip()
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 class StateNode:
-    """A state's node: its policy, its records, and the answers it sends."""
+    """A state's node: its policy, its records, its ledger, and the answers it sends."""
 
-    def __init__(self, state: str, records: RecordStore, policy: Policy) -> None:
+    def __init__(
+        self,
+        state: str,
+        records: RecordStore,
+        policy: Policy,
+        ledger: Ledger,
+        subject_secret: bytes,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
         self.state = state
-        self.ori = node_ori(state)
         self.records = records
         self.policy = policy
+        self.ledger = ledger
+        self.subject_secret = subject_secret
+        self.clock = clock
 
-    def handle(self, delivery: Delivery) -> Response:
+    async def handle(self, delivery: Delivery) -> Response:
+        at = self.clock()
         query = delivery.query
         decision = self.decide(policy_request(self.state, delivery))
+        found: Found = []
         if decision.outcome is Outcome.DENY:
-            return self.answer(delivery, (), ("REQUEST DENIED", *decision.reasons))
-        if decision.outcome is Outcome.REVIEW:
-            return self.answer(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
-        found = self.search(query)
-        records = tuple(redact(record, decision.released) for record in found)
-        notes: tuple[str, ...] = () if records else (NOT_ON_FILE,)
-        if records and decision.withheld:
-            withheld = ", ".join(sorted(c.upper() for c in decision.withheld))
-            notes = (f"WITHHELD BY {self.state} POLICY: {withheld}",)
-        return self.answer(delivery, records, notes)
+            response = self.answer(delivery, (), ("REQUEST DENIED", *decision.reasons))
+        elif decision.outcome is Outcome.REVIEW:
+            response = self.answer(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
+        else:
+            found = self.search(query)
+            records = tuple(redact(fields, decision.released) for _, fields in found)
+            notes: tuple[str, ...] = () if records else (NOT_ON_FILE,)
+            if records and decision.withheld:
+                withheld = ", ".join(sorted(c.upper() for c in decision.withheld))
+                notes = (f"WITHHELD BY {self.state} POLICY: {withheld}",)
+            response = self.answer(delivery, records, notes)
+        if not await self.audit(delivery, decision, found, response, at):
+            return self.answer(delivery, (), (f"{TEMPORARILY_UNAVAILABLE} - AUDIT LEDGER",))
+        return response
 
     def decide(self, request: PolicyRequest) -> Decision:
         """Run the policy; any error inside it is a denial (fail closed)."""
@@ -103,9 +84,35 @@ class StateNode:
             log.exception("policy error in %s: request denied", self.state)
             return Decision.deny("POLICY ERROR")
 
-    def search(self, query: Query) -> tuple[Fields, ...]:
+    async def audit(
+        self, delivery: Delivery, decision: Decision, found: Found, response: Response, at: datetime
+    ) -> bool:
+        """Write the answer's entries and wait until they are durable; False if they are not."""
+        entries = request_entries(
+            at=at,
+            message_id=delivery.message_id,
+            state=self.state,
+            query=delivery.query,
+            requester=delivery.query.header.ori,
+            decision=decision,
+            subjects=query_subjects(self.subject_secret, self.state, delivery.query),
+            found=[person for person, _ in found],
+            records=response.records,
+            answer=text.encode(response).encode(),
+            secret=self.subject_secret,
+        )
+        try:
+            await asyncio.wrap_future(self.ledger.submit(entries))
+        except LedgerUnavailable:
+            # Fail closed: without durable entries nothing is disclosed (principle 3).
+            log.error(
+                "ledger of %s unavailable: message %s not answered", self.state, delivery.message_id
+            )
+            return False
+        return True
+
+    def search(self, query: Query) -> Found:
         mke = query.header.mke
-        photo = query.get("IMQ") == "Y"
         if mke is MKE.RQ:
             vin = query.get("VIN")
             if vin is not None:
@@ -114,24 +121,24 @@ class StateNode:
                 hits = self.records.by_plate(
                     query.get("LIC") or "", query.get("LIY") or "", query.get("LIT") or ""
                 )
-            return tuple(vehicle_fields(vehicle, owner) for vehicle, owner in hits)
-        render = history_fields if mke is MKE.KQ else None
+            return [(owner, vehicle_fields(vehicle, owner)) for vehicle, owner in hits]
+        photo = query.get("IMQ") == "Y"
         oln = query.get("OLN")
         if oln is not None:
             person = self.records.by_oln(oln)
             if person is None:
-                return ()
-            if render is not None:
-                return (render(person),)
-            return (driver_fields(person, score=None, photo=photo),)
+                return []
+            if mke is MKE.KQ:
+                return [(person, history_fields(person))]
+            return [(person, driver_fields(person, score=None, photo=photo))]
         dob = parse_dob(query.get("DOB") or "")
         if dob is None:
-            return ()
-        last, first = split_name(query.get("NAM") or "")
-        matches = self.records.by_name(last, first, dob, query.get("SEX") or "")
-        if render is not None:
-            return tuple(render(m.person) for m in matches)
-        return tuple(driver_fields(m.person, score=m.score, photo=photo) for m in matches)
+            return []
+        name = parse_nam(query.get("NAM") or "")
+        matches = self.records.by_name(name.last, name.first, dob, query.get("SEX") or "")
+        if mke is MKE.KQ:
+            return [(m.person, history_fields(m.person)) for m in matches]
+        return [(m.person, driver_fields(m.person, score=m.score, photo=photo)) for m in matches]
 
     def answer(
         self, delivery: Delivery, records: tuple[Fields, ...], notes: tuple[str, ...]

@@ -9,7 +9,7 @@ from stateline.wire.messages import Reply
 
 
 class Handler(Protocol):
-    def handle(self, delivery: Delivery) -> Reply: ...
+    async def handle(self, delivery: Delivery) -> Reply: ...
 
 
 class LocalTransport:
@@ -23,6 +23,6 @@ class LocalTransport:
         if not self.up:
             raise NodeUnavailable(delivery.destination)
         try:
-            return self.node.handle(delivery)
+            return await self.node.handle(delivery)
         except Exception as error:  # a node's fault must not take the hub down
             raise NodeUnavailable(delivery.destination) from error
