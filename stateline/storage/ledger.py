@@ -47,7 +47,7 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     func,
-    literal,
+    literal_column,
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
@@ -231,9 +231,11 @@ class LedgerStore:
         )
         # One index seek per bucket: the buckets come from a recursive CTE, so the look-up
         # never scans the subject table (on either database).
-        buckets = select(literal(0).label("n")).cte("buckets", recursive=True)
+        buckets = select(literal_column("0", BigInteger).label("n")).cte("buckets", recursive=True)
         buckets = buckets.union_all(
-            select((buckets.c.n + 1).label("n")).where(buckets.c.n < bindparam("last"))
+            select((buckets.c.n + literal_column("1")).label("n")).where(
+                buckets.c.n < bindparam("last")
+            )
         )
         found = (
             select(subjects.c.idx)

@@ -1,0 +1,104 @@
+"""The durable append: group commit for concurrent callers, failures fail closed."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+import pytest
+
+from stateline.ledger import merkle
+from stateline.ledger.checkpoint import Signer
+from stateline.ledger.entries import encode
+from stateline.ledger.keys import create
+from stateline.ledger.log import Ledger, open_ledger
+from stateline.storage.engine import open_engine, sqlite_url
+from stateline.storage.ledger import LedgerStore, LedgerUnavailable
+from tests.ledger.helpers import entries
+
+
+def ledger_at(path: Path) -> Ledger:
+    store = LedgerStore(open_engine(sqlite_url(str(path))))
+    store.create_schema()
+    return Ledger(store, Signer.generate("stateline/ledger/NY"))
+
+
+def test_concurrent_threads_share_commits_and_get_their_own_indexes(tmp_path: Path) -> None:
+    batch = entries(400)
+    got: dict[int, list[int]] = {}
+    with ledger_at(tmp_path / "n.sqlite") as ledger:
+
+        def caller(n: int) -> None:
+            got[n] = ledger.append(batch[n * 10 : n * 10 + 10])
+
+        threads = [threading.Thread(target=caller, args=(n,)) for n in range(40)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(i for indexes in got.values() for i in indexes) == list(range(400))
+        for n, indexes in got.items():  # each caller's entries stay together, in order
+            assert [ledger.entry(i) for i in indexes] == batch[n * 10 : n * 10 + 10]
+        leaves = [merkle.leaf_hash(ledger.entry_bytes(i) or b"") for i in range(400)]
+        assert ledger.root == merkle.root(leaves)
+
+
+async def test_append_async_awaits_the_group_commit(tmp_path: Path) -> None:
+    batch = entries(200)
+    with ledger_at(tmp_path / "n.sqlite") as ledger:
+        indexes = await asyncio.gather(*(ledger.append_async(e) for e in batch))
+        assert sorted(indexes) == list(range(200))
+        for entry, index in zip(batch, indexes, strict=True):
+            assert ledger.entry_bytes(index) == encode(entry)
+
+
+def test_after_close_appends_fail_closed(tmp_path: Path) -> None:
+    ledger = ledger_at(tmp_path / "n.sqlite")
+    ledger.append(entries(3))
+    ledger.close()
+    with pytest.raises(LedgerUnavailable):
+        ledger.append(entries(1))
+
+
+def test_subjects_must_be_subject_keys(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from stateline.ledger.entries import EntryError
+
+    with ledger_at(tmp_path / "n.sqlite") as ledger:
+        with pytest.raises(EntryError):
+            ledger.append([replace(entries(1)[0], subjects=("D1234567",))])  # type: ignore[type-var]
+        assert ledger.size == 0
+
+
+def test_a_tampered_head_stops_the_ledger_from_opening(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "n.sqlite"
+    with ledger_at(path) as ledger:
+        ledger.append(entries(12))
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM ledger_entries WHERE idx = 11")
+    with pytest.raises(LedgerUnavailable, match="verify"):
+        ledger_at(path)
+
+
+def test_open_ledger_makes_keys_once_and_rotation_is_logged(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from stateline.ledger.checkpoint import open_checkpoint
+    from stateline.ledger.keys import rotate
+
+    engine = open_engine(sqlite_url(str(tmp_path / "n.sqlite")))
+    ledger, keys = open_ledger(engine, tmp_path / "keys", "NY")
+    with ledger:
+        ledger.append(entries(5))
+        new, entry = rotate(tmp_path / "keys", "NY", datetime(2025, 10, 2, tzinfo=UTC), "ops", "r1")
+        note = ledger.rotate(entry, new.signer, 1_760_000_000)
+        assert open_checkpoint(note, new.signer.verifier).size == 6
+        assert ledger.entry(5) == entry
+        notes = [n for _i, _s, _t, n in ledger.store.checkpoints()]
+        assert open_checkpoint(notes[0], keys.signer.verifier).size == 6  # the old key vouched
+    with pytest.raises(Exception, match="already holds"):
+        create(tmp_path / "keys", "NY")

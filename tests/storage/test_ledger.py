@@ -1,0 +1,107 @@
+"""The ledger on each real database: appends, proofs, look-ups, checkpoints, retention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import Engine, text
+
+from stateline.ledger import merkle
+from stateline.ledger.checkpoint import COSIGNATURE_V1, Signer, cosign, open_checkpoint
+from stateline.ledger.entries import encode
+from stateline.ledger.log import Ledger
+from stateline.ledger.verify import verify_ledger
+from stateline.storage.ledger import LedgerStore, LedgerUnavailable
+from tests.ledger.helpers import START, entries, subject
+
+ORIGIN = "stateline/ledger/NY"
+
+
+@pytest.fixture
+def signer() -> Signer:
+    return Signer.generate(ORIGIN)
+
+
+def open_ledger(engine: Engine, signer: Signer) -> Ledger:
+    store = LedgerStore(engine)
+    store.create_schema()
+    return Ledger(store, signer)
+
+
+def test_appends_prove_and_reopen(engine: Engine, signer: Signer) -> None:
+    batch = entries(300)
+    with open_ledger(engine, signer) as ledger:
+        assert ledger.append(batch[:1]) == [0]
+        assert ledger.append(batch[1:137]) == list(range(1, 137))
+        assert ledger.append(batch[137:]) == list(range(137, 300))
+        leaves = [merkle.leaf_hash(encode(e)) for e in batch]
+        assert ledger.root == merkle.root(leaves)
+        for index in (0, 1, 7, 8, 64, 150, 255, 256, 299):
+            for size in (index + 1, 200, 300):
+                if index < size:
+                    proof = ledger.inclusion_proof(index, size)
+                    assert list(proof.path) == merkle.inclusion_proof(index, leaves[:size])
+                    assert proof.root() == merkle.root(leaves[:size])
+        for old in (1, 2, 8, 9, 100, 256, 299, 300):
+            assert ledger.consistency_proof(old) == merkle.consistency_proof(old, leaves)
+            assert ledger.root_at(old) == merkle.root(leaves[:old])
+        assert ledger.entry(42) == batch[42]
+        named = ledger.entries_for_subject(subject(3))
+        assert [i for i, _ in named] == [i for i, e in enumerate(batch) if subject(3) in e.subjects]
+        assert all(subject(3) in e.subjects for _, e in named)
+        head = ledger.head
+    with open_ledger(engine, signer) as again:
+        assert again.size == 300 and again.head == head
+        assert again.append(entries(5, 300)) == list(range(300, 305))
+
+
+def test_checkpoints_and_cosignatures_are_stored_and_verify(engine: Engine, signer: Signer) -> None:
+    witness = Signer.generate("stateline/witness/NJ", COSIGNATURE_V1)
+    with open_ledger(engine, signer) as ledger:
+        ledger.append(entries(70))
+        note = ledger.checkpoint(1_760_000_000)
+        assert open_checkpoint(note, signer.verifier, ORIGIN).size == 70
+        cosigned = cosign(note, witness, 1_760_000_050)
+        assert ledger.add_cosignature(str(cosigned), witness.verifier) == 1_760_000_050
+        ledger.append(entries(30, 70))
+        ledger.checkpoint(1_760_000_100)
+        report = verify_ledger(ledger.store, [signer.verifier], witnesses=[witness.verifier])
+    assert report.ok, report.problems
+    assert (report.size, report.checkpoints, report.cosignatures) == (100, 2, 1)
+
+
+def test_retention_drops_old_bodies_and_the_log_still_verifies(
+    engine: Engine, signer: Signer
+) -> None:
+    with open_ledger(engine, signer) as ledger:
+        ledger.append(entries(40, start=START - timedelta(days=3000)))  # over eight years ago
+        ledger.append(entries(20, 40))
+        root = ledger.root
+        with pytest.raises(ValueError):
+            ledger.apply_retention(START, timedelta(days=300))
+        assert ledger.apply_retention(START + timedelta(days=1)) == 40
+        assert ledger.apply_retention(START + timedelta(days=1)) == 0  # nothing more is old
+        assert ledger.entry(39) is None and ledger.entry(40) is not None
+        assert ledger.inclusion_proof(3).root() == ledger.root
+        assert ledger.root_at(60) == root
+        report = verify_ledger(ledger.store, [signer.verifier])
+    assert report.ok, report.problems
+    assert report.pruned == 40
+
+
+def test_a_failed_write_raises_ledger_unavailable_and_the_ledger_recovers(
+    engine: Engine, signer: Signer
+) -> None:
+    with open_ledger(engine, signer) as ledger:
+        ledger.append(entries(10))
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE ledger_entries RENAME TO ledger_entries_away"))
+        with pytest.raises(LedgerUnavailable):
+            ledger.append(entries(3, 10))
+        assert ledger.size == 10
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE ledger_entries_away RENAME TO ledger_entries"))
+        assert ledger.append(entries(3, 10)) == [10, 11, 12]
+        report = verify_ledger(ledger.store, [signer.verifier])
+    assert report.ok, report.problems
