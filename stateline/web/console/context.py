@@ -1,0 +1,73 @@
+"""What every console view shares: the services, the templates, and how a page is rendered."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from stateline.node.review import ReviewState
+from stateline.node.review_service import ReviewService
+from stateline.storage.accounts import AccountStore
+from stateline.wire.grammar import DataClass
+
+PREFIX = "/console"
+
+
+def when(moment: datetime | None) -> str:
+    """A time as reviewers read it: to the minute, in UTC."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else ""
+
+
+LABELS = {
+    ReviewState.HELD: "Held",
+    ReviewState.ESCALATED: "Escalated to counsel",
+    ReviewState.APPROVED: "Approved in full",
+    ReviewState.PARTIALLY_APPROVED: "Approved in part",
+    ReviewState.DENIED: "Denied",
+}
+
+
+def label(state: ReviewState) -> str:
+    return LABELS[state]
+
+
+def classes(values: Any) -> str:
+    return ", ".join(sorted(DataClass(v).value for v in values)) or "none"
+
+
+def templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("stateline.web", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = when
+    env.filters["classes"] = classes
+    env.filters["label"] = label
+    env.globals["prefix"] = PREFIX
+    return env
+
+
+@dataclass(frozen=True)
+class Console:
+    """The console's collaborators and settings, handed to every view module."""
+
+    service: ReviewService
+    accounts: AccountStore
+    templates: Environment
+    secure_cookies: bool
+    title: str
+
+    def render(
+        self, request: Request, name: str, status: int = 200, **context: Any
+    ) -> HTMLResponse:
+        page = self.templates.get_template(f"console/{name}")
+        html = page.render(title=self.title, request=request, **context)
+        return HTMLResponse(html, status_code=status)

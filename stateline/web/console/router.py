@@ -1,0 +1,32 @@
+"""The console's router factory: every page under ``/console``, each route with secure headers."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from stateline.node.review_service import ReviewService
+from stateline.storage.accounts import AccountStore
+from stateline.web.console.context import PREFIX, Console, templates
+from stateline.web.console.security import SecureRoute
+from stateline.web.console.views import assets, items, queue, signin
+
+
+def console_router(
+    service: ReviewService,
+    accounts: AccountStore,
+    *,
+    title: str = "Review console",
+    secure_cookies: bool = True,
+) -> APIRouter:
+    """The review console, to mount with ``create_app(..., console=console_router(...))``.
+
+    ``secure_cookies=False`` only for plain-HTTP tests: browsers send a Secure cookie over
+    HTTPS alone.
+    """
+    console = Console(service, accounts, templates(), secure_cookies, title)
+    router = APIRouter(prefix=PREFIX, route_class=SecureRoute, include_in_schema=False)
+    signin.routes(console, router)
+    queue.routes(console, router)
+    items.routes(console, router)
+    assets.routes(router)
+    return router
