@@ -95,7 +95,8 @@ class _Call:
     future: Future[Any]
 
 
-def _row(entry: Entry) -> _Row:
+def entry_row(entry: Entry) -> _Row:
+    """An entry as the writer stores it: its subject tags, canonical bytes and leaf hash."""
     subjects = entry.subjects
     if subjects and not all(_SUBJECT.fullmatch(s) for s in subjects):
         raise EntryError("subjects are subject keys: 64 lowercase hex digits")
@@ -194,7 +195,7 @@ class Ledger:
     def submit(self, entries: Sequence[Entry]) -> Future[list[int]]:
         """Queue entries; the future gives their indexes once they are committed."""
         future: Future[list[int]] = Future()
-        rows = [_row(e) for e in entries]
+        rows = [entry_row(e) for e in entries]
         if not rows:
             future.set_result([])
             return future

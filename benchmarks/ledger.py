@@ -1,0 +1,228 @@
+"""The audit ledger: append rate beside a plain insert, proofs and verification at scale.
+
+In one run, on one SQLite database (WAL, ``synchronous=FULL`` for both, commits of
+``--batch`` entries):
+
+- the baseline: the same entries encoded and inserted, with their subject rows, into tables
+  shaped exactly like the ledger's, and nothing else;
+- the ledger: ``Ledger.append`` of the same entries (leaf hashes, tree nodes, a signed head
+  per commit, all in the same transaction).
+
+Each is run ``--rounds`` times, interleaved, and the best round of each is reported (other
+processes share the machine). Then, on a log of ``--log-entries`` (built once and cached under
+``--cache``): inclusion proof time (median and 99th percentile over ``--proofs`` random
+entries), consistency proof time, and the time to verify the whole log.
+
+    .venv/bin/python benchmarks/ledger.py [--entries 200000] [--log-entries 10000000]
+                                          [--cache DIR] [--proofs 2000] [--skip-verify]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from stateline.ledger.checkpoint import Signer
+from stateline.ledger.entries import (
+    Decision,
+    Disclosure,
+    Entry,
+    RequestReceived,
+    encode,
+    subject_key,
+)
+from stateline.ledger.log import Ledger, entry_row
+from stateline.ledger.verify import verify_ledger
+from stateline.storage.engine import open_engine, sqlite_url
+from stateline.storage.ledger import BUCKET_BITS, LedgerStore
+
+SECRET = b"benchmark subject secret"
+START = datetime(2025, 10, 1, tzinfo=UTC)
+SUBJECTS = [subject_key(SECRET, "NY", oln=f"B{n:08d}") for n in range(100_000)]
+
+
+def generate(count: int, first: int = 0) -> Iterator[Entry]:
+    """Realistic entries: a request, its decision and its disclosure, per query."""
+    for i in range(first, first + count):
+        common = {
+            "message_id": f"NY{i // 3:012d}",
+            "state": "NY",
+            "at": START + timedelta(milliseconds=i),
+        }
+        who = (SUBJECTS[(i * 7919) % len(SUBJECTS)],)
+        match i % 3:
+            case 0:
+                yield RequestReceived(**common, requester="NYSTP0000", key="DQ", purpose="C",
+                                      reasons=("TRAFFIC",), subjects=who)  # fmt: skip
+            case 1:
+                yield Decision(**common, outcome="release", data_classes={"licence": "release"},
+                               policy_ids=("ny-1",), subjects=who)  # fmt: skip
+            case _:
+                yield Disclosure(**common, recipient="NYSTP0000", data_classes=("licence",),
+                                 answer_sha256="ab" * 32, subjects=who)  # fmt: skip
+
+
+def baseline(path: Path, batches: list[list[Entry]], table: str) -> float:
+    """Encode and insert the same rows into plain tables; returns seconds."""
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute(f"CREATE TABLE {table} (idx BIGINT PRIMARY KEY, body BLOB, leaf_hash BLOB NOT NULL)")
+    db.execute(f"CREATE TABLE {table}_s (bucket BIGINT, subject BIGINT, idx BIGINT, "
+               "PRIMARY KEY (bucket, subject, idx)) WITHOUT ROWID")  # fmt: skip
+    db.commit()
+    start = time.perf_counter()
+    index = 0
+    for batch in batches:
+        rows, subjects = [], []
+        for entry in batch:
+            tags, body, leaf = entry_row(entry)  # the same encoding the ledger does
+            rows.append((index, body, leaf))
+            subjects.extend((index >> BUCKET_BITS, tag, index) for tag in tags)
+            index += 1
+        subjects.sort()
+        db.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", rows)
+        db.executemany(f"INSERT INTO {table}_s VALUES (?, ?, ?)", subjects)
+        db.commit()
+    elapsed = time.perf_counter() - start
+    db.close()
+    return elapsed
+
+
+def ledger_append(path: Path, batches: list[list[Entry]]) -> float:
+    engine = open_engine(sqlite_url(str(path)))
+    store = LedgerStore(engine)
+    store.create_schema()
+    with Ledger(store, Signer.generate("stateline/ledger/NY")) as ledger:
+        start = time.perf_counter()
+        for batch in batches:
+            ledger.append(batch)
+        elapsed = time.perf_counter() - start
+    engine.dispose()
+    return elapsed
+
+
+def append_benchmark(entries: int, batch: int, rounds: int) -> None:
+    print(f"generating {entries:,} entries...")
+    items = list(generate(entries))
+    batches = [items[i : i + batch] for i in range(0, entries, batch)]
+    sizes = [len(encode(e)) for e in items[:3]]
+    print(f"entries of {min(sizes)}-{max(sizes)} bytes, commits of {batch:,}")
+    plain: list[float] = []
+    logged: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(rounds):
+            # Same database file for the baseline and the ledger of a round.
+            path = Path(tmp) / f"round{r}.sqlite"
+            plain.append(baseline(path, batches, "plain"))
+            logged.append(ledger_append(path, batches))
+            print(
+                f"  round {r + 1}: plain insert {entries / plain[-1]:>9,.0f}/s   "
+                f"ledger append {entries / logged[-1]:>9,.0f}/s"
+            )
+    best_plain, best_ledger = entries / min(plain), entries / min(logged)
+    print(f"plain insert (baseline): {best_plain:,.0f} entries/s")
+    print(f"ledger append:           {best_ledger:,.0f} entries/s  (target >= 50,000)")
+    print(f"overhead ratio:          {min(logged) / min(plain):.2f}x  (target <= 2x)")
+
+
+def build_log(path: Path, count: int) -> LedgerStore:
+    done = path.with_suffix(".complete")
+    engine = open_engine(sqlite_url(str(path)))
+    store = LedgerStore(engine)
+    if done.exists():
+        print(f"reusing {path} ({store.end():,} entries)")
+        return store
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
+    engine = open_engine(sqlite_url(str(path)))
+    store = LedgerStore(engine)
+    store.create_schema()
+    key = Signer.generate("stateline/ledger/NY")
+    (path.with_suffix(".vkey")).write_text(key.verifier.vkey + "\n")
+    start = time.perf_counter()
+    with Ledger(store, key) as ledger:
+        step = 20_000
+        for first in range(0, count, step):
+            ledger.append(list(generate(min(step, count - first), first)))
+            if first % 1_000_000 == 0 and first:
+                print(f"  {first:,} entries, {first / (time.perf_counter() - start):,.0f}/s")
+            if first % 2_500_000 == 0:
+                ledger.checkpoint(1_760_000_000 + first)
+        ledger.checkpoint(1_760_000_000 + count)
+    elapsed = time.perf_counter() - start
+    print(f"built a log of {count:,} entries in {elapsed:.0f} s ({count / elapsed:,.0f}/s)")
+    done.touch()
+    return store
+
+
+def proof_benchmark(store: LedgerStore, proofs: int) -> None:
+    from stateline.ledger.checkpoint import Verifier
+
+    path = Path(store.engine.url.database or "")
+    ledger = Ledger(store, Signer.generate("stateline/ledger/NY"))  # reads only; never signs
+    size = ledger.size
+    rng = random.Random(7)
+    times = []
+    for _ in range(proofs):
+        index = rng.randrange(size)
+        start = time.perf_counter()
+        proof = ledger.inclusion_proof(index)
+        times.append(time.perf_counter() - start)
+        assert proof.root() == ledger.root
+    times.sort()
+    print(
+        f"inclusion proof at {size:,} entries: median {statistics.median(times) * 1e3:.3f} ms, "
+        f"p99 {times[int(len(times) * 0.99)] * 1e3:.3f} ms  (target <= 1 ms)"
+    )
+    times = []
+    for _ in range(min(proofs, 200)):
+        old = rng.randrange(1, size)
+        start = time.perf_counter()
+        ledger.consistency_proof(old)
+        times.append(time.perf_counter() - start)
+    print(f"consistency proof: median {statistics.median(times) * 1e3:.3f} ms")
+    ledger.close()
+    vkey = path.with_suffix(".vkey")
+    if vkey.exists():
+        verifier = Verifier.parse(vkey.read_text())
+        start = time.perf_counter()
+        report = verify_ledger(store, [verifier])
+        elapsed = time.perf_counter() - start
+        state = "verifies" if report.ok else f"does NOT verify: {report.problems[:3]}"
+        print(
+            f"full verification of {report.size:,} entries: {elapsed:.1f} s "
+            f"({report.size / elapsed:,.0f}/s; target <= 60 s) - {state}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--log-entries", type=int, default=10_000_000)
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "stateline-bench"
+    )
+    parser.add_argument("--proofs", type=int, default=2_000)
+    parser.add_argument("--skip-append", action="store_true")
+    parser.add_argument("--skip-log", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_append:
+        append_benchmark(args.entries, args.batch, args.rounds)
+    if not args.skip_log:
+        args.cache.mkdir(parents=True, exist_ok=True)
+        store = build_log(args.cache / f"ledger-{args.log_entries}.sqlite", args.log_entries)
+        proof_benchmark(store, args.proofs)
+
+
+if __name__ == "__main__":
+    main()
