@@ -447,3 +447,23 @@ def resolution(item: HeldItem) -> Resolution | None:
     if item.state in (ReviewState.APPROVED, ReviewState.PARTIALLY_APPROVED):
         return Resolution(item.message_id, item.requester.ori, released=item.released)
     return None
+
+
+def transitions_markdown() -> str:
+    """The transition table as a Markdown table; docs/review.md carries it, a test compares."""
+
+    def who(roles: frozenset[Role], automatic: bool) -> str:
+        names = ", ".join(role.value for role in Role if role in roles)
+        return f"{names}; the node at the deadline" if automatic else names
+
+    lines = [
+        "| from | action | to | who may | who may, when the decision carries `escalate-counsel` |",
+        "|---|---|---|---|---|",
+    ]
+    for source, row in TRANSITIONS.items():
+        for action, step in row.items():
+            lines.append(
+                f"| {source} | {action} | {step.target} | {who(step.roles, step.automatic)} "
+                f"| {who(step.counsel_duty_roles, step.automatic)} |"
+            )
+    return "\n".join(lines) + "\n"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -44,6 +45,7 @@ from stateline.node.review import (
     held_item,
     resolution,
     transition,
+    transitions_markdown,
 )
 from stateline.transport.base import Delivery
 from stateline.wire.grammar import MKE, DataClass
@@ -256,3 +258,11 @@ def test_action_record_is_plain_values_for_the_ledger() -> None:
         "reason": None,
         "released": ["address", "photo"],
     }
+
+
+def test_the_docs_carry_the_table_as_the_code_has_it() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "review.md").read_text()
+    start = "<!-- transitions: generated from stateline.node.review.TRANSITIONS -->\n"
+    _, _, rest = doc.partition(start)
+    table, _, _ = rest.partition("<!-- end transitions -->")
+    assert table == transitions_markdown()

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from stateline.node.redact import released_classes
 from stateline.node.review import ReviewState
+from stateline.web.console import console_router
 from stateline.web.console.security import HEADERS, SESSION_COOKIE
 from stateline.wire.grammar import DataClass
 from stateline.wire.messages import Response
@@ -19,7 +20,8 @@ from stateline.wire.messages import Response
 from .conftest import PASSWORD, PNG, SECRET, Console
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-TEMPLATES = Path(__file__).resolve().parents[3] / "stateline" / "web" / "templates"
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATES = ROOT / "stateline" / "web" / "templates"
 
 
 def csrf(html: str) -> str:
@@ -255,3 +257,12 @@ def test_logs_carry_no_personal_data(console: Console, caplog: pytest.LogCapture
 def test_console_is_not_in_the_openapi(console: Console) -> None:
     paths = console.client.get("/openapi.json").json()["paths"]
     assert not any(path.startswith("/console") for path in paths)
+
+
+def test_every_console_page_is_documented(console: Console) -> None:
+    doc = (ROOT / "docs" / "review.md").read_text()
+    router = console_router(console.service, console.accounts)
+    paths = {getattr(route, "path", "") for route in router.routes}
+    assert len(paths) >= 7
+    for path in paths:
+        assert f" {path}`" in doc, f"{path} is not in docs/review.md"
