@@ -48,7 +48,6 @@ from stateline.ledger.merkle import (
     leaf_hash,
     root_from_inclusion_proof,
 )
-from stateline.storage.engine import StorageError
 from stateline.storage.ledger import (
     BUCKET_BITS,
     STRIDE,
@@ -474,7 +473,4 @@ def open_ledger(engine: Engine, keys_dir: Path, state: str) -> tuple[Ledger, Nod
     store = LedgerStore(engine)
     store.create_schema()
     keys = load_or_create(keys_dir, state)
-    try:
-        return Ledger(store, keys.signer, origin_for(state)), keys
-    except StorageError:
-        raise
+    return Ledger(store, keys.signer, origin_for(state)), keys
