@@ -8,6 +8,7 @@ gets an SM. Time and ids come from outside so that tests can fix them.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import uuid
 from collections import Counter
@@ -80,6 +81,17 @@ class Directory:
         return self.credentials.get(hash_token(token))
 
 
+def message_ids() -> Callable[[], str]:
+    """Unique message ids: a random 64-bit prefix per switch, then a counter.
+
+    Drawing randomness for every message would make a system call per message, and with the
+    ledger's writer thread about, every system call is a chance to lose the GIL for a while.
+    """
+    prefix = uuid.uuid4().hex[:16]
+    counter = itertools.count(1)
+    return lambda: f"{prefix}{next(counter):016x}"
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -99,14 +111,14 @@ class Switch:
         *,
         deadline: float = DEFAULT_DEADLINE,
         clock: Callable[[], datetime] = utc_now,
-        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        new_id: Callable[[], str] | None = None,
     ) -> None:
         self.directory = directory
         self.transports = dict(transports)
         self.nodes = frozenset(self.transports)
         self.deadline = deadline
         self.clock = clock
-        self.new_id = new_id
+        self.new_id = new_id or message_ids()
         self.counters: Counter[str] = Counter()
         self._input_seq: Counter[str] = Counter()
         self._output_seq: Counter[str] = Counter()
