@@ -114,6 +114,7 @@ class Bundle:
     schema: cedarpy.Schema
     actions: cedarpy.Entities  # the action entities and their groups, from the schema
     credential_sensitive: bool  # some policy looks at the record (its credential type)
+    names_requester: bool  # some policy looks at the requester's ORI or entity id
     literals: frozenset[str]  # every string literal in the policies (for policy diff)
     action_refs: frozenset[str]  # every action or action group the policies name
     text: str  # every policy, as loaded (the baseline benchmark re-parses it)
@@ -192,6 +193,17 @@ def _nodes(root: object) -> Iterator[object]:
             stack.extend(value)
         elif is_dataclass(value) and not isinstance(value, type):
             stack.extend(getattr(value, f.name) for f in fields(value))
+
+
+def _names_requester(policy: pst.Template) -> bool:
+    if not isinstance(policy.principal, pst.ScopeAny):
+        return True
+    for node in _nodes(policy.clauses):
+        if isinstance(node, pst.GetAttr) and node.attr == "ori":
+            return True
+        if isinstance(node, pst.EntityUid) and node.type.basename == "Agency":
+            return True
+    return False
 
 
 def _looks_at_record(policy: pst.Template) -> bool:
@@ -368,6 +380,7 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
     duty_sources: list[PolicySource] = []
     seen: dict[str, Statement] = {}
     sensitive = False
+    named = False
     literals: set[str] = set()
     action_refs: set[str] = set()
     for path in files:
@@ -380,6 +393,7 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
         for statement, template in zip(statements, templates, strict=True):
             source = _source(statement, template, seen)
             sensitive = sensitive or _looks_at_record(template)
+            named = named or _names_requester(template)
             literals.update(
                 node.value for node in _nodes(template.clauses) if isinstance(node, pst.StringLit)
             )
@@ -413,6 +427,7 @@ def load_bundle(name_or_path: str | Path) -> Bundle:
         schema=schema,
         actions=actions,
         credential_sensitive=sensitive,
+        names_requester=named,
         literals=frozenset(literals),
         action_refs=frozenset(action_refs),
         text="\n".join(s.text for s in (*decision_statements, *duty_statements)),

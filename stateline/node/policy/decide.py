@@ -120,7 +120,7 @@ class CedarPolicy:
         decisions: list[Decision | None] = []
         todo: list[int] = []
         for index, request in enumerate(requests):
-            cached = self._decisions.get(facts(request))
+            cached = self._decisions.get(self._facts(request))
             decisions.append(cached if isinstance(cached, Decision) else None)
             if cached is None:
                 todo.append(index)
@@ -128,7 +128,7 @@ class CedarPolicy:
             fresh = self._evaluate([requests[i] for i in todo])
             for index, decision in zip(todo, fresh, strict=True):
                 decisions[index] = decision
-                self._decisions.put(facts(requests[index]), decision)
+                self._decisions.put(self._facts(requests[index]), decision)
         return [d for d in decisions if d is not None]
 
     def _entities_for(
@@ -144,7 +144,9 @@ class CedarPolicy:
         delta = [agency_entity(uid, key) for key, uid in uids.items()]
         for state in places:
             delta += [record_entity(state, c.value) for c in (*KNOWN_CREDENTIALS, Credential.ANY)]
-        entities = self.bundle.actions.with_added_json_str(json.dumps(delta), self.bundle.schema)
+        # The schema already gave the action entities; the delta is built here, from the same
+        # entity model the bundle's schema was checked against when it loaded.
+        entities = self.bundle.actions.with_added_json_str(json.dumps(delta))
         self._entities.put(cache_key, entities)
         return entities, uids
 
@@ -158,7 +160,7 @@ class CedarPolicy:
         duty_misses: dict[_Key, tuple[PrincipalKey, str, str, str]] = {}
         has_duties = bool(self.bundle.duty_sources)
         for request in requests:
-            pk = principal_key(request)
+            pk = self._principal(request)
             mine: list[tuple[DataClass, _Key]] = []
             my_duties: list[_Key] = []
             for credential in self._credentials(request):
@@ -235,6 +237,15 @@ class CedarPolicy:
                 answers[key] = owed
                 self._duty_memo.put(key, owed)
 
+    def _principal(self, request: PolicyRequest) -> PrincipalKey:
+        """The requester's facts; without its ORI when no policy names one, so that requests
+        from thousands of agencies with the same facts share entities and memo entries."""
+        key = principal_key(request)
+        return key if self.bundle.names_requester else ("", *key[1:])
+
+    def _facts(self, request: PolicyRequest) -> tuple[object, ...]:
+        return (self._principal(request), *facts(request)[1:])
+
     def _credentials(self, request: PolicyRequest) -> tuple[Credential, ...]:
         # "any" means the answer must hold for every credential type: ask each one, but only
         # when some policy looks at the record at all.
@@ -290,8 +301,8 @@ class CedarPolicy:
 def facts(request: PolicyRequest) -> tuple[object, ...]:
     """What a decision depends on: equal facts, equal decisions (the memo's key)."""
     return (
-        request.state,
         principal_key(request),
+        request.state,
         request.requested,
         request.mode,
         request.purpose,
