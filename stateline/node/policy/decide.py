@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -59,24 +60,27 @@ _Key = tuple[PrincipalKey, str, str, str]
 
 
 class _LRU:
-    """A small least-recently-used map; ``size`` 0 keeps nothing."""
+    """A small least-recently-used map, safe to share between threads; ``size`` 0 keeps none."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.items: OrderedDict[object, object] = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, key: object) -> object | None:
-        value = self.items.get(key)
-        if value is not None:
-            self.items.move_to_end(key)
-        return value
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
 
     def put(self, key: object, value: object) -> None:
         if self.size <= 0:
             return
-        self.items[key] = value
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
+        with self.lock:
+            self.items[key] = value
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
 
 
 class CedarPolicy:
@@ -84,14 +88,17 @@ class CedarPolicy:
 
     ``cache_size`` bounds the memo of decisions by request facts, and (16 times larger) of
     single authorizations; 0 turns memos off, as the benchmark does to measure Cedar itself.
+    It may be shared between threads: a reload swaps the bundle and its memos as one, and a
+    decision under way finishes with the bundle it started with.
     """
 
     def __init__(self, bundle: Bundle, cache_size: int = 4096) -> None:
-        self.bundle = bundle
-        self._entities = _LRU(1024)
-        self._decisions = _LRU(cache_size)
-        self._classes = _LRU(cache_size * 16)
-        self._duty_memo = _LRU(cache_size * 4)
+        self.cache_size = cache_size
+        self._engine = _Engine(bundle, cache_size)
+
+    @property
+    def bundle(self) -> Bundle:
+        return self._engine.bundle
 
     @classmethod
     def load(cls, name_or_path: str | Path, cache_size: int = 4096) -> CedarPolicy:
@@ -104,16 +111,27 @@ class CedarPolicy:
         except BundleError as error:
             log.error("bundle refused, keeping %s: %s", self.bundle.name, error)
             return error
-        self.bundle = bundle
-        self._entities = _LRU(self._entities.size)
-        self._decisions = _LRU(self._decisions.size)
-        self._classes = _LRU(self._classes.size)
-        self._duty_memo = _LRU(self._duty_memo.size)
+        self._engine = _Engine(bundle, self.cache_size)
         return None
 
     def decide(self, request: PolicyRequest) -> Decision:
         """Decide one request (the ``Policy`` protocol)."""
-        return self.decide_many((request,))[0]
+        return self._engine.decide_many((request,))[0]
+
+    def decide_many(self, requests: Sequence[PolicyRequest]) -> list[Decision]:
+        """Decide many requests with one cedarpy call per policy set for all of them."""
+        return self._engine.decide_many(requests)
+
+
+class _Engine:
+    """One bundle with its memos: what a reload replaces as a whole."""
+
+    def __init__(self, bundle: Bundle, cache_size: int) -> None:
+        self.bundle = bundle
+        self._entities = _LRU(1024)
+        self._decisions = _LRU(cache_size)
+        self._classes = _LRU(cache_size * 16)
+        self._duty_memo = _LRU(cache_size * 4)
 
     def decide_many(self, requests: Sequence[PolicyRequest]) -> list[Decision]:
         """Decide many requests with one cedarpy call per policy set for all of them."""

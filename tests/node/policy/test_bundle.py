@@ -18,7 +18,7 @@ from stateline.node.policy.bundle import (
 from stateline.wire.grammar import US_STATES
 from tests.node.policy.helpers import write_bundle
 
-STATUTE_BUNDLES = ("ca", "co", "il", "ma", "md", "mn", "nj", "ny", "or", "wa")
+STATUTE_BUNDLES = ("ca", "co", "de", "il", "ma", "md", "mn", "nj", "nv", "ny", "or", "wa")
 PERMIT_ALL = '@id("all")\npermit (principal, action, resource);\n'
 ON_DUTY = 'permit (principal, action == Action::"duty", resource);'
 
@@ -42,7 +42,7 @@ def test_a_state_picks_its_statute_bundle_else_the_status_quo() -> None:
 def test_every_statute_policy_cites_its_clause_in_a_comment() -> None:
     citation = re.compile(
         r"(U\.S\.C\.|ILCS|RCW|VTL|Stat\.|Code|C\.R\.S\.|ORS|G\.L\.|P\.L\.|"
-        r"St\. 20|HB |TRUST|Laws 20|Budget Act)"
+        r"St\. 20|HB |SB |Del\. C\.|TRUST|Laws 20|Budget Act)"
     )
     for name in names():
         for source in load_bundle(name).policies:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from itertools import product
 from pathlib import Path
@@ -15,6 +16,7 @@ from stateline.node.policy.decide import CedarPolicy, merge_duties
 from stateline.node.policy.model import (
     LOG,
     Credential,
+    Decision,
     Duty,
     DutyKind,
     LegalProcess,
@@ -184,3 +186,25 @@ def test_reload_keeps_the_last_good_bundle(tmp_path: Path) -> None:
     assert policy.bundle.name == "status-quo"
     assert policy.reload("wa") is None
     assert policy.bundle.name == "wa"
+
+
+def test_threads_share_one_policy_and_a_reload() -> None:
+    policy = CedarPolicy.load("il", cache_size=8)  # a small memo, so threads evict each other
+    requests = [
+        request("IL", requester=who, purpose=purpose, process=process)
+        for who, purpose, process in product(
+            (ICE, POLICE),
+            (Purpose.CRIMINAL_INVESTIGATION, Purpose.CIVIL_IMMIGRATION_ENFORCEMENT),
+            (LegalProcess.NONE, LegalProcess.COURT_ORDER, LegalProcess.MAGISTRATE_WARRANT),
+        )
+    ]
+    expected = [CedarPolicy.load("il", cache_size=0).decide(r) for r in requests]
+
+    def work(_: int) -> list[Decision]:
+        return [policy.decide(r) for r in requests * 5]
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(work, i) for i in range(8)]
+        assert policy.reload("il") is None  # mid-flight: a new engine, the same answers
+        for future in futures:
+            assert future.result() == expected * 5
