@@ -42,6 +42,7 @@ from stateline.node.policy.model import (
     Decision,
     Duty,
     DutyKind,
+    Mode,
     Outcome,
     PolicyRequest,
     Verdict,
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 
 EVERYTHING = tuple(DataClass)
 _ORDER = {data_class: index for index, data_class in enumerate(DataClass)}
+_ACTIONS = {(m, c): action_id(m, c) for m in Mode for c in DataClass}
 _SEVERITY = {Verdict.RELEASE: 0, Verdict.REVIEW: 1, Verdict.DENY: 2}
 
 
@@ -181,11 +183,12 @@ class _Engine:
             pk = self._principal(request)
             mine: list[tuple[DataClass, _Key]] = []
             my_duties: list[_Key] = []
+            covered, uncovered = _context(request, True), _context(request, False)
             for credential in self._credentials(request):
                 resource = record_uid(request.state, credential.value)
                 for data_class in request.requested or EVERYTHING:
-                    action = action_id(request.mode, data_class)
-                    context = _context(request, request.covers(data_class))
+                    action = _ACTIONS[request.mode, data_class]
+                    context = covered if request.covers(data_class) else uncovered
                     key = (pk, resource, action, context)
                     mine.append((data_class, key))
                     if key not in answers:
@@ -194,7 +197,7 @@ class _Engine:
                         if found is None:
                             misses[key] = (pk, resource, action, context)
                 if has_duties:
-                    key = (pk, resource, DUTY_ACTION, _context(request, True))
+                    key = (pk, resource, DUTY_ACTION, covered)
                     my_duties.append(key)
                     if key not in answers:
                         found = self._duty_memo.get(key)
@@ -211,7 +214,7 @@ class _Engine:
             for data_class, key in mine:
                 answer = answers[key]
                 assert isinstance(answer, ClassDecision)
-                per_class.setdefault(data_class, []).append(replace(answer, data_class=data_class))
+                per_class.setdefault(data_class, []).append(answer)
             duties: list[Duty] = []
             for key in my_duties:
                 owed = answers[key]
