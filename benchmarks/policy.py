@@ -8,8 +8,8 @@ credential types) and times, interleaved so machine noise hits every kind alike,
   the policy text, the entities JSON and the schema text, so cedarpy parses them every call;
 - ``CedarPolicy.decide`` one request at a time, memos off (parsed handles reused);
 - ``CedarPolicy.decide_many`` in batches, memos off;
-- ``CedarPolicy.decide`` with its memos on, over a traffic stream that repeats request facts
-  the way a day of traffic does (a few agencies and query kinds make most of it);
+- ``CedarPolicy.decide`` and ``decide_many`` with memos on, over a traffic stream that repeats
+  request facts the way a day of traffic does (a few agencies and query kinds make most of it);
 - loading and validating every shipped bundle.
 
 A "class decision" is one Cedar authorization (one data class of one request, per credential
@@ -257,6 +257,13 @@ def main() -> None:
             policy.decide(request)
         return time.perf_counter() - start
 
+    def run_traffic_batches() -> float:
+        policy = CedarPolicy(bundle)
+        start = time.perf_counter()
+        for i in range(0, len(stream), args.batch):
+            policy.decide_many(stream[i : i + args.batch])
+        return time.perf_counter() - start
+
     def run_load() -> float:
         start = time.perf_counter()
         for name in names():
@@ -268,6 +275,7 @@ def main() -> None:
         "CedarPolicy.decide, one at a time": (run_single, len(requests), classes),
         f"CedarPolicy.decide_many, batches of {args.batch}": (run_batches, len(requests), classes),
         "CedarPolicy.decide, memos on, traffic": (run_traffic, len(stream), 0),
+        "CedarPolicy.decide_many, memos on, traffic": (run_traffic_batches, len(stream), 0),
     }
     times: dict[str, list[float]] = {name: [] for name in runs}
     loads: list[float] = []
