@@ -11,7 +11,7 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.log import open_ledger
-from stateline.node.policy.statusquo import StatusQuoPolicy
+from stateline.node.policy.decide import CedarPolicy
 from stateline.node.service import StateNode
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.engine import open_engine
@@ -79,12 +79,16 @@ def build(config: Config) -> System:
     hub_engine, directory, log = open_hub(config)
     nodes: dict[str, StateNode] = {}
     transports: dict[str, LocalTransport] = {}
+    policies: dict[str, CedarPolicy] = {}  # one engine per bundle, shared by its states
     for state in config.states:
+        bundle = config.bundle_for(state)
+        if bundle not in policies:
+            policies[bundle] = CedarPolicy.load(bundle)
         engine = open_node_engine(config, state)
         records = RecordStore(engine)
         records.create_schema()
         ledger, keys = open_ledger(engine, config.keys_dir / state, state)
-        nodes[state] = StateNode(state, records, StatusQuoPolicy(), ledger, keys.subject_secret)
+        nodes[state] = StateNode(state, records, policies[bundle], ledger, keys.subject_secret)
         transports[state] = LocalTransport(nodes[state])
     routes: dict[str, Transport] = dict(transports)
     switch = Switch(load_directory(directory), routes, deadline=config.deadline)

@@ -4,7 +4,8 @@ Every setting has an embedded default (one data directory of SQLite files) and c
 the environment: ``STATELINE_DATA``, ``STATELINE_DATABASE_URL`` (the hub's database),
 ``STATELINE_NODE_DATABASE_URL`` (the nodes'; ``{state}`` in it is replaced by the state code,
 and a PostgreSQL URL without it gives each node its own schema), ``STATELINE_DEADLINE``
-(seconds a multi-state query waits). docs/configuration.md lists them.
+(seconds a multi-state query waits), ``STATELINE_POLICY`` (which policy bundle each node
+loads). docs/configuration.md lists them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Config:
     node_database_url: str | None = None
     deadline: float = 60.0
     states: tuple[str, ...] = field(default_factory=lambda: tuple(US_STATES))
+    policy: str = "status-quo"
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> Config:
@@ -32,6 +34,7 @@ class Config:
             database_url=env.get("STATELINE_DATABASE_URL") or None,
             node_database_url=env.get("STATELINE_NODE_DATABASE_URL") or None,
             deadline=float(env.get("STATELINE_DEADLINE", "60")),
+            policy=env.get("STATELINE_POLICY", "status-quo"),
         )
 
     @property
@@ -42,6 +45,22 @@ class Config:
         if self.node_database_url:
             return self.node_database_url.replace("{state}", state.lower())
         return f"sqlite:///{self.data_dir / 'nodes' / f'{state}.sqlite'}"
+
+    def bundle_for(self, state: str) -> str:
+        """The policy bundle a state's node loads.
+
+        ``policy`` is ``status-quo`` (every state, today's practice), ``statute`` (each state's
+        own statute bundle where Stateline has one, else the status quo), or a list such as
+        ``NY=ny,WA=wa`` (named states take those bundles, the rest the status quo).
+        """
+        if self.policy == "statute":
+            from stateline.node.policy.bundle import bundle_for_state
+
+            return bundle_for_state(state)
+        if "=" in self.policy:
+            chosen = dict(item.split("=", 1) for item in self.policy.split(",") if "=" in item)
+            return chosen.get(state, "status-quo")
+        return self.policy
 
     @property
     def keys_dir(self) -> Path:

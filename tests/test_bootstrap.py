@@ -62,3 +62,32 @@ def test_the_exchange_runs_on_postgresql(postgres_database: str, tmp_path: Path)
         assert {"node_ny", "node_nj", "node_ct"} <= schemas
     finally:
         system.close()
+
+
+def test_a_state_takes_its_statute_bundle(prepared: Config) -> None:
+    """New York's Green Light law, not today's practice, decides a request from ICE."""
+    from dataclasses import replace as with_
+
+    from stateline.ledger.entries import Decision as DecisionEntry
+
+    config = with_(prepared, policy="NY=ny")
+    system = build(config)
+    try:
+        tokens = demo.load_tokens(config)
+        person = next(iter(generate_people("NY", 20, 7)))
+        raw = f"DQ.DCICE0000.NY.TXT\nOLN/{person.oln}"
+        (reply,) = asyncio.run(system.exchange.submit(raw, tokens["DCICE0000"])).replies
+        assert isinstance(reply, Response)
+        assert reply.records == () and reply.text[0] == "REQUEST DENIED"
+        ledger = system.nodes["NY"].ledger
+        decision = ledger.entry(ledger.size - 2)
+        assert isinstance(decision, DecisionEntry) and decision.outcome == "deny"
+        assert decision.policy_ids and all(p != "status-quo" for p in decision.policy_ids)
+        # Every other state keeps today's practice.
+        nj = next(iter(generate_people("NJ", 20, 7)))
+        (other,) = asyncio.run(
+            system.exchange.submit(f"DQ.DCICE0000.NJ.TXT\nOLN/{nj.oln}", tokens["DCICE0000"])
+        ).replies
+        assert isinstance(other, Response) and other.records
+    finally:
+        system.close()
