@@ -1,7 +1,8 @@
 """The ``stateline`` command: a thin skin over the same services the web uses.
 
-Each module holds one group of commands (``message``, ``agency``, ``ledger``, ``policy``, and the
-exchange's ``query``, ``serve`` and ``demo``); commands parse arguments, call a service and print with Rich.
+Each module holds one group of commands (``message``, ``agency``, ``ledger``, ``policy``, and
+the exchange's ``query``, ``serve`` and ``demo``); commands parse arguments, call a service and
+print with Rich.
 """
 
 from __future__ import annotations
