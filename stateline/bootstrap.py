@@ -12,11 +12,14 @@ from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.log import open_ledger
 from stateline.node.policy.decide import CedarPolicy
+from stateline.node.review_service import ReviewService
+from stateline.node.reviewed import NodeReview
 from stateline.node.service import StateNode
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.engine import open_engine
 from stateline.storage.messages import MessageLog
 from stateline.storage.records import RecordStore
+from stateline.storage.review import ReviewStore
 from stateline.transport.base import Transport
 from stateline.transport.local import LocalTransport
 
@@ -74,6 +77,16 @@ def load_directory(store: DirectoryStore) -> Directory:
     return Directory(store.snapshot(), store.credential_map())
 
 
+def attach_review(node: StateNode, exchange: Exchange) -> ReviewService:
+    """Give a node its review queue, answering through the exchange once a person decides."""
+    store = ReviewStore(node.records.engine)
+    store.create_schema()
+    hooks = NodeReview(node, exchange)
+    node.review = ReviewService(store, hooks.records, hooks, hooks.audit)
+    node.review.resume()
+    return node.review
+
+
 def build(config: Config) -> System:
     """Open every store and wire hub, transports and nodes together on the embedded default."""
     hub_engine, directory, log = open_hub(config)
@@ -93,4 +106,6 @@ def build(config: Config) -> System:
     routes: dict[str, Transport] = dict(transports)
     switch = Switch(load_directory(directory), routes, deadline=config.deadline)
     exchange = Exchange(switch, log, Mailbox())
+    for node in nodes.values():
+        attach_review(node, exchange)
     return System(config, hub_engine, directory, log, nodes, transports, exchange)

@@ -28,7 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from stateline.directory.model import Agency
-from stateline.node.policy.model import Decision, DutyKind, LegalProcess, PolicyRequest
+from stateline.node.policy.model import Decision, DutyKind, LegalProcess, PolicyRequest, Verdict
 from stateline.transport.base import Delivery
 from stateline.wire.grammar import DataClass
 from stateline.wire.messages import Query
@@ -200,11 +200,12 @@ class HeldItem:
     received: datetime
     deadline: datetime
     requested: frozenset[DataClass]
-    under_review: frozenset[DataClass]  # the classes a reviewer may release; the rest are denied
+    under_review: frozenset[DataClass]  # the classes a reviewer may release
     policy_ids: tuple[str, ...] = ()
     reasons: tuple[str, ...] = ()
     duties: tuple[str, ...] = ()
     purpose: str | None = None
+    released_by_policy: frozenset[DataClass] = frozenset()  # released without review
     legal_process: CitedProcess | None = None
     document: DocumentRef | None = None
     state: ReviewState = ReviewState.HELD
@@ -216,7 +217,7 @@ class HeldItem:
     @property
     def denied_by_policy(self) -> frozenset[DataClass]:
         """Requested classes the policy denied outright: no reviewer can release them."""
-        return self.requested - self.under_review
+        return self.requested - self.under_review - self.released_by_policy
 
     @property
     def counsel_required(self) -> bool:
@@ -322,6 +323,8 @@ def held_item(
         deadline=deadline if deadline is not None else received + DEFAULT_WINDOW,
         requested=request.requested,
         under_review=decision.held,
+        released_by_policy=decision.released
+        | {c.data_class for c in decision.classes if c.verdict is Verdict.RELEASE},
         policy_ids=decision.policy_ids,
         reasons=decision.reasons,
         duties=tuple(dict.fromkeys(duty.duty.value for duty in decision.duties)),

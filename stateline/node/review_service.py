@@ -189,10 +189,13 @@ class ReviewService:
         self.store.mark_replied(item.message_id, self.clock())
 
     def reply_for(self, item: HeldItem, outcome: Resolution) -> Reply:
-        """The late reply for a decided item: only the approved classes, or the denial."""
+        """The late reply for a decided item: the approved classes with those the policy
+        released without review, or the denial."""
         if outcome.denial_reason is not None:
             return self.denial(item, outcome.denial_reason)
         found = self.records(item, outcome.released)
-        # Least data even if the lookup let more through: withheld fields never leave.
-        records = tuple(redact(record, outcome.released) for record in found.records)
+        # Least data even if the lookup let more through: only what the reviewer approved and
+        # what the policy had released without review ever leaves.
+        kept = outcome.released | item.released_by_policy
+        records = tuple(redact(record, kept) for record in found.records)
         return Response(_reply_header(item), records, found.text)

@@ -20,6 +20,8 @@ from stateline.node.records.model import Person
 from stateline.node.records.render import driver_fields, history_fields, vehicle_fields
 from stateline.node.records.search import parse_nam
 from stateline.node.redact import redact
+from stateline.node.review import held_item
+from stateline.node.review_service import ReviewService
 from stateline.storage.ledger import LedgerUnavailable
 from stateline.storage.records import RecordStore
 from stateline.transport.base import Delivery
@@ -54,16 +56,18 @@ class StateNode:
         self.ledger = ledger
         self.subject_secret = subject_secret
         self.clock = clock
+        self.review: ReviewService | None = None  # set by bootstrap once the hub exists
 
     async def handle(self, delivery: Delivery) -> Response:
         at = self.clock()
         query = delivery.query
-        decision = self.decide(policy_request(self.state, delivery))
+        request = policy_request(self.state, delivery)
+        decision = self.decide(request)
         found: Found = []
         if decision.outcome is Outcome.DENY:
             response = self.answer(delivery, (), ("REQUEST DENIED", *decision.reasons))
         elif decision.outcome is Outcome.REVIEW:
-            response = self.answer(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
+            response = self.hold(delivery, request, decision, at)
         else:
             found = self.search(query)
             records = tuple(redact(fields, decision.released) for _, fields in found)
@@ -75,6 +79,16 @@ class StateNode:
         if not await self.audit(delivery, decision, found, response, at):
             return self.answer(delivery, (), (f"{TEMPORARILY_UNAVAILABLE} - AUDIT LEDGER",))
         return response
+
+    def hold(
+        self, delivery: Delivery, request: PolicyRequest, decision: Decision, at: datetime
+    ) -> Response:
+        """Put the request in the review queue; the requester hears at once that it is held."""
+        if self.review is None:
+            # No queue to hold it in: deny rather than release (fail closed).
+            return self.answer(delivery, (), ("REQUEST DENIED", "NO REVIEW QUEUE"))
+        self.review.hold(held_item(delivery, request, decision, received=at))
+        return self.answer(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
 
     def decide(self, request: PolicyRequest) -> Decision:
         """Run the policy; any error inside it is a denial (fail closed)."""

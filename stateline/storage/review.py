@@ -71,6 +71,7 @@ review_items = Table(
     Column("requester", Text, nullable=False),  # JSON: the directory entry when held
     Column("requested", Text, nullable=False),  # JSON lists from here on
     Column("under_review", Text, nullable=False),
+    Column("released_by_policy", Text, nullable=False, default="[]"),
     Column("policy_ids", Text, nullable=False),
     Column("reasons", Text, nullable=False),
     Column("duties", Text, nullable=False),
@@ -395,6 +396,7 @@ def _row(item: HeldItem) -> dict[str, Any]:
         "requester": _agency_json(item.requester),
         "requested": _json(_classes(item.requested)),
         "under_review": _json(_classes(item.under_review)),
+        "released_by_policy": _json(_classes(item.released_by_policy)),
         "policy_ids": _json(list(item.policy_ids)),
         "reasons": _json(list(item.reasons)),
         "duties": _json(list(item.duties)),
@@ -436,6 +438,7 @@ def _item(row: Any) -> HeldItem:
         deadline=utc(row["deadline"]),
         requested=frozenset(DataClass(c) for c in orjson.loads(row["requested"])),
         under_review=frozenset(DataClass(c) for c in orjson.loads(row["under_review"])),
+        released_by_policy=frozenset(DataClass(c) for c in orjson.loads(row["released_by_policy"])),
         policy_ids=tuple(orjson.loads(row["policy_ids"])),
         reasons=tuple(orjson.loads(row["reasons"])),
         duties=tuple(orjson.loads(row["duties"])),

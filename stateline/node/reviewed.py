@@ -1,0 +1,85 @@
+"""How a node serves its review queue: re-reading released records and auditing late answers.
+
+The review service (``review_service``) decides held requests; this module gives it the node's
+side: the records lookup for an approved item, the review action's ledger entry, and the sink
+that writes a late answer's disclosure entry, durably, before handing the answer on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stateline.ledger import entries
+from stateline.node import review
+from stateline.node.audit import person_subjects, query_subjects
+from stateline.node.redact import redact, released_classes
+from stateline.node.review_service import LateReplies
+from stateline.transport.base import Delivery
+from stateline.wire import text
+from stateline.wire.grammar import NOT_ON_FILE, DataClass
+from stateline.wire.messages import Reply, Response
+
+if TYPE_CHECKING:
+    from stateline.node.service import StateNode
+
+
+class NodeReview:
+    """The node's hooks for its review service."""
+
+    def __init__(self, node: StateNode, replies: LateReplies) -> None:
+        self.node = node
+        self.replies = replies
+
+    def records(self, item: review.HeldItem, approved: frozenset[DataClass]) -> Response:
+        """The answer to an approved item: the classes the policy released and those approved."""
+        delivery = Delivery(item.message_id, item.query, item.requester, item.destination)
+        released = item.released_by_policy | (approved & item.under_review)
+        found = self.node.search(item.query)
+        kept = tuple(redact(fields, released) for _, fields in found)
+        return self.node.answer(delivery, kept, () if kept else (NOT_ON_FILE,))
+
+    def audit(self, action: review.ReviewAction) -> None:
+        """A review action is a ledger entry, durable before the service goes on."""
+        node = self.node
+        self.node.ledger.append(
+            [
+                entries.ReviewAction(
+                    action=action.action.value,
+                    at=action.at,
+                    message_id=action.message_id,
+                    outcome=action.target.value,
+                    reason=action.reason,
+                    reviewer=action.actor,
+                    state=node.state,
+                )
+            ]
+        )
+
+    def deliver(self, message_id: str, requester: str, reply: Reply) -> None:
+        """Record the late answer's disclosure, then hand it to the hub (audit first)."""
+        node = self.node
+        records = reply.records if isinstance(reply, Response) else ()
+        carried: set[str] = set()
+        for record in records:
+            carried |= {str(c) for c in released_classes(record)}
+        subjects: tuple[str, ...] = ()
+        if isinstance(reply, Response):
+            item = node.review.get(message_id) if node.review is not None else None
+            if item is not None:
+                subjects = query_subjects(node.subject_secret, node.state, item.query)
+                people = [p for p, _ in node.search(item.query)] if records else []
+                subjects += person_subjects(node.subject_secret, node.state, people)
+        node.ledger.append(
+            [
+                entries.Disclosure(
+                    answer_sha256=entries.answer_digest(text.encode(reply).encode()),
+                    at=node.clock(),
+                    data_classes=tuple(sorted(carried)),
+                    message_id=message_id,
+                    recipient=requester,
+                    state=node.state,
+                    subjects=tuple(dict.fromkeys(subjects)),
+                )
+            ]
+        )
+        self.replies.deliver(message_id, requester, reply)

@@ -1,0 +1,83 @@
+"""A held request from end to end: held by the state's bundle, decided by a reviewer, answered.
+
+The node's bundle here is the status quo plus one review rule (photos are held for a person),
+written to a bundle folder as a state's operator would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+from stateline.bootstrap import build
+from stateline.config import Config
+from stateline.ledger.entries import Disclosure, ReviewAction
+from stateline.node.records.model import Person
+from stateline.node.review import Action, Reviewer, Role
+from stateline.wire.grammar import DataClass
+from stateline.wire.messages import Response
+
+STATUS_QUO = Path(__file__).resolve().parents[2] / "stateline/node/policy/bundles/status-quo"
+HOLD_PHOTOS = """
+// A test rule: every photo request waits for a person in the state.
+@id("test-hold-photos")
+@review("photo requests are reviewed")
+forbid (principal, action in Action::"photo", resource);
+"""
+
+
+def photo_bundle(tmp_path: Path) -> Path:
+    bundle = tmp_path / "hold-photos"
+    bundle.mkdir()
+    (bundle / "bundle.toml").write_text(
+        'name = "hold-photos"\ntitle = "Status quo, photos reviewed"\nstates = ["NY"]\n'
+    )
+    (bundle / "policies.cedar").write_text(
+        (STATUS_QUO / "policies.cedar").read_text() + HOLD_PHOTOS
+    )
+    return bundle
+
+
+def test_a_held_photo_request_is_approved_in_part_and_answered(
+    prepared: Config, tokens: dict[str, str], people: dict[str, list[Person]], tmp_path: Path
+) -> None:
+    config = replace(prepared, policy=f"NY={photo_bundle(tmp_path)}")
+    system = build(config)
+    try:
+        person = people["NY"][9]
+        raw = f"DQ.NYSTP0000.NY.TXT\nOLN/{person.oln}.IMQ/Y"
+        submission = asyncio.run(system.exchange.submit(raw, tokens["NYSTP0000"]))
+        (held,) = submission.replies
+        assert isinstance(held, Response) and held.records == ()
+        assert held.text == ("REQUEST HELD FOR REVIEW BY NY",)
+
+        review = system.nodes["NY"].review
+        assert review is not None
+        (item,) = review.queue()
+        assert item.message_id == submission.id
+        assert DataClass.PHOTO in item.under_review
+        review.decide(
+            submission.id,
+            Reviewer("ny-reviewer-1", Role.REVIEWER),
+            Action.APPROVE_IN_PART,
+            released={DataClass.PHOTO},
+            reason="photo released for the stop",
+        )
+        replies = system.exchange.replies(submission.id, "NYSTP0000")
+        assert replies is not None and len(replies) == 2
+        late = replies[-1]
+        assert isinstance(late, Response) and late.output is not None
+        (record,) = late.records
+        tags = {tag for tag, _ in record}
+        # What the policy released, and the photo the reviewer approved.
+        assert {"OLN", "NAM", "ADR", "IMG"} <= tags
+
+        ledger = system.nodes["NY"].ledger
+        entries = [ledger.entry(i) for i in range(ledger.size)]
+        mine = [e for e in entries if getattr(e, "message_id", None) == submission.id]
+        assert any(isinstance(e, ReviewAction) for e in mine)
+        late_disclosure = [e for e in mine if isinstance(e, Disclosure) and e.data_classes]
+        assert late_disclosure and "photo" in late_disclosure[-1].data_classes
+    finally:
+        system.close()
