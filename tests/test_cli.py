@@ -140,3 +140,27 @@ def test_agency_load_refuses_an_invalid_file(tmp_path: Path) -> None:
     bad.write_text('[{"ori": "XX", "name": "Nowhere"}]')
     result = runner.invoke(app, ["agency", "load", str(bad), "--data", str(tmp_path)])
     assert result.exit_code == 2
+
+
+def test_reviewer_add_creates_an_account_that_can_sign_in(tmp_path: Path) -> None:
+    from stateline.bootstrap import open_node_engine
+    from stateline.storage.accounts import AccountStore
+
+    result = runner.invoke(
+        app,
+        ["reviewer", "add", "rita", "--state", "NY", "--role", "counsel", "--data", str(tmp_path)],
+        input="a long passphrase\na long passphrase\n",
+    )
+    assert result.exit_code == 0, result.output
+    engine = open_node_engine(Config(data_dir=tmp_path), "NY")
+    try:
+        session = AccountStore(engine).authenticate("rita", "a long passphrase")
+        assert session is not None
+    finally:
+        engine.dispose()
+    bad = runner.invoke(
+        app,
+        ["reviewer", "add", "sam", "--state", "NY", "--role", "judge", "--data", str(tmp_path)],
+        input="x\nx\n",
+    )
+    assert bad.exit_code == 2

@@ -86,18 +86,38 @@ def query(
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    review_console: Annotated[
+        str | None,
+        typer.Option("--console", help="Serve this state's review console at /console."),
+    ] = None,
+    insecure_cookies: Annotated[
+        bool, typer.Option(help="Console cookies over plain HTTP (local use only).")
+    ] = False,
     data: DataDir = None,
 ) -> None:
     """Serve the API over an existing data directory (made by ``stateline demo``)."""
     import uvicorn
 
     from stateline.bootstrap import build
+    from stateline.storage.accounts import AccountStore
     from stateline.web.app import create_app
+    from stateline.web.console.router import console_router
 
     system = build(Config.from_env(data))
+    router = None
+    if review_console is not None:
+        node = system.nodes[review_console.upper()]
+        assert node.review is not None
+        accounts = AccountStore(node.records.engine)
+        accounts.create_schema()
+        title = f"{node.state} review console"
+        router = console_router(
+            node.review, accounts, title=title, secure_cookies=not insecure_cookies
+        )
+        console.print(f"{title}: http://{host}:{port}/console")
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
     uvicorn.run(
-        create_app(system.exchange, system.log),
+        create_app(system.exchange, system.log, router),
         host=host,
         port=port,
         log_level="warning",
