@@ -14,7 +14,7 @@ from stateline.ledger.log import open_ledger
 from stateline.node.policy.decide import CedarPolicy
 from stateline.node.review_service import ReviewService
 from stateline.node.reviewed import NodeReview
-from stateline.node.service import StateNode
+from stateline.node.service import GroupCommit, StateNode
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.engine import open_engine
 from stateline.storage.messages import MessageLog
@@ -93,6 +93,7 @@ def build(config: Config) -> System:
     nodes: dict[str, StateNode] = {}
     transports: dict[str, LocalTransport] = {}
     policies: dict[str, CedarPolicy] = {}  # one engine per bundle, shared by its states
+    commits = GroupCommit()  # one group commit for every node of the process
     for state in config.states:
         bundle = config.bundle_for(state)
         if bundle not in policies:
@@ -101,7 +102,9 @@ def build(config: Config) -> System:
         records = RecordStore(engine)
         records.create_schema()
         ledger, keys = open_ledger(engine, config.keys_dir / state, state)
-        nodes[state] = StateNode(state, records, policies[bundle], ledger, keys.subject_secret)
+        nodes[state] = StateNode(
+            state, records, policies[bundle], ledger, keys.subject_secret, commits=commits
+        )
         transports[state] = LocalTransport(nodes[state])
     routes: dict[str, Transport] = dict(transports)
     switch = Switch(load_directory(directory), routes, deadline=config.deadline)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from stateline.ledger.entries import Entry
 from stateline.ledger.log import Ledger
 from stateline.node.audit import query_subjects, request_entries
 from stateline.node.policy.model import Decision, Outcome, Policy, PolicyRequest
@@ -38,6 +39,50 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class GroupCommit:
+    """Group commit on the event loop, across nodes: the entries of every answer ready in one
+    loop pass go to their ledgers as one durable write per ledger, all written at once.
+
+    The loop waits for the writes rather than going on beside the ledgers' writer threads:
+    threads taking turns at the GIL cost more than the wait, and requests that arrive
+    meanwhile join the next, larger write. One instance serves every node of a process, so a
+    national spread of traffic still shares each pass's wait.
+    """
+
+    def __init__(self) -> None:
+        self._pending: dict[int, tuple[Ledger, list[tuple[list[Entry], asyncio.Future[None]]]]]
+        self._pending = {}
+
+    async def append(self, ledger: Ledger, entries: list[Entry]) -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        if not self._pending:
+            loop.call_soon(self._flush)
+        self._pending.setdefault(id(ledger), (ledger, []))[1].append((entries, done))
+        await done
+
+    def _flush(self) -> None:
+        pending, self._pending = self._pending, {}
+        writes = []
+        for ledger, batch in pending.values():
+            try:
+                future = ledger.submit([entry for entries, _ in batch for entry in entries])
+            except LedgerUnavailable as error:
+                for _, done in batch:
+                    done.set_exception(error)
+                continue
+            writes.append((future, batch))
+        for future, batch in writes:
+            try:
+                future.result()
+            except LedgerUnavailable as error:
+                for _, done in batch:
+                    done.set_exception(error)
+                continue
+            for _, done in batch:
+                done.set_result(None)
+
+
 class StateNode:
     """A state's node: its policy, its records, its ledger, and the answers it sends."""
 
@@ -49,6 +94,7 @@ class StateNode:
         ledger: Ledger,
         subject_secret: bytes,
         clock: Callable[[], datetime] = utc_now,
+        commits: GroupCommit | None = None,
     ) -> None:
         self.state = state
         self.records = records
@@ -57,6 +103,7 @@ class StateNode:
         self.subject_secret = subject_secret
         self.clock = clock
         self.review: ReviewService | None = None  # set by bootstrap once the hub exists
+        self.commits = commits or GroupCommit()
 
     async def handle(self, delivery: Delivery) -> Response:
         at = self.clock()
@@ -116,7 +163,7 @@ class StateNode:
             secret=self.subject_secret,
         )
         try:
-            await asyncio.wrap_future(self.ledger.submit(entries))
+            await self.commits.append(self.ledger, entries)
         except LedgerUnavailable:
             # Fail closed: without durable entries nothing is disclosed (principle 3).
             log.error(
