@@ -152,7 +152,7 @@ def node_key(level: int, index: int) -> int:
 class _Sql:
     """A Core statement compiled once for the engine's dialect, to run on a DBAPI cursor."""
 
-    __slots__ = ("_insert", "_multi", "max_rows", "names", "positional", "sql")
+    __slots__ = ("names", "positional", "sql")
 
     def __init__(
         self, statement: ClauseElement, engine: Engine, columns: Sequence[str] | None = None
@@ -168,23 +168,6 @@ class _Sql:
         self.sql = compiled.string
         self.positional = engine.dialect.positional
         self.names = tuple(compiled.positiontup or ()) if self.positional else ()
-        # SQLite: several rows in one INSERT statement. executemany binds and steps row by row,
-        # taking the GIL back after every row; under load that hand-off, not the write, was
-        # the cost of an append. One statement steps all its rows without Python.
-        head_, values, group = self.sql.partition(" VALUES ")
-        self._multi: dict[int, str] = {}
-        self._insert = (head_ + values, group) if self.positional and values else None
-        self.max_rows = max(1, _MAX_VARIABLES // max(1, len(self.names)))
-
-    def multi(self, count: int) -> str | None:
-        """The statement inserting ``count`` rows at once, where the dialect allows it."""
-        if self._insert is None:
-            return None
-        sql = self._multi.get(count)
-        if sql is None:
-            head_, group = self._insert
-            sql = self._multi[count] = head_ + ", ".join([group] * count)
-        return sql
 
     def params(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
         return tuple(values[name] for name in self.names) if self.positional else values
@@ -198,9 +181,6 @@ class _Sql:
             return [tuple(row[i] for i in order) for row in rows]
         return list(rows)
 
-
-_MAX_VARIABLES = 999
-"""Bound parameters per statement: SQLite's smallest compile-time limit."""
 
 _ENTRY_COLUMNS = ("idx", "body", "leaf_hash")
 _SUBJECT_COLUMNS = ("bucket", "subject", "idx")
@@ -524,15 +504,7 @@ class LedgerWriter:
                     if len(rows) == 1:
                         cursor.execute(statement.sql, statement.rows(names, rows)[0])
                     elif rows:
-                        ordered = statement.rows(names, rows)
-                        if statement.multi(1) is None:
-                            cursor.executemany(statement.sql, ordered)
-                            continue
-                        step = statement.max_rows
-                        for start in range(0, len(ordered), step):
-                            chunk = ordered[start : start + step]
-                            flat = [value for row in chunk for value in row]
-                            cursor.execute(statement.multi(len(chunk)), flat)
+                        cursor.executemany(statement.sql, statement.rows(names, rows))
             finally:
                 cursor.close()
             connection.commit()
