@@ -51,10 +51,10 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from stateline.ledger.merkle import complete_root, fold, subtrees
+from stateline.storage.compiled import Compiled, fetch
 from stateline.storage.engine import StorageError
 from stateline.storage.schema import node_metadata
 
@@ -149,39 +149,6 @@ def node_key(level: int, index: int) -> int:
     return ((((index + 1) << level) - 1) << 6) | level
 
 
-class _Sql:
-    """A Core statement compiled once for the engine's dialect, to run on a DBAPI cursor."""
-
-    __slots__ = ("names", "positional", "sql")
-
-    def __init__(
-        self, statement: ClauseElement, engine: Engine, columns: Sequence[str] | None = None
-    ) -> None:
-        translate = engine.get_execution_options().get("schema_translate_map")
-        compiled = statement.compile(
-            dialect=engine.dialect,
-            column_keys=list(columns) if columns is not None else None,
-            schema_translate_map=translate,
-            render_schema_translate=bool(translate),
-        )
-        assert isinstance(compiled, SQLCompiler)
-        self.sql = compiled.string
-        self.positional = engine.dialect.positional
-        self.names = tuple(compiled.positiontup or ()) if self.positional else ()
-
-    def params(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        return tuple(values[name] for name in self.names) if self.positional else values
-
-    def rows(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> list[Any]:
-        """Rows given in ``names`` order, as the driver's executemany wants them."""
-        if not self.positional:
-            return [dict(zip(names, row, strict=True)) for row in rows]
-        if tuple(names) != self.names:
-            order = [names.index(name) for name in self.names]
-            return [tuple(row[i] for i in order) for row in rows]
-        return list(rows)
-
-
 _ENTRY_COLUMNS = ("idx", "body", "leaf_hash")
 _SUBJECT_COLUMNS = ("bucket", "subject", "idx")
 _NODE_COLUMNS = ("id", "hash")
@@ -196,7 +163,6 @@ class LedgerStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._error: type[Exception] = engine.dialect.loaded_dbapi.Error
         sql = self._compile
         self.insert_entry = sql(entries.insert(), _ENTRY_COLUMNS)
         self.insert_subject = sql(subjects.insert(), _SUBJECT_COLUMNS)
@@ -245,15 +211,15 @@ class LedgerStore:
         self._by_subject = sql(
             select(entries).where(entries.c.idx.in_(found)).order_by(entries.c.idx)
         )
-        self._leaves: dict[int, _Sql] = {}
-        self._nodes: dict[int, _Sql] = {}
+        self._leaves: dict[int, Compiled] = {}
+        self._nodes: dict[int, Compiled] = {}
 
     @property
     def engine(self) -> Engine:
         return self._engine
 
-    def _compile(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> _Sql:
-        return _Sql(statement, self._engine, columns)
+    def _compile(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> Compiled:
+        return Compiled(statement, self._engine, columns)
 
     def create_schema(self) -> None:
         """Create the ledger's tables that do not exist yet."""
@@ -268,24 +234,9 @@ class LedgerStore:
 
     # Reads -------------------------------------------------------------------------------
 
-    def fetch(self, statement: _Sql, values: dict[str, Any]) -> list[Any]:
+    def fetch(self, statement: Compiled, values: dict[str, Any]) -> list[Any]:
         """Run a compiled read on a pooled connection; driver errors become ours."""
-        try:
-            connection = self._engine.raw_connection()
-        except SQLAlchemyError as exc:
-            raise LedgerUnavailable(f"cannot reach the ledger database: {exc}") from exc
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(statement.sql, statement.params(values))
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
-        except self._error as exc:
-            connection.invalidate()
-            raise LedgerUnavailable(f"cannot read the ledger: {exc}") from exc
-        finally:
-            connection.close()
+        return fetch(self._engine, statement, values, failure=LedgerUnavailable, what="ledger")
 
     def head(self) -> tuple[int, str] | None:
         """The ledger's own signed head: its size and checkpoint note, if it has one."""
@@ -311,14 +262,16 @@ class LedgerStore:
         values = {"subject": subject, "last": last}
         return [_entry_row(r) for r in self.fetch(self._by_subject, values)]
 
-    def _in(self, cache: dict[int, _Sql], table: Table, key: Any, value: Any, n: int) -> _Sql:
+    def _in(
+        self, cache: dict[int, Compiled], table: Table, key: Any, value: Any, n: int
+    ) -> Compiled:
         compiled = cache.get(n)
         if compiled is None:
             where = key.in_([bindparam(f"k{i}") for i in range(n)])
             compiled = cache[n] = self._compile(select(key, value).where(where))
         return compiled
 
-    def _lookup(self, cache: dict[int, _Sql], table: Table, keys: set[int]) -> dict[int, bytes]:
+    def _lookup(self, cache: dict[int, Compiled], table: Table, keys: set[int]) -> dict[int, bytes]:
         if not keys:
             return {}
         key, value = (
@@ -367,7 +320,7 @@ class LedgerStore:
             out.append(fold(parts))
         return out
 
-    def stream(self, statement: _Sql, lo: int, hi: int, chunk: int) -> Iterator[list[Any]]:
+    def stream(self, statement: Compiled, lo: int, hi: int, chunk: int) -> Iterator[list[Any]]:
         """Rows of a keyed range query, ``chunk`` keys at a time (bounded memory)."""
         while lo < hi:
             top = min(hi, lo + chunk)
@@ -460,7 +413,7 @@ def _entry_row(row: Sequence[Any]) -> EntryRow:
     return int(idx), None if body is None else bytes(body), bytes(leaf)
 
 
-_Work = tuple[_Sql, Sequence[str], Sequence[tuple[Any, ...]]]
+_Work = tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]
 """One statement of a transaction: the statement, its column names, its rows."""
 
 
@@ -494,7 +447,7 @@ class LedgerWriter:
         return self._connection
 
     def _transaction(
-        self, work: list[tuple[_Sql, Sequence[str], Sequence[tuple[Any, ...]]]]
+        self, work: list[tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]]
     ) -> None:
         connection = self._connect()
         try:

@@ -35,8 +35,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.expression import ClauseElement
 
 from stateline.node.records.model import (
     Address,
@@ -50,6 +48,7 @@ from stateline.node.records.model import (
 )
 from stateline.node.records.phonetic import MAX_KEY, surname_keys
 from stateline.node.records.search import NameQuery, rank
+from stateline.storage.compiled import Compiled, fetch
 from stateline.storage.engine import StorageError
 from stateline.storage.schema import node_metadata
 
@@ -263,42 +262,6 @@ def _clean(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-class _Compiled:
-    """A Core statement compiled once for one dialect, run straight on a DBAPI cursor.
-
-    Lookups are the exchange's hot path: going through ``Connection.execute`` costs more than
-    the query itself (cache key, execution context, result wrapping), so reads skip it and use
-    the SQL text and parameter order SQLAlchemy compiled once.
-    """
-
-    __slots__ = ("names", "positional", "sql")
-
-    def __init__(
-        self,
-        statement: ClauseElement,
-        engine: Engine,
-        columns: Sequence[str] | None = None,
-    ) -> None:
-        dialect = engine.dialect
-        # An engine may map tables into a schema (one schema per node on a shared PostgreSQL);
-        # the raw path must render that mapping into the SQL itself.
-        translate = engine.get_execution_options().get("schema_translate_map")
-        compiled = statement.compile(
-            dialect=dialect,
-            column_keys=columns,
-            schema_translate_map=translate,
-            render_schema_translate=bool(translate),
-        )
-        assert isinstance(compiled, SQLCompiler)
-        self.sql = compiled.string
-        self.positional = dialect.positional
-        self.names = tuple(compiled.positiontup or ()) if dialect.positional else ()
-
-    def params(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
-        """The driver's parameters for ``values``: a tuple in order, or the dict itself."""
-        return tuple(values[name] for name in self.names) if self.positional else values
-
-
 class RecordStore:
     """The node's records: bulk loading, and lookup by OLN, name + DOB + sex, plate and VIN.
 
@@ -308,12 +271,11 @@ class RecordStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         dialect = engine.dialect
-        self._dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
         # SQLite keeps a Date as ISO text, and sqlite3's own date adapter is deprecated.
         self._day: Callable[[date], Any] = (
             date.isoformat if dialect.name == "sqlite" else (lambda day: day)
         )
-        self._inserts = [_Compiled(table.insert(), engine, INSERTED[table]) for table in TABLES]
+        self._inserts = [Compiled(table.insert(), engine, INSERTED[table]) for table in TABLES]
         for insert, table in zip(self._inserts, TABLES, strict=True):
             # _rows writes tuples in INSERTED order: a positional insert must bind in that order.
             if insert.positional and list(insert.names) != INSERTED[table]:
@@ -329,7 +291,7 @@ class RecordStore:
         self._by_plate = self._compile(self._loader.where(people.c.id.in_(owners)))
         owner = select(v.owner_id).where(v.vin == bindparam("vin"))
         self._by_vin = self._compile(self._loader.where(people.c.id.in_(owner)))
-        self._by_name: dict[int, _Compiled] = {}  # by number of keys searched
+        self._by_name: dict[int, Compiled] = {}  # by number of keys searched
         self._count = self._compile(select(func.count()).select_from(people))
 
     @property
@@ -337,10 +299,10 @@ class RecordStore:
         """The node's database engine (bootstrap disposes of it on shutdown)."""
         return self._engine
 
-    def _compile(self, statement: Select[Any]) -> _Compiled:
-        return _Compiled(statement, self._engine)
+    def _compile(self, statement: Select[Any]) -> Compiled:
+        return Compiled(statement, self._engine)
 
-    def _name_statement(self, keys: int) -> _Compiled:
+    def _name_statement(self, keys: int) -> Compiled:
         compiled = self._by_name.get(keys)
         if compiled is None:
             candidates = select(name_keys.c.person_id).where(
@@ -351,25 +313,10 @@ class RecordStore:
             self._by_name[keys] = compiled
         return compiled
 
-    def _fetch(self, statement: _Compiled, values: dict[str, Any]) -> list[Any]:
-        try:
-            connection = self._engine.raw_connection()
-        except SQLAlchemyError as exc:
-            raise StorageError(f"cannot reach the records database: {exc}") from exc
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(statement.sql, statement.params(values))
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
-        except self._dbapi_error as exc:
-            connection.invalidate()  # a failed connection is not handed to the next caller
-            raise StorageError(f"cannot read records: {exc}") from exc
-        finally:
-            connection.close()
+    def _fetch(self, statement: Compiled, values: dict[str, Any]) -> list[Any]:
+        return fetch(self._engine, statement, values, failure=StorageError, what="records")
 
-    def _load(self, statement: _Compiled, values: dict[str, Any]) -> list[Person]:
+    def _load(self, statement: Compiled, values: dict[str, Any]) -> list[Person]:
         return [_person(row) for row in self._fetch(statement, values)]
 
     def create_schema(self) -> None:

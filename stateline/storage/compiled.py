@@ -1,0 +1,82 @@
+"""Core statements compiled once and run straight on a DBAPI cursor: the hot paths' reads.
+
+Lookups and appends are the exchange's hot path: going through ``Connection.execute`` costs
+more than the query itself (cache key, execution context, result wrapping), so repositories
+compile each statement once for the engine's dialect and run the SQL text on a pooled cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ClauseElement
+
+from stateline.storage.engine import StorageError
+
+
+class Compiled:
+    """A Core statement compiled once for one dialect, with its parameter order."""
+
+    __slots__ = ("names", "positional", "sql")
+
+    def __init__(
+        self, statement: ClauseElement, engine: Engine, columns: Sequence[str] | None = None
+    ) -> None:
+        dialect = engine.dialect
+        # An engine may map tables into a schema (one schema per node on a shared PostgreSQL);
+        # the raw path must render that mapping into the SQL itself.
+        translate = engine.get_execution_options().get("schema_translate_map")
+        compiled = statement.compile(
+            dialect=dialect,
+            column_keys=list(columns) if columns is not None else None,
+            schema_translate_map=translate,
+            render_schema_translate=bool(translate),
+        )
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = compiled.string
+        self.positional = dialect.positional
+        self.names = tuple(compiled.positiontup or ()) if dialect.positional else ()
+
+    def params(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """The driver's parameters for ``values``: a tuple in order, or the dict itself."""
+        return tuple(values[name] for name in self.names) if self.positional else values
+
+    def rows(self, names: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> list[Any]:
+        """Rows given in ``names`` order, as the driver's executemany wants them."""
+        if not self.positional:
+            return [dict(zip(names, row, strict=True)) for row in rows]
+        if tuple(names) != self.names:
+            order = [names.index(name) for name in self.names]
+            return [tuple(row[i] for i in order) for row in rows]
+        return list(rows)
+
+
+def fetch(
+    engine: Engine,
+    statement: Compiled,
+    values: dict[str, Any],
+    *,
+    failure: type[StorageError],
+    what: str,
+) -> list[Any]:
+    """Run a compiled read on a pooled connection; driver errors become ``failure``."""
+    try:
+        connection = engine.raw_connection()
+    except SQLAlchemyError as exc:
+        raise failure(f"cannot reach the {what} database: {exc}") from exc
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(statement.sql, statement.params(values))
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+    except engine.dialect.loaded_dbapi.Error as exc:
+        connection.invalidate()  # a failed connection is not handed to the next caller
+        raise failure(f"cannot read the {what}: {exc}") from exc
+    finally:
+        connection.close()
