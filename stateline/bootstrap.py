@@ -10,7 +10,9 @@ from stateline.config import Config
 from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
+from stateline.ledger.keys import NodeKeys
 from stateline.ledger.log import open_ledger
+from stateline.ledger.witnessing import Site, witness_round
 from stateline.node.policy.decide import CedarPolicy
 from stateline.node.review_service import ReviewService
 from stateline.node.reviewed import NodeReview
@@ -35,6 +37,12 @@ class System:
     nodes: dict[str, StateNode]
     transports: dict[str, LocalTransport]
     exchange: Exchange
+    keys: dict[str, NodeKeys]
+
+    def witness_round(self, now: int) -> list[str]:
+        """Every node publishes a checkpoint; the next state in the ring cosigns it."""
+        sites = [Site(node.ledger, self.keys[state]) for state, node in self.nodes.items()]
+        return witness_round(sites, now)
 
     def reload_directory(self) -> None:
         """Take agencies and credentials changed since start (suspensions, new tokens)."""
@@ -92,6 +100,7 @@ def build(config: Config) -> System:
     hub_engine, directory, log = open_hub(config)
     nodes: dict[str, StateNode] = {}
     transports: dict[str, LocalTransport] = {}
+    keys: dict[str, NodeKeys] = {}
     policies: dict[str, CedarPolicy] = {}  # one engine per bundle, shared by its states
     commits = GroupCommit()  # one group commit for every node of the process
     for state in config.states:
@@ -101,9 +110,9 @@ def build(config: Config) -> System:
         engine = open_node_engine(config, state)
         records = RecordStore(engine)
         records.create_schema()
-        ledger, keys = open_ledger(engine, config.keys_dir / state, state)
+        ledger, keys[state] = open_ledger(engine, config.keys_dir / state, state)
         nodes[state] = StateNode(
-            state, records, policies[bundle], ledger, keys.subject_secret, commits=commits
+            state, records, policies[bundle], ledger, keys[state].subject_secret, commits=commits
         )
         transports[state] = LocalTransport(nodes[state])
     routes: dict[str, Transport] = dict(transports)
@@ -111,4 +120,4 @@ def build(config: Config) -> System:
     exchange = Exchange(switch, log, Mailbox())
     for node in nodes.values():
         attach_review(node, exchange)
-    return System(config, hub_engine, directory, log, nodes, transports, exchange)
+    return System(config, hub_engine, directory, log, nodes, transports, exchange, keys)

@@ -25,6 +25,7 @@ class Config:
     deadline: float = 60.0
     states: tuple[str, ...] = field(default_factory=lambda: tuple(US_STATES))
     policy: str = "status-quo"
+    checkpoint_interval: float = 300.0
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> Config:
@@ -35,6 +36,7 @@ class Config:
             node_database_url=env.get("STATELINE_NODE_DATABASE_URL") or None,
             deadline=float(env.get("STATELINE_DEADLINE", "60")),
             policy=env.get("STATELINE_POLICY", "status-quo"),
+            checkpoint_interval=float(env.get("STATELINE_CHECKPOINT_INTERVAL", "300")),
         )
 
     @property

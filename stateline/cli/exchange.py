@@ -24,6 +24,7 @@ from stateline.cli.common import DataDir, console
 from stateline.config import Config
 
 if TYPE_CHECKING:
+    from stateline.bootstrap import System
     from stateline.demo import Tally
 
 
@@ -115,6 +116,7 @@ def serve(
             node.review, accounts, title=title, secure_cookies=not insecure_cookies
         )
         console.print(f"{title}: http://{host}:{port}/console")
+    _witness_every(system, Config.from_env(data).checkpoint_interval)
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
     uvicorn.run(
         create_app(system.exchange, system.log, router),
@@ -123,6 +125,21 @@ def serve(
         log_level="warning",
         access_log=False,
     )
+
+
+def _witness_every(system: System, seconds: float) -> None:
+    """Publish checkpoints and have them cosigned every ``seconds``, beside the server."""
+    import threading
+    import time
+
+    def rounds() -> None:
+        while True:
+            time.sleep(seconds)
+            for refusal in system.witness_round(int(time.time())):
+                # A refusal means a log no longer extends what its witness saw: say so loudly.
+                console.print(f"[red]witness refusal: {refusal}[/red]")
+
+    threading.Thread(target=rounds, name="witnessing", daemon=True).start()
 
 
 def _progress() -> Progress:

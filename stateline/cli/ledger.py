@@ -264,3 +264,20 @@ def export(
     except StorageError as error:
         raise _fail(f"cannot read the ledger: {error}") from error
     console.print(f"wrote {count:,} entries to {parquet}")
+
+
+@app.command("witness")
+def witness(data: DataDir = None) -> None:
+    """Run one witnessing round: every node checkpoints, the next state in the ring cosigns."""
+    from stateline.bootstrap import build
+
+    system = build(Config.from_env(data))
+    try:
+        refusals = system.witness_round(int(time.time()))
+    finally:
+        system.close()
+    for refusal in refusals:
+        errors.print(f"[red]{refusal}[/red]")
+    if refusals:
+        raise typer.Exit(1)
+    console.print(f"{len(system.nodes)} logs checkpointed and cosigned by their neighbours")

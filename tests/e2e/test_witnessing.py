@@ -1,0 +1,50 @@
+"""Witnessing rounds over the whole exchange: every log checkpointed and cosigned by a neighbour."""
+
+from __future__ import annotations
+
+import asyncio
+
+from stateline.bootstrap import System
+from stateline.ledger.checkpoint import Checkpoint, parse_note
+from stateline.ledger.witness import Refusal, Witness, WitnessRefused, WitnessState
+from stateline.node.records.model import Person
+
+LOCAL = "NYSTP0000"
+
+
+def ask(system: System, tokens: dict[str, str], person: Person, state: str) -> None:
+    raw = f"DQ.{LOCAL}.{state}.TXT\nOLN/{person.oln}"
+    asyncio.run(system.exchange.submit(raw, tokens[LOCAL]))
+
+
+def test_rounds_cosign_every_log_and_refuse_a_rollback(
+    system: System, tokens: dict[str, str], people: dict[str, list[Person]]
+) -> None:
+    ask(system, tokens, people["NY"][0], "NY")
+    assert system.witness_round(now=1_800_000_000) == []
+    ask(system, tokens, people["NY"][1], "NY")
+    assert system.witness_round(now=1_800_000_060) == []
+
+    ny = system.nodes["NY"].ledger
+    checkpoints = ny.store.checkpoints()
+    cosignatures = ny.store.cosignatures()
+    assert len(cosignatures) >= 2
+    assert {c[0] for c in cosignatures} <= {c[0] for c in checkpoints}
+    # New York's log is witnessed by the next state in the ring, which remembers the size.
+    states = list(system.nodes)
+    neighbour = system.nodes[states[(states.index("NY") + 1) % len(states)]]
+    size, note = neighbour.ledger.store.witnessed(ny.origin) or (0, "")
+    assert size == ny.size
+    # An older checkpoint, shown again, is a rollback the witness refuses.
+    oldest = checkpoints[0][3]
+    witness = Witness(
+        system.keys[neighbour.state].witness, {ny.origin: system.keys["NY"].verifiers}
+    )
+    remembered = WitnessState({ny.origin: note})
+    try:
+        witness.cosign(remembered, oldest, [], 1_800_000_120)
+    except WitnessRefused as refusal:
+        assert refusal.reason is Refusal.ROLLBACK
+    else:
+        raise AssertionError("the witness cosigned a rollback")
+    assert Checkpoint.parse(parse_note(oldest).text).size < size
