@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
+from stateline.bootstrap import open_hub, open_node_engine
 from stateline.config import Config
 from stateline.directory.demo import demo_agencies
 from stateline.directory.file import dump_directory, load_directory
@@ -24,6 +25,7 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
 from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
+from stateline.storage.records import RecordStore
 from stateline.wire import jsonform, text
 from stateline.wire.grammar import MKE, US_STATES
 from stateline.wire.messages import ErrorMessage, Header, Query, Response, StatusMessage
@@ -34,9 +36,6 @@ Progress = Callable[[str, int, int], None]
 
 def prepare(config: Config, people: int, seed: int, progress: Progress | None = None) -> None:
     """Create the hub's directory and credentials and every node's records, unless already there."""
-    from stateline.bootstrap import open_hub, open_node_engine
-    from stateline.storage.records import RecordStore
-
     hub_engine, directory, _log = open_hub(config)
     if not directory.snapshot():
         # The directory goes through its file, as an operator's would.

@@ -120,23 +120,24 @@ def agency_list(
     console.print(table)
 
 
+def _set_status(ori: str, data: Path | None, suspend: bool) -> None:
+    verb = "suspend" if suspend else "reinstate"
+    directory = _directory(data)
+    try:
+        directory.suspend(ori) if suspend else directory.reinstate(ori)
+    except Exception as error:
+        errors.print(f"[red]cannot {verb} {ori}:[/red] {error}")
+        raise typer.Exit(1) from error
+    console.print(f"{verb}d {ori}")
+
+
 @app.command("suspend")
 def agency_suspend(ori: str, data: DataDir = None) -> None:
     """Suspend an agency: its messages are refused from now on."""
-    try:
-        _directory(data).suspend(ori)
-    except Exception as error:
-        errors.print(f"[red]cannot suspend {ori}:[/red] {error}")
-        raise typer.Exit(1) from error
-    console.print(f"suspended {ori}")
+    _set_status(ori, data, suspend=True)
 
 
 @app.command("reinstate")
 def agency_reinstate(ori: str, data: DataDir = None) -> None:
     """Reinstate a suspended agency."""
-    try:
-        _directory(data).reinstate(ori)
-    except Exception as error:
-        errors.print(f"[red]cannot reinstate {ori}:[/red] {error}")
-        raise typer.Exit(1) from error
-    console.print(f"reinstated {ori}")
+    _set_status(ori, data, suspend=False)

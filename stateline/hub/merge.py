@@ -60,7 +60,12 @@ def summary(header: Header, counts: Tally) -> StatusMessage:
         line("REFUSED", counts.refused),
         line("NO RESPONSE", counts.silent),
     )
-    return StatusMessage(Header(MKE.SM, SWITCH_ORI, (header.ori,), header.control), text)
+    return status(header, *text)
+
+
+def status(query: Header, *lines: str) -> StatusMessage:
+    """An SM from the switch to the sender of ``query``, echoing its control field."""
+    return StatusMessage(Header(MKE.SM, SWITCH_ORI, (query.ori,), query.control), lines)
 
 
 def merge(

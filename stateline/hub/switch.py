@@ -20,12 +20,12 @@ from enum import StrEnum
 from stateline.directory.checks import check_sender
 from stateline.directory.credentials import hash_token
 from stateline.directory.model import Agency
-from stateline.hub.merge import merge
+from stateline.hub.merge import merge, status
 from stateline.hub.routing import Route, RoutePlan, plan_route
 from stateline.transport.base import Delivery, NodeUnavailable, Transport
 from stateline.wire import jsonform, text
 from stateline.wire.errors import ErReason, Rejection
-from stateline.wire.grammar import MAX_MESSAGE, MKE, SWITCH_ORI, TEMPORARILY_UNAVAILABLE
+from stateline.wire.grammar import MAX_MESSAGE, MKE, TEMPORARILY_UNAVAILABLE
 from stateline.wire.messages import (
     AdminMessage,
     Header,
@@ -235,16 +235,10 @@ class Switch:
         return replies + unserved
 
     def _unserved(self, header: Header, destination: str) -> StatusMessage:
-        return StatusMessage(
-            Header(MKE.SM, SWITCH_ORI, (header.ori,), header.control),
-            (f"{destination} DOES NOT SERVE {header.mke} MESSAGES",),
-        )
+        return status(header, f"{destination} DOES NOT SERVE {header.mke} MESSAGES")
 
     def _down(self, header: Header, route: Route) -> StatusMessage:
-        return StatusMessage(
-            Header(MKE.SM, SWITCH_ORI, (header.ori,), header.control),
-            (f"{route.ori} {TEMPORARILY_UNAVAILABLE}",),
-        )
+        return status(header, f"{route.ori} {TEMPORARILY_UNAVAILABLE}")
 
     def _refuse(
         self, message_id: str, received: datetime, rejection: Rejection, sender: str | None

@@ -37,6 +37,14 @@ def person_subjects(secret: bytes, state: str, people: Sequence[Person]) -> tupl
     return tuple(dict.fromkeys(subject_key(secret, state, oln=p.oln) for p in people))
 
 
+def carried_classes(records: Sequence[Fields]) -> tuple[str, ...]:
+    """The data classes an answer's records actually carry, sorted."""
+    carried: set[str] = set()
+    for record in records:
+        carried |= {str(c) for c in released_classes(record)}
+    return tuple(sorted(carried))
+
+
 def class_outcomes(decision: Decision) -> dict[str, str]:
     outcomes = {str(c): "release" for c in decision.released}
     outcomes |= {str(c): "withhold" for c in decision.withheld}
@@ -60,9 +68,6 @@ def request_entries(
 ) -> list[Entry]:
     """The request, the decision and the disclosure, in that order, for one answer."""
     found_subjects = person_subjects(secret, state, found)
-    carried: set[str] = set()
-    for record in records:
-        carried |= {str(c) for c in released_classes(record)}
     return [
         entries.RequestReceived(
             at=at,
@@ -87,7 +92,7 @@ def request_entries(
         entries.Disclosure(
             answer_sha256=entries.answer_digest(answer),
             at=at,
-            data_classes=tuple(sorted(carried)),
+            data_classes=carried_classes(records),
             message_id=message_id,
             recipient=requester,
             state=state,

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from stateline.ledger import entries
 from stateline.node import review
-from stateline.node.audit import person_subjects, query_subjects
-from stateline.node.redact import redact, released_classes
+from stateline.node.audit import carried_classes, person_subjects, query_subjects
+from stateline.node.records.model import Person
+from stateline.node.redact import redact
 from stateline.node.review_service import LateReplies
 from stateline.transport.base import Delivery
 from stateline.wire import text
@@ -29,12 +30,16 @@ class NodeReview:
     def __init__(self, node: StateNode, replies: LateReplies) -> None:
         self.node = node
         self.replies = replies
+        self._found: dict[str, list[Person]] = {}
 
     def records(self, item: review.HeldItem, approved: frozenset[DataClass]) -> Response:
         """The answer to an approved item: the classes the policy released and those approved."""
         delivery = Delivery(item.message_id, item.query, item.requester, item.destination)
         released = item.released_by_policy | (approved & item.under_review)
         found = self.node.search(item.query)
+        # ``deliver`` names these people in the disclosure entry; keep them rather than search
+        # a second time.
+        self._found[item.message_id] = [person for person, _ in found]
         kept = tuple(redact(fields, released) for _, fields in found)
         return self.node.answer(delivery, kept, () if kept else (NOT_ON_FILE,))
 
@@ -59,22 +64,20 @@ class NodeReview:
         """Record the late answer's disclosure, then hand it to the hub (audit first)."""
         node = self.node
         records = reply.records if isinstance(reply, Response) else ()
-        carried: set[str] = set()
-        for record in records:
-            carried |= {str(c) for c in released_classes(record)}
+        found = self._found.pop(message_id, [])
         subjects: tuple[str, ...] = ()
         if isinstance(reply, Response):
             item = node.review.get(message_id) if node.review is not None else None
             if item is not None:
                 subjects = query_subjects(node.subject_secret, node.state, item.query)
-                people = [p for p, _ in node.search(item.query)] if records else []
-                subjects += person_subjects(node.subject_secret, node.state, people)
+        if records:
+            subjects += person_subjects(node.subject_secret, node.state, found)
         node.ledger.append(
             [
                 entries.Disclosure(
                     answer_sha256=entries.answer_digest(text.encode(reply).encode()),
                     at=node.clock(),
-                    data_classes=tuple(sorted(carried)),
+                    data_classes=carried_classes(records),
                     message_id=message_id,
                     recipient=requester,
                     state=node.state,
