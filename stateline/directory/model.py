@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+# Missions travel on the wire too (AFM/, an officer acting for another agency), so the wire's
+# vocabulary defines them; the directory names them from here as it always has.
+from stateline.wire.vocabulary import Mission as Mission
+
 
 class AgencyType(StrEnum):
     """Nlets agency type codes, each with a description and whether it is criminal justice.
@@ -50,40 +54,6 @@ _TYPE_DESCRIPTIONS: dict[AgencyType, str] = {
     AgencyType.JF: "federal non-law-enforcement criminal justice",
     AgencyType.NJ: "non-criminal-justice agency",
     AgencyType.PU: "member of the public",
-}
-
-
-class Mission(StrEnum):
-    """What an agency does; state policies allow or refuse requests by mission.
-
-    The values are exactly the policy scenario vocabulary's (scenarios/FORMAT.md).
-    """
-
-    CRIMINAL_LAW_ENFORCEMENT = "criminal-law-enforcement"
-    IMMIGRATION_ENFORCEMENT = "immigration-enforcement"
-    BORDER_CUSTOMS = "border-customs"
-    TRAFFIC_ENFORCEMENT = "traffic-enforcement"
-    MOTOR_VEHICLE_ADMINISTRATION = "motor-vehicle-administration"
-    ELECTIONS = "elections"
-    CHILD_WELFARE = "child-welfare"
-    NON_LAW_ENFORCEMENT = "non-law-enforcement"
-    PUBLIC = "public"
-
-    @property
-    def description(self) -> str:
-        return _MISSION_DESCRIPTIONS[self]
-
-
-_MISSION_DESCRIPTIONS: dict[Mission, str] = {
-    Mission.CRIMINAL_LAW_ENFORCEMENT: "investigating, prosecuting and enforcing criminal law",
-    Mission.IMMIGRATION_ENFORCEMENT: "enforcing civil immigration law (arrest, detention, removal)",
-    Mission.BORDER_CUSTOMS: "border and customs control at and near ports of entry",
-    Mission.TRAFFIC_ENFORCEMENT: "enforcing traffic and motor-vehicle law",
-    Mission.MOTOR_VEHICLE_ADMINISTRATION: "issuing driver licences and vehicle registrations",
-    Mission.ELECTIONS: "keeping voter rolls and running elections",
-    Mission.CHILD_WELFARE: "child protection and welfare services",
-    Mission.NON_LAW_ENFORCEMENT: "government work that enforces no law: courts, regulators",
-    Mission.PUBLIC: "a member of the public, a journalist or researcher",
 }
 
 

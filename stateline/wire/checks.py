@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -17,12 +17,14 @@ from stateline.wire.grammar import (
     ALL_STATES,
     COMBINATIONS,
     CONTROL_RE,
+    LIST_TAGS,
     LONG_KEYS,
     MAX_DESTINATIONS,
     MAX_MESSAGE,
     MAX_REPLY,
     MAX_SEQUENCE,
     MKE,
+    NEEDS,
     OPTIONAL_TAGS,
     ORI_RE,
     ORIGINAL_MESSAGE,
@@ -221,7 +223,22 @@ def real_date(value: str) -> bool:
     return 1 <= day <= _DAYS[month - 1] + (month == 2 and leap)
 
 
-_VALUE_RULES = {tag: (QUERY_TAGS[tag], QUERY_VALUE_RE[tag].fullmatch) for tag in QUERY_TAGS}
+def _once_each(value: str) -> bool:
+    """A list value (``ADDRESS,PHOTO``) names each item once."""
+    items = value.split(",")
+    return len(set(items)) == len(items)
+
+
+# What a value must pass beyond its pattern: a real date, a list without repeats.
+_EXTRA_RULES: dict[str, Callable[[str], bool]] = {
+    "DOB": real_date,
+    "LPD": real_date,
+    **{tag: _once_each for tag in LIST_TAGS},
+}
+_VALUE_RULES = {
+    tag: (QUERY_TAGS[tag], QUERY_VALUE_RE[tag].fullmatch, _EXTRA_RULES.get(tag))
+    for tag in QUERY_TAGS
+}
 
 
 def _query_key(pair: tuple[str, str]) -> int:
@@ -229,8 +246,8 @@ def _query_key(pair: tuple[str, str]) -> int:
 
 
 def _value_fault(tag: str, value: str) -> Fault | None:
-    limit, matches = _VALUE_RULES[tag]
-    if len(value) <= limit and matches(value) and (tag != "DOB" or real_date(value)):
+    limit, matches, extra = _VALUE_RULES[tag]
+    if len(value) <= limit and matches(value) and (extra is None or extra(value)):
         return None
     reason = _VALUE_REASONS.get(tag, ErReason.INVALID_FORMAT)
     if len(value) > limit:
@@ -251,7 +268,8 @@ def query_fields(mke: MKE, pairs: Sequence[tuple[str, str]]) -> Fields | Fault:
 
     The order: fields missing (.14.); per field as given, an unknown tag, one the key does not
     take, a repeated tag (.22.); per tag in canonical order, its value (.05. DOB, .10. LIY,
-    .16. ATN, else .22.); NAM without DOB (.05.); finally the identifying combination (.22.).
+    .16. ATN, else .22.); NAM without DOB (.05.); the identifying combination (.22.); finally
+    a legal process's detail without its kind (.22.).
     """
     if not pairs:
         return fault(ErReason.FIELDS_MISSING)
@@ -269,15 +287,19 @@ def query_fields(mke: MKE, pairs: Sequence[tuple[str, str]]) -> Fields | Fault:
     # Canonical input is already in order, and then needs no sort.
     ordered = tuple(pairs) if in_order else tuple(sorted(pairs, key=_query_key))
     for tag, value in ordered:
-        limit, matches = _VALUE_RULES[tag]
+        limit, matches, extra = _VALUE_RULES[tag]
         # The common case costs one regex per field; _value_fault names the problem.
-        if len(value) > limit or not matches(value) or (tag == "DOB" and not real_date(value)):
+        if len(value) > limit or not matches(value) or (extra is not None and not extra(value)):
             return _value_fault(tag, value) or fault(ErReason.INVALID_FORMAT)
     if "NAM" in seen and "DOB" not in seen:
         return fault(ErReason.DOB_INVALID, "NAM/ NEEDS DOB/")
     identifying = _IDENTIFYING[mke].intersection(seen)
     if identifying not in _COMBINATION_SETS[mke]:
         return Fault(ErReason.INVALID_FORMAT, options(mke, identifying))
+    for tag, _value in ordered:
+        needed = NEEDS.get(tag)
+        if needed is not None and needed not in seen:
+            return fault(ErReason.INVALID_FORMAT, f"{tag}/ NEEDS {needed}/")
     return ordered
 
 

@@ -32,6 +32,7 @@ class ErReason(Enum):
     AGENCY_SUSPENDED = (42, "SENDING AGENCY SUSPENDED")
     UNKNOWN_SENDER = (43, "SENDING ORI NOT IN DIRECTORY")
     MESSAGE_TOO_LONG = (44, "MESSAGE TOO LONG")
+    DOCUMENT_NOT_FOUND = (45, "DOCUMENT NOT FOUND")
 
     def __init__(self, number: int, text: str) -> None:
         self.number = number

@@ -8,7 +8,13 @@ read these tables instead of copying them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import StrEnum
+
+# The vocabularies live in their own module; DataClass is named here too, where the response
+# tags map onto it, so that the many modules that read it from the grammar keep doing so.
+from stateline.wire.vocabulary import DataClass as DataClass
+from stateline.wire.vocabulary import LegalProcess, Mission, Purpose, wire_value
 
 
 class MKE(StrEnum):
@@ -69,29 +75,36 @@ REGION_CODES = frozenset(US_STATES) | frozenset(TERRITORIES) | frozenset(CANADA)
 """Valid first two characters of an ORI (``US`` for federal agencies, Stateline's choice)."""
 
 
-class DataClass(StrEnum):
-    """The kinds of data an answer can carry; a policy releases or withholds each one.
+# Stateline's vocabulary tags: what a query carries beyond the guide's tags (docs/wire.md,
+# "Purpose, legal process and the person asking"). Values are the scenario vocabulary's, in
+# capitals; ``unstated`` and ``none`` are what leaving the tag out says, so they are not values.
+STATED_PURPOSES = tuple(wire_value(p) for p in Purpose if p is not Purpose.UNSTATED)
+"""``PRP/`` values: every purpose of the scenario vocabulary but ``unstated``."""
 
-    The names are the policy scenario vocabulary's (scenarios/FORMAT.md): identity covers the
-    name, date of birth, sex, licence number and licence status. The last four classes have no
-    response tags yet: no node releases them, but a policy can be asked about them.
-    """
+PROCESS_KINDS = tuple(wire_value(k) for k in LegalProcess if k is not LegalProcess.NONE)
+"""``LPK/`` values: every legal-process kind of the scenario vocabulary but ``none``."""
 
-    IDENTITY = "identity"
-    ADDRESS = "address"
-    PHYSICAL = "physical-description"
-    PHOTO = "photo"
-    VEHICLES = "vehicles"
-    HISTORY = "driving-history"
-    SSN = "ssn"
-    CREDENTIAL_TYPE = "credential-type"
-    SOURCE_DOCUMENTS = "source-documents"
-    IMMIGRATION_STATUS = "immigration-status"
-    CONTACT = "contact"
-    EMPLOYMENT = "employment"
+LIST_TAGS: dict[str, tuple[str, ...]] = {
+    "AFM": tuple(wire_value(m) for m in Mission),
+    "LPS": tuple(wire_value(c) for c in DataClass),
+}
+"""Tags whose value is a comma-separated list of names, each named once: the missions of the
+agency the officer acts for, and the data classes the legal process names (Stateline)."""
 
 
-# Query tags ("Tags for DMV queries"): tag -> longest value.
+def _list_limit(names: tuple[str, ...]) -> int:
+    """Long enough for every name once, comma-separated."""
+    return sum(len(name) for name in names) + len(names) - 1
+
+
+PROCESS_DETAIL_TAGS = ("LPN", "LPC", "LPJ", "LPD", "LPS", "DOC")
+"""The legal process's number, court, judge, date, data classes and attached document."""
+
+NEEDS: dict[str, str] = {tag: "LPK" for tag in PROCESS_DETAIL_TAGS}
+"""Tags that mean nothing alone: a legal process's details need its kind (Stateline)."""
+
+# Query tags ("Tags for DMV queries"): tag -> longest value. The guide's tags come first, then
+# Stateline's vocabulary tags.
 QUERY_TAGS: dict[str, int] = {
     "OLN": 20,
     "NAM": 30,
@@ -105,6 +118,17 @@ QUERY_TAGS: dict[str, int] = {
     "LIY": 4,
     "LIT": 2,
     "VIN": 17,
+    "PRP": max(len(p) for p in STATED_PURPOSES),  # purpose
+    "OCA": 20,  # the requester's case number (NCIC's originating agency case number)
+    "AFM": _list_limit(LIST_TAGS["AFM"]),  # acting for: missions of the agency served
+    "NDR": 1,  # notice delay requested: Y / N
+    "LPK": max(len(k) for k in PROCESS_KINDS),  # legal process: kind
+    "LPN": 30,  # number
+    "LPC": 60,  # issuing court
+    "LPJ": 30,  # judge
+    "LPD": 8,  # date issued, ccyymmdd
+    "LPS": _list_limit(LIST_TAGS["LPS"]),  # the data classes it names (scope)
+    "DOC": 32,  # the document id the API gave when the agency attached it
 }
 QUERY_TAG_ORDER = tuple(QUERY_TAGS)
 """Canonical order of query fields; the text encoder writes them in this order."""
@@ -115,13 +139,26 @@ RSN_CODES = frozenset({"N", "F", "V", "T", "S", "H", "I"})
 PUR_CODES = frozenset({"C"})
 """Purpose codes the guide names; KQ uses ``C`` (criminal justice)."""
 
+LEGACY_PURPOSES: dict[tuple[str, str], Purpose] = {
+    ("RSN", "N"): Purpose.CRIMINAL_INVESTIGATION,  # narcotics
+    ("RSN", "F"): Purpose.CRIMINAL_INVESTIGATION,  # fraud
+    ("RSN", "V"): Purpose.CRIMINAL_INVESTIGATION,  # violent crime
+    ("RSN", "S"): Purpose.CRIMINAL_INVESTIGATION,  # theft
+    ("RSN", "T"): Purpose.TRAFFIC_ENFORCEMENT,  # traffic
+    ("PUR", "C"): Purpose.CRIMINAL_INVESTIGATION,  # criminal justice
+}
+"""The purpose a legacy code gives a query without ``PRP/`` (RSN/ read before PUR/). RSN/H
+(humanitarian) and RSN/I (meaning not public) give none: the purpose stays unstated."""
+
 PLATE_TYPES = frozenset({"PC", "TK", "MC", "TL", "CO", "AP", "MH", "RV", "BU", "TX", "GV", "DL"})
 """NCIC plate types Stateline accepts (passenger, truck, motorcycle, trailer, ...)."""
 
+_CONTEXT_TAGS = frozenset({"RSN", "PUR", "ATN", *QUERY_TAG_ORDER[QUERY_TAG_ORDER.index("PRP") :]})
+
 OPTIONAL_TAGS: dict[MKE, frozenset[str]] = {
-    MKE.DQ: frozenset({"IMQ", "RSN", "PUR", "ATN"}),
-    MKE.RQ: frozenset({"RSN", "PUR", "ATN"}),
-    MKE.KQ: frozenset({"RSN", "PUR", "ATN"}),
+    MKE.DQ: frozenset({"IMQ"}) | _CONTEXT_TAGS,
+    MKE.RQ: _CONTEXT_TAGS,
+    MKE.KQ: _CONTEXT_TAGS,
 }
 
 COMBINATIONS: dict[MKE, tuple[tuple[str, ...], ...]] = {
@@ -200,8 +237,13 @@ REGION_CODE_RE = re.compile(r"[A-Z]{2}")
 """A 2-letter header field: a state or region code, or ``NL`` (Stateline, "A message", 3)."""
 
 
-def _one_of(codes: frozenset[str]) -> re.Pattern[str]:
-    return re.compile("|".join(sorted(codes)))
+def _one_of(codes: Iterable[str]) -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(code) for code in sorted(codes)))
+
+
+def _list_of(names: Iterable[str]) -> re.Pattern[str]:
+    name = "(?:{})".format("|".join(re.escape(n) for n in sorted(names)))
+    return re.compile(f"{name}(?:,{name})*")
 
 
 QUERY_VALUE_RE: dict[str, re.Pattern[str]] = {
@@ -218,6 +260,17 @@ QUERY_VALUE_RE: dict[str, re.Pattern[str]] = {
     "LIY": re.compile(r"[0-9]{4}|[0-9]{2}|NX"),
     "LIT": _one_of(PLATE_TYPES),
     "VIN": re.compile(r"[A-HJ-NPR-Z0-9]{17}"),  # 17 characters, never I, O or Q
+    "PRP": _one_of(STATED_PURPOSES),
+    "OCA": re.compile(r"[A-Z0-9\-]{1,20}"),
+    "AFM": _list_of(LIST_TAGS["AFM"]),  # checks: each mission once
+    "NDR": _one_of(YES_NO),
+    "LPK": _one_of(PROCESS_KINDS),
+    "LPN": re.compile(r"[A-Z0-9][A-Z0-9 :/\-]{0,29}"),  # docket numbers: 1:26-MJ-00042
+    "LPC": re.compile(r"[A-Z0-9][A-Z0-9 ,'&\-]{0,59}"),
+    "LPJ": re.compile(r"[A-Z][A-Z ,'\-]{0,29}"),
+    "LPD": re.compile(r"[0-9]{8}"),  # ccyymmdd only; checks tests the calendar
+    "LPS": _list_of(LIST_TAGS["LPS"]),  # checks: each data class once
+    "DOC": re.compile(r"[A-Z0-9]{1,32}"),
 }
 """What each query tag's value must match in full (Stateline, from "Tags for DMV queries")."""
 

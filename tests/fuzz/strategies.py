@@ -16,9 +16,11 @@ from stateline.wire.errors import ORIGINAL_LIMIT, ErReason
 from stateline.wire.grammar import (
     ALL_STATES,
     COMBINATIONS,
+    LIST_TAGS,
     MAX_DESTINATIONS,
     MAX_SEQUENCE,
     MKE,
+    NEEDS,
     OPTIONAL_TAGS,
     QUERY_TAG_ORDER,
     QUERY_VALUE_RE,
@@ -96,9 +98,20 @@ def _dob(draw: st.DrawFn) -> str:
 _NAM = r"[A-Z]{1,9}(?:[ '\-][A-Z]{1,6})?,[A-Z]{1,9}(?:[ '\-][A-Z]{1,4}){0,2}"
 
 
+@st.composite
+def _issued(draw: st.DrawFn) -> str:
+    day = draw(st.dates())
+    return f"{day.year:04d}{day:%m%d}"
+
+
 def _value(tag: str) -> st.SearchStrategy[str]:
     if tag == "DOB":
         return _dob()
+    if tag == "LPD":
+        return _issued()
+    if tag in LIST_TAGS:
+        names = st.lists(st.sampled_from(LIST_TAGS[tag]), min_size=1, unique=True)
+        return names.map(",".join)
     if tag == "NAM":
         return st.from_regex(_NAM, fullmatch=True).filter(lambda name: len(name) <= 30)
     # The other patterns bound their own length.
@@ -110,6 +123,7 @@ def queries(draw: st.DrawFn) -> Query:
     mke = draw(st.sampled_from([MKE.DQ, MKE.RQ, MKE.KQ]))
     tags = set(draw(st.sampled_from(COMBINATIONS[mke])))
     tags |= draw(st.sets(st.sampled_from(sorted(OPTIONAL_TAGS[mke]))))
+    tags |= {NEEDS[tag] for tag in tags if tag in NEEDS}  # a process's details need its kind
     fields = tuple((tag, draw(_value(tag))) for tag in QUERY_TAG_ORDER if tag in tags)
     if mke is MKE.KQ:
         where: tuple[str, ...] = (draw(_destination),)

@@ -152,6 +152,33 @@ CASES: list[tuple[str, ErReason, tuple[str, ...]]] = [
     (HEAD + "OLN/D1.IMQ/X", R.INVALID_FORMAT, ("IMQ/ NOT VALID",)),
     (HEAD + "OLN/D1.RSN/Q", R.INVALID_FORMAT, ("RSN/ NOT VALID",)),
     (HEAD + "OLN/D1.PUR/X", R.INVALID_FORMAT, ("PUR/ NOT VALID",)),
+    # Purpose, legal process and the person asking (Stateline's vocabulary tags).
+    (HEAD + "OLN/D1.PRP/CURIOSITY", R.INVALID_FORMAT, ("PRP/ NOT VALID",)),
+    (HEAD + "OLN/D1.PRP/criminal-investigation", R.INVALID_FORMAT, ("PRP/ NOT VALID",)),
+    (HEAD + "OLN/D1.PRP/UNSTATED", R.INVALID_FORMAT, ("PRP/ NOT VALID",)),
+    (HEAD + "OLN/D1.LPK/NONE", R.INVALID_FORMAT, ("LPK/ NOT VALID",)),
+    (HEAD + "OLN/D1.LPK/SEARCH-WARRANT", R.INVALID_FORMAT, ("LPK/ NOT VALID",)),
+    (
+        HEAD + "OLN/D1.LPK/COURT-ORDER.LPS/ADDRESS,PHOTO,ADDRESS",
+        R.INVALID_FORMAT,
+        ("LPS/ NOT VALID",),
+    ),
+    (HEAD + "OLN/D1.LPK/COURT-ORDER.LPS/ADDRESS,", R.INVALID_FORMAT, ("LPS/ NOT VALID",)),
+    (HEAD + "OLN/D1.LPK/COURT-ORDER.LPS/HOME", R.INVALID_FORMAT, ("LPS/ NOT VALID",)),
+    (HEAD + "OLN/D1.LPK/COURT-ORDER.LPD/20260229", R.INVALID_FORMAT, ("LPD/ NOT VALID",)),
+    (HEAD + "OLN/D1.LPK/COURT-ORDER.LPD/260101", R.INVALID_FORMAT, ("LPD/ NOT VALID",)),
+    (HEAD + "OLN/D1.LPK/COURT-ORDER.LPJ/" + "A" * 31, R.INVALID_FORMAT, ("LPJ/ LONGER THAN 30",)),
+    (HEAD + "OLN/D1.LPK/COURT-ORDER.DOC/doc-1", R.INVALID_FORMAT, ("DOC/ NOT VALID",)),
+    (HEAD + "OLN/D1.AFM/ICE", R.INVALID_FORMAT, ("AFM/ NOT VALID",)),
+    (HEAD + "OLN/D1.NDR/X", R.INVALID_FORMAT, ("NDR/ NOT VALID",)),
+    (HEAD + "OLN/D1.OCA/CASE 12", R.INVALID_FORMAT, ("OCA/ NOT VALID",)),
+    (HEAD + "OLN/D1.LPS/ADDRESS", R.INVALID_FORMAT, ("LPS/ NEEDS LPK/",)),
+    (HEAD + "OLN/D1.DOC/A1B2C3", R.INVALID_FORMAT, ("DOC/ NEEDS LPK/",)),
+    (
+        HEAD + "LPN/1:26-MJ-00042",
+        R.INVALID_FORMAT,
+        ("REFER TO DQ MKE OPTIONS BELOW", "1. OLN", "2. NAM, DOB, SEX"),
+    ),
     ("RQ.AZNLETS20.AZ.TXT\nLIC/123456.LIY/2024.LIT/ZZ", R.INVALID_FORMAT, ("LIT/ NOT VALID",)),
     ("RQ.AZNLETS20.AZ.TXT\nVIN/1HGCM82633A00435", R.INVALID_FORMAT, ("VIN/ NOT VALID",)),
     ("RQ.AZNLETS20.AZ.TXT\nVIN/1HGCM82633I004352", R.INVALID_FORMAT, ("VIN/ NOT VALID",)),
@@ -212,8 +239,9 @@ def test_each_fault_gives_its_er(raw: str, reason: ErReason, detail: tuple[str, 
 
 def test_every_reason_the_wire_gives_has_a_case() -> None:
     given = {reason for _raw, reason, _detail in CASES}
-    # 40 to 43 are the switch's (credentials and the directory), never the parser's.
+    # 40 to 43 and 45 are the switch's (credentials, the directory, attached documents).
     theirs = {R.NO_CREDENTIAL, R.CREDENTIAL_MISMATCH, R.AGENCY_SUSPENDED, R.UNKNOWN_SENDER}
+    theirs.add(R.DOCUMENT_NOT_FOUND)
     assert given == set(ErReason) - theirs
 
 

@@ -318,3 +318,27 @@ def test_every_reason_travels_in_an_er(reason: ErReason) -> None:
     raw = text.encode(er)
     assert f"\nTXT\n{reason.code} {reason.text}\nORIGINAL MESSAGE\nX" in raw
     assert text.parse(raw) == er
+
+
+def test_purpose_and_legal_process_tags_in_both_forms() -> None:
+    from stateline.wire import jsonform
+
+    raw = (
+        "KQ.AZNLETS20.AZ.TXT\n"
+        "OLN/D11111111.RSN/N.ATN/DET R ROE.PRP/CRIMINAL-INVESTIGATION.OCA/2026-0042"
+        ".AFM/IMMIGRATION-ENFORCEMENT,BORDER-CUSTOMS.NDR/Y.LPK/JUDICIAL-WARRANT"
+        ".LPN/1:26-MJ-00042.LPC/US DISTRICT COURT AZ.LPJ/ROE,RICHARD.LPD/20260105"
+        ".LPS/ADDRESS,PHOTO.DOC/6F1C0A9E2B7D4C58A3E1F0B2"
+    )
+    query = text.parse(raw)
+    assert isinstance(query, Query)
+    assert text.encode(query) == raw
+    assert query.get("LPS") == "ADDRESS,PHOTO"
+    encoded = jsonform.encode_json(query)
+    assert '"LPK":"JUDICIAL-WARRANT"' in encoded
+    assert jsonform.parse_json(encoded) == query
+    # Any order in, the canonical order out: the guide's tags, then Stateline's.
+    shuffled = "KQ.AZNLETS20.AZ.TXT\nLPK/COURT-ORDER.PRP/TRAFFIC-ENFORCEMENT.OLN/D1"
+    assert text.encode(text.parse(shuffled)) == (  # type: ignore[arg-type]
+        "KQ.AZNLETS20.AZ.TXT\nOLN/D1.PRP/TRAFFIC-ENFORCEMENT.LPK/COURT-ORDER"
+    )

@@ -9,6 +9,11 @@ from typing import Protocol
 from stateline.directory.model import Agency
 from stateline.wire.grammar import MKE, DataClass
 
+# The purpose and legal-process vocabularies travel on the wire (PRP/, LPK/), so the wire
+# defines them; the policy names them from here as it always has.
+from stateline.wire.vocabulary import LegalProcess as LegalProcess
+from stateline.wire.vocabulary import Purpose as Purpose
+
 
 class Outcome(StrEnum):
     """What happens to a request as a whole; the values are the scenario vocabulary's."""
@@ -35,35 +40,6 @@ class Mode(StrEnum):
     BULK = "bulk"
     PARTIAL_PLATE = "partial-plate"
     FACE_SEARCH = "face-search"
-
-
-class Purpose(StrEnum):
-    """Why the requester asks (scenario vocabulary)."""
-
-    CRIMINAL_INVESTIGATION = "criminal-investigation"
-    CIVIL_IMMIGRATION_ENFORCEMENT = "civil-immigration-enforcement"
-    TRAFFIC_ENFORCEMENT = "traffic-enforcement"
-    BORDER_ADMISSIBILITY = "border-admissibility"
-    TRUSTED_TRAVELER_VETTING = "trusted-traveler-vetting"
-    CHILD_WELFARE = "child-welfare"
-    VOTER_REGISTRATION = "voter-registration"
-    MOTOR_VEHICLE_ADMINISTRATION = "motor-vehicle-administration"
-    JOURNALISM = "journalism"
-    UNSTATED = "unstated"
-
-
-class LegalProcess(StrEnum):
-    """The kind of legal process attached to a request (scenario vocabulary)."""
-
-    NONE = "none"
-    ADMINISTRATIVE_WARRANT = "administrative-warrant"  # e.g. DHS I-200 / I-205
-    ADMINISTRATIVE_SUBPOENA = "administrative-subpoena"
-    JUDICIAL_WARRANT = "judicial-warrant"  # an Article III federal judge or a state judge
-    MAGISTRATE_WARRANT = "magistrate-warrant"  # a U.S. magistrate judge
-    COURT_ORDER = "court-order"
-    JUDICIAL_SUBPOENA = "judicial-subpoena"  # court-issued, for individual records
-    GRAND_JURY_SUBPOENA = "grand-jury-subpoena"  # federal grand-jury or trial subpoena
-    SUBJECT_CONSENT = "subject-consent"
 
 
 class Credential(StrEnum):
