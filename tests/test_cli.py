@@ -79,6 +79,26 @@ def test_agency_add_list_suspend(tmp_path: Path) -> None:
     assert again.exit_code == 1
 
 
+def test_agency_certify_and_decertify(tmp_path: Path) -> None:
+    data = ["--data", str(tmp_path)]
+    add = ["agency", "add", "VT0050100", "--name", "Testville Police Department"]
+    add += ["--type", "PD", "--home", "VT", "--mission", "criminal-law-enforcement", *data]
+    assert runner.invoke(app, add).exit_code == 0
+    certify = ["agency", "certify", "VT0050100", "--state", "co", "--filed", "2026-01-15"]
+    done = runner.invoke(app, [*certify, "--expires", "2027-01-15", *data])
+    assert done.exit_code == 0, done.output
+    assert "on file with CO" in done.output
+    listed = runner.invoke(app, ["agency", "list", "--state", "VT", *data])
+    assert "2027-01" in listed.output  # the table wraps its last column on a narrow terminal
+    bad = runner.invoke(app, [*certify, "--expires", "next year", *data])
+    assert bad.exit_code == 2
+    nowhere = runner.invoke(app, ["agency", "certify", "VT0050100", "--state", "ON", *data])
+    assert nowhere.exit_code == 1
+    decertify = ["agency", "decertify", "VT0050100", "--state", "CO", *data]
+    assert runner.invoke(app, decertify).exit_code == 0
+    assert runner.invoke(app, decertify).exit_code == 1
+
+
 def test_agency_add_refuses_a_bad_ori(tmp_path: Path) -> None:
     result = runner.invoke(
         app,

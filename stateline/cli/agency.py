@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -107,7 +108,7 @@ def agency_list(
     from stateline.directory.model import AgencyType
 
     kind = AgencyType(agency_type) if agency_type else None
-    table = Table("ORI", "name", "type", "home", "missions", "status")
+    table = Table("ORI", "name", "type", "home", "missions", "status", "certified with")
     for agency in _directory(data).list(state=state, agency_type=kind):
         table.add_row(
             agency.ori,
@@ -116,8 +117,71 @@ def agency_list(
             agency.home_state,
             ", ".join(sorted(agency.missions)),
             agency.status.value,
+            ", ".join(
+                c.state + (f" to {c.expires.isoformat()}" if c.expires else "")
+                for c in agency.certifications
+            ),
         )
     console.print(table)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        errors.print(f"[red]{option} must be a date, ccyy-mm-dd:[/red] {value}")
+        raise typer.Exit(2) from error
+
+
+@app.command("certify")
+def agency_certify(
+    ori: str,
+    state: Annotated[str, typer.Option(help="The state the certification is filed with.")],
+    filed: Annotated[
+        str | None, typer.Option(help="When it was signed, ccyy-mm-dd (default: today).")
+    ] = None,
+    expires: Annotated[
+        str | None,
+        typer.Option(help="First day it no longer holds, ccyy-mm-dd (default: until withdrawn)."),
+    ] = None,
+    data: DataDir = None,
+) -> None:
+    """File the use certification an agency signed for a state's law (renews one on file).
+
+    The state's policy reads it as "certification on file" for that agency's requests while it
+    is current: e.g. Colorado's yearly certification of no immigration-enforcement use.
+    """
+    from stateline.directory.model import Certification
+
+    signed = _day(filed, "--filed") or date.today()
+    certification = Certification(state.upper(), signed, _day(expires, "--expires"))
+    try:
+        agency = _directory(data).certify(ori, certification)
+    except Exception as error:
+        errors.print(f"[red]cannot certify {ori}:[/red] {error}")
+        raise typer.Exit(1) from error
+    states = ", ".join(c.state for c in agency.certifications)
+    console.print(f"certification of {ori} on file with {certification.state}; all: {states}")
+
+
+@app.command("decertify")
+def agency_decertify(
+    ori: str,
+    state: Annotated[str, typer.Option(help="The state to withdraw the certification from.")],
+    data: DataDir = None,
+) -> None:
+    """Withdraw an agency's use certification with a state."""
+    try:
+        withdrawn = _directory(data).withdraw_certification(ori, state.upper())
+    except Exception as error:
+        errors.print(f"[red]cannot decertify {ori}:[/red] {error}")
+        raise typer.Exit(1) from error
+    if not withdrawn:
+        errors.print(f"{ori} has no certification on file with {state.upper()}")
+        raise typer.Exit(1)
+    console.print(f"withdrew the certification of {ori} with {state.upper()}")
 
 
 def _set_status(ori: str, data: Path | None, suspend: bool) -> None:

@@ -73,7 +73,8 @@ def check_agency(agency: Agency) -> str | None:
     Beyond a valid ORI: the switch's own ORI is never an agency; a state agency's ORI starts with
     its home state (a federal one, home ``US``, may sit anywhere); ``node`` is set exactly on
     the bureau ORIs, so routing can trust it; every agency has at least one mission, because
-    state policies decide by mission and an agency without one could only ever be refused.
+    state policies decide by mission and an agency without one could only ever be refused;
+    its certifications pass ``check_certifications``.
     """
     problem = check_ori(agency.ori)
     if problem:
@@ -92,6 +93,23 @@ def check_agency(agency: Agency) -> str | None:
         return "node must be true exactly for a state's xxOLN0000, xxLIC0000 and xxVIN0000 ORIs"
     if not agency.missions:
         return "no missions"
+    return check_certifications(agency)
+
+
+def check_certifications(agency: Agency) -> str | None:
+    """None if the agency's certifications are each with a state that runs a node, at most one
+    per state, in state order, and end after they start; else a plain reason why not."""
+    states = [c.state for c in agency.certifications]
+    for certification in agency.certifications:
+        if certification.state not in US_STATES:
+            return f"certification with {certification.state!r}, which runs no node"
+        expires = certification.expires
+        if expires is not None and expires <= certification.filed:
+            return f"certification with {certification.state} expires before it is filed"
+    if len(set(states)) != len(states):
+        return "more than one certification with one state"
+    if states != sorted(states):
+        return "certifications are not in state order"
     return None
 
 

@@ -12,6 +12,9 @@ field           required  value
 ``missions``    yes       a non-empty list of missions, e.g. ``["criminal-law-enforcement"]``
 ``status``      no        ``active`` (the default) or ``suspended``
 ``node``        no        ``true`` only for a state's xxOLN0000, xxLIC0000, xxVIN0000 ORIs
+``certifications`` no     use certifications filed with states, each
+                          ``{"state": "CO", "filed": "2026-01-15", "expires": "2027-01-15"}``
+                          (``expires`` may be left out or ``null``: until withdrawn)
 ==============  ========  ==================================================================
 
 Any other field is an error, so that a misspelt one is not silently dropped. An entry is also
@@ -23,14 +26,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from stateline.directory.checks import check_agency
-from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
+from stateline.directory.model import Agency, AgencyStatus, AgencyType, Certification, Mission
 
 REQUIRED = ("ori", "name", "agency_type", "home_state", "missions")
-OPTIONAL = ("status", "node")
+OPTIONAL = ("status", "node", "certifications")
+CERTIFICATION_FIELDS = ("state", "filed", "expires")
 
 
 class DirectoryError(ValueError):
@@ -54,6 +59,38 @@ def _text(entry: dict[str, Any], field: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{field} must be a string")
     return value
+
+
+def _day(value: Any, field: str) -> date:
+    if not isinstance(value, str):
+        raise ValueError(f"certification {field} must be a date, ccyy-mm-dd")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"certification {field} {value!r} is not a date, ccyy-mm-dd") from None
+
+
+def _certification(entry: Any) -> Certification:
+    if not isinstance(entry, dict):
+        raise ValueError("a certification must be a JSON object")
+    if "state" not in entry or "filed" not in entry:
+        raise ValueError("a certification needs state and filed")
+    unknown = sorted(set(entry) - set(CERTIFICATION_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown certification field {', '.join(unknown)}")
+    state = entry["state"]
+    if not isinstance(state, str):
+        raise ValueError("certification state must be a string")
+    expires = entry.get("expires")
+    return Certification(
+        state, _day(entry["filed"], "filed"), None if expires is None else _day(expires, "expires")
+    )
+
+
+def _certifications(value: Any) -> tuple[Certification, ...]:
+    if not isinstance(value, list):
+        raise ValueError("certifications must be a list")
+    return tuple(sorted((_certification(c) for c in value), key=lambda c: c.state))
 
 
 def _agency(entry: dict[str, Any]) -> Agency:
@@ -88,6 +125,7 @@ def _agency(entry: dict[str, Any]) -> Agency:
         missions=frozenset(Mission(m) for m in missions),
         status=AgencyStatus(status),
         node=node,
+        certifications=_certifications(entry.get("certifications", [])),
     )
     problem = check_agency(agency)
     if problem:
@@ -132,6 +170,14 @@ def format_directory(agencies: Iterable[Agency]) -> str:
             "missions": sorted(m.value for m in agency.missions),
             "status": agency.status.value,
             "node": agency.node,
+            "certifications": [
+                {
+                    "state": c.state,
+                    "filed": c.filed.isoformat(),
+                    "expires": c.expires.isoformat() if c.expires else None,
+                }
+                for c in agency.certifications
+            ],
         }
         for agency in agencies
     ]

@@ -1,8 +1,10 @@
-"""Agencies as plain values: their type code, missions, status and the ORI that names them."""
+"""Agencies as plain values: their type code, missions, status, the use certifications they have
+filed with states, and the ORI that names them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 # Missions travel on the wire too (AFM/, an officer acting for another agency), so the wire's
@@ -69,6 +71,25 @@ FEDERAL = "US"
 
 
 @dataclass(frozen=True, slots=True)
+class Certification:
+    """A use certification an agency has filed with one state, as that state's law asks.
+
+    Colorado's yearly certification of no immigration-enforcement use (C.R.S. 24-74-105),
+    Maryland's penalty-of-perjury statement (Pub. Safety 3-529), New York's recipient
+    certification: the policy reads each as "certification on file" for requests to that state
+    while it is current. ``expires`` is the first day it no longer holds (None: until withdrawn).
+    """
+
+    state: str
+    filed: date
+    expires: date | None = None
+
+    def current(self, on: date) -> bool:
+        """Filed on or before ``on`` and not yet expired."""
+        return self.filed <= on and (self.expires is None or on < self.expires)
+
+
+@dataclass(frozen=True, slots=True)
 class Agency:
     """One directory entry, named by its ORI.
 
@@ -85,6 +106,7 @@ class Agency:
     missions: frozenset[Mission]
     status: AgencyStatus = AgencyStatus.ACTIVE
     node: bool = False
+    certifications: tuple[Certification, ...] = ()  # one per state at most, sorted by state
 
     @property
     def federal(self) -> bool:
@@ -93,3 +115,7 @@ class Agency:
     @property
     def active(self) -> bool:
         return self.status is AgencyStatus.ACTIVE
+
+    def certified_with(self, state: str, on: date) -> bool:
+        """Whether a current use certification of this agency is on file with ``state``."""
+        return any(c.state == state and c.current(on) for c in self.certifications)

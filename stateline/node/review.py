@@ -19,7 +19,6 @@ Errors (all ``ReviewError``, none changes the item)::
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -28,6 +27,10 @@ from enum import StrEnum
 from typing import Any
 
 from stateline.directory.model import Agency
+
+# An attached document travels with the delivery, so it is defined where every part may read it.
+from stateline.documents import Document as Document
+from stateline.documents import DocumentRef as DocumentRef
 from stateline.node.policy.model import Decision, DutyKind, LegalProcess, PolicyRequest, Verdict
 from stateline.transport.base import Delivery
 from stateline.wire.grammar import DataClass
@@ -159,30 +162,6 @@ class CitedProcess:
     judge: str | None = None
     issued: date | None = None
     covers: frozenset[DataClass] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentRef:
-    """What the queue shows of an attached document without loading it."""
-
-    content_type: str
-    filename: str
-    size: int
-    sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class Document:
-    """An attached legal-process document (PDF or image) as the agency sent it."""
-
-    content: bytes
-    content_type: str
-    filename: str = "document"
-
-    @property
-    def ref(self) -> DocumentRef:
-        digest = hashlib.sha256(self.content).hexdigest()
-        return DocumentRef(self.content_type, self.filename, len(self.content), digest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""The directory's tables and repository: agencies by ORI and the hashed credentials bound to them.
+"""The directory's tables and repository: agencies by ORI, the use certifications they filed with
+states, and the hashed credentials bound to them.
 
 Errors this module raises, all of them ``StorageError`` so one ``except`` catches every failure::
 
@@ -16,6 +17,7 @@ import builtins
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +25,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Date,
     DateTime,
     Engine,
     ForeignKey,
@@ -32,6 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     insert,
     select,
     update,
@@ -40,7 +44,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from stateline.directory.checks import check_agency
 from stateline.directory.credentials import TOKEN_PREFIX, hash_token, issue_token
-from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
+from stateline.directory.model import Agency, AgencyStatus, AgencyType, Certification, Mission
 from stateline.storage.engine import StorageError
 from stateline.storage.schema import hub_metadata
 
@@ -57,6 +61,17 @@ agencies = Table(
     Column("status", String(16), nullable=False),
     Column("node", Boolean, nullable=False),
     Index(None, "home_state", "agency_type"),
+)
+
+certifications = Table(
+    "certifications",
+    hub_metadata,
+    # A table of its own, so that a directory written before certifications existed gains it
+    # on the next start (create_schema adds missing tables) with its agencies untouched.
+    Column("ori", String(9), ForeignKey("agencies.ori"), primary_key=True),
+    Column("state", String(2), primary_key=True),
+    Column("filed", Date, nullable=False),
+    Column("expires", Date, nullable=True),
 )
 
 credentials = Table(
@@ -78,7 +93,7 @@ directory_generation = Table(
 )
 """One row whose value grows on every write, so a hub's in-memory copy knows when to refresh."""
 
-TABLES = (agencies, credentials, directory_generation)
+TABLES = (agencies, certifications, credentials, directory_generation)
 _CHUNK = 500  # ORIs per IN (...) query, well under SQLite's bound-parameter limit
 
 
@@ -145,7 +160,48 @@ def _row(agency: Agency) -> dict[str, Any]:
     }
 
 
-def _agency(row: Row[Any]) -> Agency:
+def _certification_row(ori: str, certification: Certification) -> dict[str, Any]:
+    return {
+        "ori": ori,
+        "state": certification.state,
+        "filed": certification.filed,
+        "expires": certification.expires,
+    }
+
+
+def _certifications_by_ori(conn: Connection, query: Any) -> dict[str, list[Certification]]:
+    """The certifications ``query`` selects, by ORI, each agency's in state order."""
+    found: dict[str, list[Certification]] = {}
+    for row in conn.execute(query.order_by(certifications.c.ori, certifications.c.state)):
+        found.setdefault(row.ori, []).append(Certification(row.state, row.filed, row.expires))
+    return found
+
+
+def _get(conn: Connection, ori: str) -> Agency | None:
+    """One agency with its certifications, in one query: a row per certification, or one."""
+    query = (
+        select(
+            agencies,
+            certifications.c.state.label("certified_state"),
+            certifications.c.filed,
+            certifications.c.expires,
+        )
+        .outerjoin(certifications, certifications.c.ori == agencies.c.ori)
+        .where(agencies.c.ori == ori)
+        .order_by(certifications.c.state)
+    )
+    rows = conn.execute(query).all()
+    if not rows:
+        return None
+    filed = [
+        Certification(row.certified_state, row.filed, row.expires)
+        for row in rows
+        if row.certified_state is not None
+    ]
+    return _agency(rows[0], filed)
+
+
+def _agency(row: Row[Any], certified: Iterable[Certification] = ()) -> Agency:
     try:
         return Agency(
             ori=row.ori,
@@ -155,6 +211,7 @@ def _agency(row: Row[Any]) -> Agency:
             missions=frozenset(Mission(m) for m in json.loads(row.missions)),
             status=AgencyStatus(row.status),
             node=bool(row.node),
+            certifications=tuple(certified),
         )
     except (ValueError, TypeError) as exc:
         # Only a hand-edited or newer database gets here; refuse it rather than guess.
@@ -208,6 +265,9 @@ class DirectoryStore:
                 if taken is not None:
                     raise DuplicateAgency(taken)
                 conn.execute(insert(agencies), [_row(agency) for agency in batch])
+                filed = [_certification_row(a.ori, c) for a in batch for c in a.certifications]
+                if filed:
+                    conn.execute(insert(certifications), filed)
                 self._bump(conn)
         except StorageError as exc:
             if not isinstance(exc.__cause__, IntegrityError):
@@ -221,23 +281,26 @@ class DirectoryStore:
         return len(batch)
 
     def get(self, ori: str) -> Agency | None:
-        """The agency with this ORI, or None: one primary-key lookup."""
+        """The agency with this ORI and its certifications, or None: one query."""
         with _translated("read an agency"), self._engine.connect() as conn:
-            row = conn.execute(select(agencies).where(agencies.c.ori == ori)).first()
-        return None if row is None else _agency(row)
+            return _get(conn, ori)
 
     def list(
         self, state: str | None = None, agency_type: AgencyType | None = None
     ) -> builtins.list[Agency]:
         """Agencies sorted by ORI, of one home state (``"US"``: federal) and/or one type."""
         query = select(agencies).order_by(agencies.c.ori)
+        filed = select(certifications).join(agencies)
         if state is not None:
             query = query.where(agencies.c.home_state == state)
+            filed = filed.where(agencies.c.home_state == state)
         if agency_type is not None:
             query = query.where(agencies.c.agency_type == agency_type.value)
+            filed = filed.where(agencies.c.agency_type == agency_type.value)
         with _translated("list agencies"), self._engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [_agency(row) for row in rows]
+            certified = _certifications_by_ori(conn, filed)
+        return [_agency(row, certified.get(row.ori, ())) for row in rows]
 
     def _set_status(self, ori: str, status: AgencyStatus) -> None:
         with _translated(f"set agency {ori} {status.value}"), self._engine.begin() as conn:
@@ -255,6 +318,43 @@ class DirectoryStore:
     def reinstate(self, ori: str) -> None:
         """Make a suspended agency active again."""
         self._set_status(ori, AgencyStatus.ACTIVE)
+
+    def certify(self, ori: str, certification: Certification) -> Agency:
+        """File ``certification`` for ``ori``; it replaces one already on file with that state
+        (a renewal). Returns the agency as it now stands; UnknownAgency, InvalidAgency."""
+        with _translated(f"file a certification of {ori}"), self._engine.begin() as conn:
+            known = _get(conn, ori)
+            if known is None:
+                raise UnknownAgency(ori)
+            kept = [c for c in known.certifications if c.state != certification.state]
+            updated = replace(
+                known, certifications=tuple(sorted([*kept, certification], key=lambda c: c.state))
+            )
+            problem = check_agency(updated)
+            if problem:
+                raise InvalidAgency(ori, problem)
+            conn.execute(
+                delete(certifications).where(
+                    certifications.c.ori == ori, certifications.c.state == certification.state
+                )
+            )
+            conn.execute(insert(certifications).values(**_certification_row(ori, certification)))
+            self._bump(conn)
+        return updated
+
+    def withdraw_certification(self, ori: str, state: str) -> bool:
+        """Take ``ori``'s certification with ``state`` off file; False if there was none."""
+        with _translated(f"withdraw a certification of {ori}"), self._engine.begin() as conn:
+            known = conn.execute(select(agencies.c.ori).where(agencies.c.ori == ori)).first()
+            if known is None:
+                raise UnknownAgency(ori)
+            result = conn.execute(
+                delete(certifications).where(
+                    certifications.c.ori == ori, certifications.c.state == state
+                )
+            )
+            self._bump(conn)
+            return result.rowcount > 0
 
     def issue_credential(self, ori: str) -> str:
         """A new token bound to ``ori``, returned this once; only its hash is stored.

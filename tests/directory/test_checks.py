@@ -193,3 +193,21 @@ def test_agency_federal_and_active() -> None:
     assert not agency().federal
     assert agency().active
     assert not agency(status=AgencyStatus.SUSPENDED).active
+
+
+def test_a_certification_is_current_from_filing_until_it_expires() -> None:
+    from datetime import date
+
+    from stateline.directory.model import Certification
+
+    yearly = Certification("CO", date(2026, 1, 15), date(2027, 1, 15))
+    assert not yearly.current(date(2026, 1, 14))
+    assert yearly.current(date(2026, 1, 15)) and yearly.current(date(2027, 1, 14))
+    assert not yearly.current(date(2027, 1, 15))
+    assert Certification("MD", date(2020, 1, 1)).current(date(2040, 1, 1))
+    certified = agency(certifications=(yearly,))
+    assert certified.certified_with("CO", date(2026, 6, 1))
+    assert not certified.certified_with("MD", date(2026, 6, 1))
+    assert check_agency(certified) is None
+    unsorted = agency(certifications=(Certification("MD", date(2026, 1, 1)), yearly))
+    assert check_agency(unsorted) == "certifications are not in state order"

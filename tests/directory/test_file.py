@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from stateline.directory.file import (
     load_directory,
     parse_directory,
 )
-from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
+from stateline.directory.model import Agency, AgencyStatus, AgencyType, Certification, Mission
 
 
 def entry(**changes: Any) -> dict[str, Any]:
@@ -60,8 +61,22 @@ def test_the_written_form() -> None:
             "missions": ["criminal-law-enforcement", "immigration-enforcement"],
             "status": "active",
             "node": False,
+            "certifications": [],
         }
     ]
+
+
+def test_certifications_are_read_in_state_order_and_written_back() -> None:
+    filed = [
+        {"state": "MD", "filed": "2025-03-01"},
+        {"state": "CO", "filed": "2025-01-15", "expires": "2026-01-15"},
+    ]
+    [agency] = parse(entry(certifications=filed))
+    assert agency.certifications == (
+        Certification("CO", date(2025, 1, 15), date(2026, 1, 15)),
+        Certification("MD", date(2025, 3, 1)),
+    )
+    assert parse_directory(format_directory([agency])) == [agency]
 
 
 def test_status_and_node_default_to_active_and_false() -> None:
@@ -90,6 +105,26 @@ def test_status_and_node_default_to_active_and_false() -> None:
         (entry(name=None), "directory entry 1 (NY0010100): missing field name"),
         (entry(nmae="typo"), "unknown field nmae"),
         (entry(name=""), "name is empty"),
+        (entry(certifications="CO"), "certifications must be a list"),
+        (entry(certifications=["CO"]), "a certification must be a JSON object"),
+        (entry(certifications=[{"state": "CO"}]), "a certification needs state and filed"),
+        (
+            entry(certifications=[{"state": "CO", "filed": "2025-01-01", "by": "x"}]),
+            "unknown certification field by",
+        ),
+        (
+            entry(certifications=[{"state": "CO", "filed": "01/01/2025"}]),
+            "certification filed '01/01/2025' is not a date",
+        ),
+        (entry(certifications=[{"state": "ON", "filed": "2025-01-01"}]), "runs no node"),
+        (
+            entry(certifications=[{"state": "CO", "filed": "2025-01-01"}] * 2),
+            "more than one certification with one state",
+        ),
+        (
+            entry(certifications=[{"state": "CO", "filed": "2025-01-01", "expires": "2024-01-01"}]),
+            "expires before it is filed",
+        ),
     ],
 )
 def test_each_bad_entry_is_named_with_its_problem(bad: dict[str, Any], message: str) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, event, select
@@ -10,7 +11,7 @@ from sqlalchemy import Engine, event, select
 from stateline.directory.checks import check_sender
 from stateline.directory.credentials import hash_token
 from stateline.directory.demo import GUIDE_ORI, SUSPENDED_ORI, demo_agencies
-from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
+from stateline.directory.model import Agency, AgencyStatus, AgencyType, Certification, Mission
 from stateline.storage.directory import (
     DirectoryStore,
     DuplicateAgency,
@@ -250,3 +251,48 @@ def test_hot_path_reads_are_one_query_each(store: DirectoryStore, engine: Engine
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert "token_hash" in statements[0]
+
+
+def test_certifications_are_filed_renewed_withdrawn_and_read_with_their_agency(
+    store: DirectoryStore,
+) -> None:
+    store.add(OAKDALE)
+    before = store.generation()
+    colorado = Certification("CO", date(2025, 1, 15), date(2026, 1, 15))
+    updated = store.certify("NY0010100", colorado)
+    assert updated.certifications == (colorado,)
+    store.certify("NY0010100", Certification("MD", date(2025, 3, 1)))
+    renewed = Certification("CO", date(2026, 1, 10), date(2027, 1, 10))
+    store.certify("NY0010100", renewed)
+    agency = store.get("NY0010100")
+    assert agency is not None
+    assert agency.certifications == (renewed, Certification("MD", date(2025, 3, 1)))
+    assert agency.certified_with("CO", date(2026, 6, 1))
+    assert not agency.certified_with("CO", date(2027, 1, 10))  # expired that day
+    assert not agency.certified_with("NY", date(2026, 6, 1))
+    assert store.generation() > before
+    assert store.snapshot()["NY0010100"] == agency
+    assert store.list(state="NY") == [agency]
+    assert store.withdraw_certification("NY0010100", "MD")
+    assert not store.withdraw_certification("NY0010100", "MD")
+    assert store.get("NY0010100").certifications == (renewed,)  # type: ignore[union-attr]
+
+
+def test_certifications_refused(store: DirectoryStore) -> None:
+    store.add(OAKDALE)
+    with pytest.raises(UnknownAgency):
+        store.certify("NY0010200", Certification("CO", date(2025, 1, 1)))
+    with pytest.raises(UnknownAgency):
+        store.withdraw_certification("NY0010200", "CO")
+    with pytest.raises(InvalidAgency, match="runs no node"):
+        store.certify("NY0010100", Certification("ON", date(2025, 1, 1)))
+    with pytest.raises(InvalidAgency, match="expires before"):
+        store.certify("NY0010100", Certification("CO", date(2025, 1, 1), date(2025, 1, 1)))
+    assert store.get("NY0010100") == OAKDALE
+
+
+def test_agencies_added_with_certifications_keep_them(store: DirectoryStore) -> None:
+    certified = replace(ICE, certifications=(Certification("MD", date(2025, 5, 1)),))
+    store.add_many([certified, OAKDALE])
+    assert store.get("DCICE0000") == certified
+    assert store.list() == [certified, OAKDALE]
