@@ -1,0 +1,117 @@
+"""How a node meets the notice duties of its decisions: whom to write to, under which clause.
+
+The node calls ``owed`` for every answer, before the answer's ledger entries are written; it
+returns at once unless the decision carries a ``notify-subject`` duty. The letters go to the
+people the answer carried or, when nothing was released (a denial, a held request), to the
+people the query would have found: the node then reads its records only to address the
+letter, and nothing read leaves the node. When a reviewer later decides a held request, its
+letters still waiting are rewritten to say what was released (``decided``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from stateline.ledger.entries import Entry, subject_key
+from stateline.node.letters import state_name
+from stateline.node.notices import (
+    Disclosed,
+    Notice,
+    binding_duty,
+    citation,
+    make_notices,
+    recipients,
+)
+from stateline.node.outbox import Outbox
+from stateline.node.policy.decide import CedarPolicy
+from stateline.node.policy.model import Decision, Duty, Outcome, PolicyRequest
+from stateline.node.records.model import Person
+from stateline.node.redact import redact, released_classes
+from stateline.transport.base import Delivery
+from stateline.wire.grammar import DataClass
+from stateline.wire.messages import Fields
+
+if TYPE_CHECKING:
+    from stateline.node.service import StateNode
+
+ANSWERED = frozenset({Outcome.RELEASE, Outcome.WITHHOLD})
+
+
+class NodeNotices:
+    """The node's side of its notices outbox."""
+
+    def __init__(self, node: StateNode, outbox: Outbox) -> None:
+        self.node = node
+        self.outbox = outbox
+
+    def owed(
+        self,
+        delivery: Delivery,
+        request: PolicyRequest,
+        decision: Decision,
+        found: Sequence[tuple[Person, Fields]],
+        at: datetime,
+    ) -> list[Notice]:
+        """Keep the notices the decision's duties ask for; their ``created`` entries are to be
+        appended with the answer's (``entries``), then confirmed (``logged``)."""
+        node = self.node
+        duty = binding_duty(decision.duties, at, node.state)
+        if duty is None:
+            return []
+        if decision.outcome in ANSWERED:
+            people = [(p, released_classes(redact(f, decision.released))) for p, f in found]
+            disclosed = Disclosed.RELEASED
+        else:
+            people = [(p, frozenset[DataClass]()) for p, _ in node.search(delivery.query)]
+            review = decision.outcome is Outcome.REVIEW
+            disclosed = Disclosed.UNDER_REVIEW if review else Disclosed.DENIED
+        made = make_notices(
+            duty=duty,
+            state=node.state,
+            message_id=delivery.message_id,
+            requester=delivery.requester,
+            received=at,
+            created=at,
+            people=recipients(node.subject_secret, node.state, people),
+            disclosed=disclosed,
+            requested=request.requested,
+            statute=self.statute(duty),
+            delay_requested=request.notice_delay_requested,
+        )
+        return self.outbox.keep(made)
+
+    def entries(self, kept: Sequence[Notice]) -> list[Entry]:
+        return self.outbox.created_entries(kept)
+
+    def logged(self, kept: Sequence[Notice]) -> None:
+        self.outbox.logged(kept)
+
+    def decided(
+        self, message_id: str, people: Sequence[Person], records: Sequence[Fields]
+    ) -> list[Notice]:
+        """A held request's late answer is about to leave: its letters say what it carries.
+
+        ``records`` are the answer's records, one per person in ``people`` in the same order;
+        none for a denial.
+        """
+        node = self.node
+        released: dict[str, frozenset[DataClass]] = {}
+        for person, record in zip(people, records, strict=False):
+            key = subject_key(node.subject_secret, node.state, oln=person.oln)
+            released[key] = released.get(key, frozenset()) | released_classes(record)
+        return self.outbox.decided(message_id, released)
+
+    def statute(self, duty: Duty) -> str:
+        """The clause the duty's policy cites, with its bundle's title: what the letter names."""
+        policy = self.node.policy
+        state = state_name(self.node.state)
+        if isinstance(policy, CedarPolicy) and duty.policy_id is not None:
+            bundle = policy.bundle
+            for source in bundle.policies:
+                clause = citation(source.comment) if source.policy_id == duty.policy_id else None
+                if clause is not None:
+                    law = bundle.title.removeprefix(f"{state}: ")
+                    return f"{clause} ({law})"
+        return f"the law of {state}"

@@ -1,0 +1,144 @@
+"""The notices outbox as a service: notices kept with their letters, every event audited.
+
+Order of work, as for review actions: the store keeps the notice (or its new status) and the
+event in one transaction; the audit callable appends the event's ledger entry and returns once
+it is durable; then the event is marked logged. If the audit fails, the change stands and
+``resume`` appends every event not yet logged. The node's answer path batches the ``created``
+entries with the answer's own entries instead (``keep``, ``created_entries``, ``logged``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from stateline.ledger.entries import Entry
+from stateline.node.letters import letter_pdf, letter_text
+from stateline.node.notices import (
+    Disclosed,
+    Notice,
+    NoticeEvent,
+    NoticeStatus,
+    UnknownNotice,
+    close,
+    decided,
+    notice_entry,
+)
+from stateline.node.review import SYSTEM, Reviewer
+from stateline.storage.notices import NoticeStore
+from stateline.wire.grammar import DataClass
+
+log = logging.getLogger(__name__)
+
+Notices = list[Notice]
+
+Audit = Callable[[list[Entry]], object]
+"""Appends ledger entries and returns only once they are durable (``Ledger.append``)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Outbox:
+    """Notices to send: kept, listed, printed, marked sent or cancelled, every step audited."""
+
+    def __init__(
+        self, store: NoticeStore, audit: Audit, *, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self.store = store
+        self.audit = audit
+        self.clock = clock
+
+    # Making notices -------------------------------------------------------------------------
+
+    def keep(self, made: Sequence[Notice]) -> Notices:
+        """Write each notice's letter and keep it; returns the notices new to the outbox.
+
+        Their ``created`` events still wait for the ledger: append ``created_entries`` and
+        then call ``logged``, or use ``create``.
+        """
+        return self.store.add([replace(n, letter=letter_text(n)) for n in made], SYSTEM)
+
+    @staticmethod
+    def created_entries(kept: Sequence[Notice]) -> list[Entry]:
+        return [notice_entry(n, NoticeEvent.CREATED, n.created, SYSTEM) for n in kept]
+
+    def logged(self, kept: Sequence[Notice], event: NoticeEvent = NoticeEvent.CREATED) -> None:
+        now = self.clock()
+        for notice in kept:
+            self.store.mark_logged(notice.notice_id, event, now)
+
+    def create(self, made: Sequence[Notice]) -> Notices:
+        """Keep notices and audit their creation, before the caller goes on."""
+        kept = self.keep(made)
+        if kept:
+            self.audit(self.created_entries(kept))
+            self.logged(kept)
+            log.info("notices: %d created", len(kept))
+        return kept
+
+    def decided(self, message_id: str, released: Mapping[str, frozenset[DataClass]]) -> Notices:
+        """A held request was decided: its pending letters now say what each person's record
+        gave (``released`` by subject key; a person missing from it got nothing).
+
+        A letter already sent while the request was under review is left as it was sent.
+        """
+        rewritten: Notices = []
+        for notice in self.store.for_message(message_id):
+            if not notice.open or notice.disclosed is not Disclosed.UNDER_REVIEW:
+                continue
+            after = decided(notice, released.get(notice.subject))
+            after = replace(after, letter=letter_text(after))
+            if self.store.rewrite(after):
+                rewritten.append(after)
+        return rewritten
+
+    # Working the outbox ---------------------------------------------------------------------
+
+    def list(self, *statuses: NoticeStatus) -> Notices:
+        """Notices in those statuses (all when none is given), soonest due first."""
+        return self.store.list(*statuses)
+
+    def get(self, notice_id: str) -> Notice:
+        notice = self.store.get(notice_id)
+        if notice is None:
+            raise UnknownNotice(f"no notice {notice_id}")
+        return notice
+
+    def pdf(self, notice_id: str) -> bytes:
+        """The notice's letter, as stored, set as a PDF."""
+        return letter_pdf(self.get(notice_id))
+
+    def overdue(self) -> Notices:
+        now = self.clock()
+        return [n for n in self.store.list(NoticeStatus.PENDING) if n.overdue(now)]
+
+    def mark_sent(self, notice_id: str, reviewer: Reviewer) -> Notice:
+        """Record that the letter was sent, by whom; raises ``NoticeError``."""
+        return self._close(notice_id, NoticeEvent.SENT, reviewer, None)
+
+    def cancel(self, notice_id: str, reviewer: Reviewer, reason: str) -> Notice:
+        """Counsel decides the notice is not to be sent, and says why; raises ``NoticeError``."""
+        return self._close(notice_id, NoticeEvent.CANCELLED, reviewer, reason)
+
+    def resume(self) -> int:
+        """Append every event the ledger has not confirmed; returns how many. Call at start-up."""
+        pending = self.store.unlogged()
+        for item in pending:
+            self.audit([notice_entry(item.notice, item.event, item.at, item.actor)])
+            self.store.mark_logged(item.notice.notice_id, item.event, self.clock())
+        return len(pending)
+
+    def _close(
+        self, notice_id: str, event: NoticeEvent, reviewer: Reviewer, reason: str | None
+    ) -> Notice:
+        closed = close(self.get(notice_id), event, reviewer, self.clock(), reason)
+        self.store.close(closed, event)
+        log.info("notices: %s %s by %s", notice_id, event.value, reviewer.username)
+        assert closed.closed_at is not None  # close() sets it
+        self.audit([notice_entry(closed, event, closed.closed_at, reviewer.username)])
+        self.store.mark_logged(notice_id, event, self.clock())
+        return closed
