@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from stateline.directory.checks import SenderRefusal
+from stateline.hub.attachments import DocumentRefusal, Receipt
 from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Form, Submission, Switch
 from stateline.storage.messages import MessageRecord
@@ -34,6 +36,12 @@ class Exchange:
         if self.log is not None:
             self.log.append(record_of(submission, form))
         return submission
+
+    def attach(
+        self, token: str | None, content: bytes, filename: str | None = None
+    ) -> Receipt | SenderRefusal | DocumentRefusal:
+        """Keep a legal-process document for the agency's queries to name (``DOC/``)."""
+        return self.switch.attach(token, content, filename)
 
     def deliver(self, message_id: str, requester: str, reply: Reply) -> None:
         """Take a late reply (the outcome of a state's review) for the requester to fetch."""

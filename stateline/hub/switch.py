@@ -17,9 +17,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from stateline.directory.checks import check_sender
+from stateline.directory.checks import SenderRefusal, check_sender
 from stateline.directory.credentials import hash_token
 from stateline.directory.model import Agency
+from stateline.documents import Document
+from stateline.hub.attachments import Attachments, DocumentRefusal, Receipt
 from stateline.hub.merge import merge, status
 from stateline.hub.routing import Route, RoutePlan, plan_route
 from stateline.transport.base import Delivery, NodeUnavailable, Transport
@@ -112,6 +114,7 @@ class Switch:
         deadline: float = DEFAULT_DEADLINE,
         clock: Callable[[], datetime] = utc_now,
         new_id: Callable[[], str] | None = None,
+        attachments: Attachments | None = None,
     ) -> None:
         self.directory = directory
         self.transports = dict(transports)
@@ -119,6 +122,7 @@ class Switch:
         self.deadline = deadline
         self.clock = clock
         self.new_id = new_id or message_ids()
+        self.attachments = attachments or Attachments()
         self.counters: Counter[str] = Counter()
         self._input_seq: Counter[str] = Counter()
         self._output_seq: Counter[str] = Counter()
@@ -151,6 +155,21 @@ class Switch:
             self.counters[f"rejected.{plan.reason.number:02d}"] += 1
             return self._refuse(message_id, received, plan, sender)
 
+        document = None
+        named = message.get("DOC") if isinstance(message, Query) else None
+        if named is not None:
+            document = self.attachments.get(named, sender, received)
+            if document is None:
+                detail = "DOC/ NAMES NO DOCUMENT THIS AGENCY ATTACHED"
+                rejection = Rejection.of(
+                    ErReason.DOCUMENT_NOT_FOUND,
+                    raw,
+                    detail,
+                    ori=sender,
+                    control=message.header.control,
+                )
+                return self._refuse(message_id, received, rejection, sender)
+
         self.counters[f"accepted.{message.header.mke}"] += 1
         if isinstance(message, AdminMessage):
             replies: list[Reply] = [self._unserved(message.header, d) for d in plan.unserved]
@@ -165,7 +184,7 @@ class Switch:
                 forwarded=message,
             )
         requester = self.directory.agencies[sender]
-        answers = await self._fan_out(message_id, message, requester, plan)
+        answers = await self._fan_out(message_id, message, requester, plan, document)
         collected = self._collect(message.header, plan, answers)
         return self._done(
             message_id,
@@ -175,6 +194,30 @@ class Switch:
             collected,
             destinations=message.header.destinations,
         )
+
+    def sender(self, token: str | None) -> str | SenderRefusal:
+        """The ORI a credential belongs to, if that agency may send now; else why not, in the
+        order ``submit`` refuses a message (no credential, an unknown one, the directory)."""
+        ori = self.directory.ori_for(token)
+        if token is None:
+            return SenderRefusal.NO_CREDENTIAL
+        if ori is None:
+            return SenderRefusal.CREDENTIAL_MISMATCH
+        refusal = check_sender(self.directory.agencies.get(ori), ori, ori)
+        return ori if refusal is None else refusal
+
+    def attach(
+        self, token: str | None, content: bytes, filename: str | None
+    ) -> Receipt | SenderRefusal | DocumentRefusal:
+        """Keep a legal-process document for the agency holding ``token``, for its queries to
+        name in ``DOC/``; the content is never logged."""
+        sender = self.sender(token)
+        if isinstance(sender, SenderRefusal):
+            return sender
+        receipt = self.attachments.attach(sender, content, filename, self.clock())
+        if isinstance(receipt, Receipt):
+            log.info("document %s attached by %s (%d bytes)", receipt.id, sender, receipt.size)
+        return receipt
 
     def stamp(self, reply: Reply, received: datetime, input_seq: int = 0) -> Reply:
         """Add the output header: times to the minute and the recipient's next sequence number."""
@@ -191,10 +234,16 @@ class Switch:
         return text.parse(raw) if form is Form.TEXT else jsonform.parse_json(raw)
 
     async def _fan_out(
-        self, message_id: str, query: Query, requester: Agency, plan: RoutePlan
+        self,
+        message_id: str,
+        query: Query,
+        requester: Agency,
+        plan: RoutePlan,
+        document: Document | None = None,
     ) -> dict[str, Reply | None]:
         deliveries = {
-            route.state: Delivery(message_id, query, requester, route.ori) for route in plan.routes
+            route.state: Delivery(message_id, query, requester, route.ori, document)
+            for route in plan.routes
         }
         if len(deliveries) == 1:
             # The common case needs no tasks: one node, answered in line.

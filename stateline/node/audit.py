@@ -2,6 +2,8 @@
 
 Every answer gets three entries (request received, decision, disclosure), denied and held ones
 included; the disclosure names the data classes the answer carries and the SHA-256 of its bytes.
+The request entry names the purpose the policy saw, the legacy codes as given and the legal
+process cited, with the SHA-256 of its attached document, never the document itself.
 People are named only by keyed hashes (subject keys), never by name or licence number.
 """
 
@@ -10,13 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from stateline.documents import Document
 from stateline.ledger import entries
-from stateline.ledger.entries import Entry, subject_key
-from stateline.node.policy.model import Decision
-from stateline.node.query import parse_dob
+from stateline.ledger.entries import Entry, JSONValue, subject_key
+from stateline.node.policy.model import Decision, Purpose
+from stateline.node.query import cited_process, parse_dob, stated_purpose
 from stateline.node.records.model import Person
 from stateline.node.redact import released_classes
 from stateline.wire.messages import Fields, Query
+
+LEGACY_TAGS = ("RSN", "PUR")
+"""The guide's reason and purpose codes, recorded as given (``RSN/N``) beside the purpose."""
 
 
 def query_subjects(secret: bytes, state: str, query: Query) -> tuple[str, ...]:
@@ -45,6 +51,27 @@ def carried_classes(records: Sequence[Fields]) -> tuple[str, ...]:
     return tuple(sorted(carried))
 
 
+def legal_process(query: Query, document: Document | None) -> dict[str, JSONValue]:
+    """The legal process a query cites, as the request entry records it: kind, number, court,
+    judge, date, the classes it names (null: the whole request) and the document's SHA-256.
+    Empty when it cites none; a document without ``LPK/`` never reaches a node (the wire)."""
+    process = cited_process(query)
+    if process is None:
+        return {}
+    covers = sorted(c.value for c in process.covers) if process.covers is not None else None
+    cited: dict[str, JSONValue] = {
+        "kind": process.kind,
+        "number": process.number,
+        "court": process.court,
+        "judge": process.judge,
+        "issued": process.issued.isoformat() if process.issued else None,
+        "covers": list(covers) if covers is not None else None,
+    }
+    if document is not None:
+        cited["document_sha256"] = document.ref.sha256
+    return cited
+
+
 def class_outcomes(decision: Decision) -> dict[str, str]:
     outcomes = {str(c): "release" for c in decision.released}
     outcomes |= {str(c): "withhold" for c in decision.withheld}
@@ -65,16 +92,19 @@ def request_entries(
     records: Sequence[Fields],
     answer: bytes,
     secret: bytes,
+    document: Document | None = None,
 ) -> list[Entry]:
     """The request, the decision and the disclosure, in that order, for one answer."""
     found_subjects = person_subjects(secret, state, found)
+    purpose = stated_purpose(query)
     return [
         entries.RequestReceived(
             at=at,
             key=str(query.header.mke),
+            legal_process=legal_process(query, document),
             message_id=message_id,
-            purpose=query.get("PUR"),
-            reasons=tuple(v for v in (query.get("RSN"),) if v is not None),
+            purpose=None if purpose is Purpose.UNSTATED else purpose.value,
+            reasons=tuple(f"{t}/{query.get(t)}" for t in LEGACY_TAGS if query.get(t) is not None),
             requester=requester,
             state=state,
             subjects=subjects,

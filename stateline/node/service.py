@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from stateline.ledger.entries import Entry
 from stateline.ledger.log import Ledger
 from stateline.node.audit import query_subjects, request_entries
+from stateline.node.policy.missing import missing_notes
 from stateline.node.policy.model import Decision, Outcome, Policy, PolicyRequest
-from stateline.node.query import parse_dob, policy_request
+from stateline.node.query import cited_process, parse_dob, policy_request
 from stateline.node.records.model import Person
 from stateline.node.records.render import driver_fields, history_fields, vehicle_fields
 from stateline.node.records.search import parse_nam
@@ -108,11 +109,12 @@ class StateNode:
     async def handle(self, delivery: Delivery) -> Response:
         at = self.clock()
         query = delivery.query
-        request = policy_request(self.state, delivery)
+        request = policy_request(self.state, delivery, at.date())
         decision = self.decide(request)
         found: Found = []
         if decision.outcome is Outcome.DENY:
-            response = self.answer(delivery, (), ("REQUEST DENIED", *decision.reasons))
+            lacking = self.missing(request, decision)
+            response = self.answer(delivery, (), ("REQUEST DENIED", *decision.reasons, *lacking))
         elif decision.outcome is Outcome.REVIEW:
             response = self.hold(delivery, request, decision, at)
         else:
@@ -121,7 +123,8 @@ class StateNode:
             notes: tuple[str, ...] = () if records else (NOT_ON_FILE,)
             if records and decision.withheld:
                 withheld = ", ".join(sorted(c.upper() for c in decision.withheld))
-                notes = (f"WITHHELD BY {self.state} POLICY: {withheld}",)
+                lacking = self.missing(request, decision)
+                notes = (f"WITHHELD BY {self.state} POLICY: {withheld}", *lacking)
             response = self.answer(delivery, records, notes)
         if not await self.audit(delivery, decision, found, response, at):
             return self.answer(delivery, (), (f"{TEMPORARILY_UNAVAILABLE} - AUDIT LEDGER",))
@@ -134,7 +137,9 @@ class StateNode:
         if self.review is None:
             # No queue to hold it in: deny rather than release (fail closed).
             return self.answer(delivery, (), ("REQUEST DENIED", "NO REVIEW QUEUE"))
-        self.review.hold(held_item(delivery, request, decision, received=at))
+        cited = cited_process(delivery.query)
+        item = held_item(delivery, request, decision, received=at, legal_process=cited)
+        self.review.hold(item, delivery.document)
         return self.answer(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
 
     def decide(self, request: PolicyRequest) -> Decision:
@@ -144,6 +149,15 @@ class StateNode:
         except Exception:
             log.exception("policy error in %s: request denied", self.state)
             return Decision.deny("POLICY ERROR")
+
+    def missing(self, request: PolicyRequest, decision: Decision) -> list[str]:
+        """The note lines saying what the request lacks for what the policy denied, as the
+        policy itself tells; none if that cannot be worked out (the denial stands)."""
+        try:
+            return missing_notes(self.policy, request, decision)
+        except Exception:
+            log.exception("what a request to %s lacks could not be told", self.state)
+            return []
 
     async def audit(
         self, delivery: Delivery, decision: Decision, found: Found, response: Response, at: datetime
@@ -161,6 +175,7 @@ class StateNode:
             records=response.records,
             answer=text.encode(response).encode(),
             secret=self.subject_secret,
+            document=delivery.document,
         )
         try:
             await self.commits.append(self.ledger, entries)

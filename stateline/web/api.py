@@ -1,4 +1,5 @@
-"""The agency API: submit messages, fetch replies, list an agency's messages and mailbox."""
+"""The agency API: submit messages, attach legal-process documents, fetch replies, list an
+agency's messages and mailbox."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import orjson
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import Response
 
+from stateline.directory.checks import SenderRefusal
+from stateline.documents import MAGIC, MAX_DOCUMENT
+from stateline.hub.attachments import DocumentRefusal, Receipt
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form, Submission
 from stateline.storage.messages import MessageLog
@@ -38,6 +42,26 @@ SUBMIT_BODY: dict[str, Any] = {
 }
 
 
+DOCUMENT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": f"The document's bytes: a PDF, PNG or JPEG file of at most {MAX_DOCUMENT} "
+        "bytes (its type is read from the bytes).",
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type in MAGIC.values()
+        },
+    }
+}
+
+STATUS_FOR_DOCUMENT = {
+    DocumentRefusal.EMPTY: 400,
+    DocumentRefusal.TOO_LARGE: 413,
+    DocumentRefusal.NOT_ACCEPTED: 415,
+}
+"""HTTP status of a refused document."""
+
+
 def bearer(authorization: str | None) -> str | None:
     if authorization is None:
         return None
@@ -56,6 +80,40 @@ def submission_body(submission: Submission, form: Form) -> dict[str, Any]:
         "form": form.value,
         "replies": [encode(reply, form) for reply in submission.replies],
     }
+
+
+def receipt_body(receipt: Receipt) -> dict[str, Any]:
+    return {
+        "id": receipt.id,
+        "sha256": receipt.sha256,
+        "content_type": receipt.content_type,
+        "size": receipt.size,
+        "filename": receipt.filename,
+        "expires": receipt.expires.isoformat(),
+    }
+
+
+def _json(body: dict[str, Any], status: int) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def _refused(refusal: SenderRefusal) -> Response:
+    return _json({"detail": refusal.reason.text.lower()}, STATUS_FOR_REASON[refusal.reason])
+
+
+async def _bounded_body(request: Request) -> bytes | None:
+    """The request body, or None as soon as it is longer than a document may be."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_DOCUMENT:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_DOCUMENT:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
@@ -85,6 +143,37 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
             status = STATUS_FOR_REASON.get(reason, 400) if reason else 400
         body = orjson.dumps(submission_body(submission, form))
         return Response(body, status_code=status, media_type="application/json")
+
+    @api.post(
+        "/documents",
+        openapi_extra=DOCUMENT_BODY,
+        status_code=201,
+        summary="Attach a legal-process document",
+    )
+    async def attach(request: Request, filename: str | None = None) -> Response:
+        """Attach a warrant, order or subpoena (PDF, PNG or JPEG) for the caller's queries.
+
+        The answer's ``id`` goes in the query's ``DOC/`` tag, next to its ``LPK/``; the hub
+        hands the document to each state the query goes to and keeps it for an hour. Refused:
+        401 or 403 (credential, sender or suspension, as for messages), 413 (too large), 415
+        (not a PDF, PNG or JPEG), 400 (empty).
+        """
+        token = bearer(request.headers.get("authorization"))
+        # The credential is checked before the body is read, and again as the document is kept.
+        sender = exchange.switch.sender(token)
+        if isinstance(sender, SenderRefusal):
+            return _refused(sender)
+        content = await _bounded_body(request)
+        result = (
+            DocumentRefusal.TOO_LARGE
+            if content is None
+            else exchange.attach(token, content, filename)
+        )
+        if isinstance(result, SenderRefusal):
+            return _refused(result)
+        if isinstance(result, DocumentRefusal):
+            return _json({"detail": result.value}, STATUS_FOR_DOCUMENT[result])
+        return _json(receipt_body(result), 201)
 
     @api.get("/messages/{message_id}/replies", summary="Fetch a message's replies")
     async def replies(
