@@ -109,9 +109,9 @@ def letter_text(notice: Notice) -> str:
 
 
 _UNFOLDED = str.maketrans(
-    {"\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d", "\u0126": "H", "\u0127": "h", "\u0131": "i", "\u0152": "OE",
-     "\u0153": "oe", "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
-     "\u2013": "-", "\u2014": "-"}
+    {"\u0141": "L", "\u0142": "l", "\u0110": "D", "\u0111": "d", "\u0126": "H",
+     "\u0127": "h", "\u0131": "i", "\u0152": "OE", "\u0153": "oe", "\u2018": "'",
+     "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
 )  # fmt: skip
 """Latin letters that Unicode does not decompose into a base letter and an accent."""
 

@@ -2,7 +2,8 @@
 
 The review service (``review_service``) decides held requests; this module gives it the node's
 side: the records lookup for an approved item, the review action's ledger entry, and the sink
-that writes a late answer's disclosure entry, durably, before handing the answer on.
+that brings the request's notices up to date with the decision, then writes the late answer's
+disclosure entry, durably, before handing the answer on.
 """
 
 from __future__ import annotations
@@ -61,10 +62,15 @@ class NodeReview:
         )
 
     def deliver(self, message_id: str, requester: str, reply: Reply) -> None:
-        """Record the late answer's disclosure, then hand it to the hub (audit first)."""
+        """Bring the notices up to date and record the late answer's disclosure, then hand it
+        to the hub (audit first)."""
         node = self.node
         records = reply.records if isinstance(reply, Response) else ()
         found = self._found.pop(message_id, [])
+        if node.notices is not None:
+            # The letters owed on a held request say what the decision released, before it
+            # leaves; a letter already sent is not changed.
+            node.notices.decided(message_id, found, records)
         subjects: tuple[str, ...] = ()
         if isinstance(reply, Response):
             item = node.review.get(message_id) if node.review is not None else None

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from stateline.ledger.entries import Entry
 from stateline.ledger.log import Ledger
 from stateline.node.audit import query_subjects, request_entries
+from stateline.node.noticed import NodeNotices
+from stateline.node.notices import Notice
 from stateline.node.policy.missing import missing_notes
 from stateline.node.policy.model import Decision, Outcome, Policy, PolicyRequest
 from stateline.node.query import cited_process, parse_dob, policy_request
@@ -24,6 +26,7 @@ from stateline.node.records.search import parse_nam
 from stateline.node.redact import redact
 from stateline.node.review import held_item
 from stateline.node.review_service import ReviewService
+from stateline.storage.engine import StorageError
 from stateline.storage.ledger import LedgerUnavailable
 from stateline.storage.records import RecordStore
 from stateline.transport.base import Delivery
@@ -104,6 +107,7 @@ class StateNode:
         self.subject_secret = subject_secret
         self.clock = clock
         self.review: ReviewService | None = None  # set by bootstrap once the hub exists
+        self.notices: NodeNotices | None = None  # the notices outbox, set by bootstrap
         self.commits = commits or GroupCommit()
 
     async def handle(self, delivery: Delivery) -> Response:
@@ -112,13 +116,24 @@ class StateNode:
         request = policy_request(self.state, delivery, at.date())
         decision = self.decide(request)
         found: Found = []
+        if decision.outcome in (Outcome.RELEASE, Outcome.WITHHOLD):
+            found = self.search(query)
+        try:
+            notices = self.owe_notices(delivery, request, decision, found, at)
+        except StorageError:
+            # A notice the law asks for that cannot be kept: disclose nothing (fail closed).
+            log.error(
+                "notices of %s unavailable: message %s not answered",
+                self.state,
+                delivery.message_id,
+            )
+            return self.answer(delivery, (), (f"{TEMPORARILY_UNAVAILABLE} - NOTICES",))
         if decision.outcome is Outcome.DENY:
             lacking = self.missing(request, decision)
             response = self.answer(delivery, (), ("REQUEST DENIED", *decision.reasons, *lacking))
         elif decision.outcome is Outcome.REVIEW:
             response = self.hold(delivery, request, decision, at)
         else:
-            found = self.search(query)
             records = tuple(redact(fields, decision.released) for _, fields in found)
             notes: tuple[str, ...] = () if records else (NOT_ON_FILE,)
             if records and decision.withheld:
@@ -126,9 +141,22 @@ class StateNode:
                 lacking = self.missing(request, decision)
                 notes = (f"WITHHELD BY {self.state} POLICY: {withheld}", *lacking)
             response = self.answer(delivery, records, notes)
-        if not await self.audit(delivery, decision, found, response, at):
+        if not await self.audit(delivery, decision, found, response, at, notices):
             return self.answer(delivery, (), (f"{TEMPORARILY_UNAVAILABLE} - AUDIT LEDGER",))
         return response
+
+    def owe_notices(
+        self,
+        delivery: Delivery,
+        request: PolicyRequest,
+        decision: Decision,
+        found: Found,
+        at: datetime,
+    ) -> list[Notice]:
+        """The notices the decision's duties ask for, kept in the outbox (none without one)."""
+        if self.notices is None:
+            return []
+        return self.notices.owed(delivery, request, decision, found, at)
 
     def hold(
         self, delivery: Delivery, request: PolicyRequest, decision: Decision, at: datetime
@@ -160,9 +188,16 @@ class StateNode:
             return []
 
     async def audit(
-        self, delivery: Delivery, decision: Decision, found: Found, response: Response, at: datetime
+        self,
+        delivery: Delivery,
+        decision: Decision,
+        found: Found,
+        response: Response,
+        at: datetime,
+        notices: list[Notice] | None = None,
     ) -> bool:
-        """Write the answer's entries and wait until they are durable; False if they are not."""
+        """Write the answer's entries, and those of the notices it owes, and wait until they
+        are durable; False if they are not."""
         entries = request_entries(
             at=at,
             message_id=delivery.message_id,
@@ -177,6 +212,8 @@ class StateNode:
             secret=self.subject_secret,
             document=delivery.document,
         )
+        if notices and self.notices is not None:
+            entries += self.notices.entries(notices)
         try:
             await self.commits.append(self.ledger, entries)
         except LedgerUnavailable:
@@ -185,6 +222,15 @@ class StateNode:
                 "ledger of %s unavailable: message %s not answered", self.state, delivery.message_id
             )
             return False
+        if notices and self.notices is not None:
+            try:
+                self.notices.logged(notices)
+            except StorageError:
+                # The entries are durable; the outbox appends them again at start-up, and a
+                # notice's (id, event) tells a repeat apart.
+                log.error(
+                    "notices of %s: message %s not marked logged", self.state, delivery.message_id
+                )
         return True
 
     def search(self, query: Query) -> Found:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from stateline.node.outbox import Outbox
 from stateline.node.review import ReviewState
 from stateline.node.review_service import ReviewService
 from stateline.storage.accounts import AccountStore
@@ -21,6 +22,11 @@ PREFIX = "/console"
 def when(moment: datetime | None) -> str:
     """A time as reviewers read it: to the minute, in UTC."""
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else ""
+
+
+def day(value: date) -> str:
+    """A due date with its weekday: ``2026-07-08 Wed``."""
+    return value.strftime("%Y-%m-%d %a")
 
 
 LABELS = {
@@ -49,6 +55,7 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = when
+    env.filters["day"] = day
     env.filters["classes"] = classes
     env.filters["label"] = label
     env.globals["prefix"] = PREFIX
@@ -64,10 +71,12 @@ class Console:
     templates: Environment
     secure_cookies: bool
     title: str
+    outbox: Outbox | None = None  # the node's notices outbox, when the console shows it
 
     def render(
         self, request: Request, name: str, status: int = 200, **context: Any
     ) -> HTMLResponse:
         page = self.templates.get_template(f"console/{name}")
-        html = page.render(title=self.title, request=request, **context)
+        outbox = self.outbox is not None
+        html = page.render(title=self.title, request=request, has_outbox=outbox, **context)
         return HTMLResponse(html, status_code=status)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from stateline.node.outbox import Outbox
 from stateline.node.review_service import ReviewService
 from stateline.storage.accounts import AccountStore
 from stateline.web.console.context import PREFIX, Console, templates
 from stateline.web.console.security import SecureRoute
-from stateline.web.console.views import assets, items, queue, signin
+from stateline.web.console.views import assets, items, notices, queue, signin
 
 
 def console_router(
@@ -17,16 +18,19 @@ def console_router(
     *,
     title: str = "Review console",
     secure_cookies: bool = True,
+    outbox: Outbox | None = None,
 ) -> APIRouter:
     """The review console, to mount with ``create_app(..., console=console_router(...))``.
 
     ``secure_cookies=False`` only for plain-HTTP tests: browsers send a Secure cookie over
-    HTTPS alone.
+    HTTPS alone. With an ``outbox``, the console also serves the notices outbox.
     """
-    console = Console(service, accounts, templates(), secure_cookies, title)
+    console = Console(service, accounts, templates(), secure_cookies, title, outbox)
     router = APIRouter(prefix=PREFIX, route_class=SecureRoute, include_in_schema=False)
     signin.routes(console, router)
     queue.routes(console, router)
     items.routes(console, router)
+    if outbox is not None:
+        notices.routes(console, outbox, router)
     assets.routes(router)
     return router
