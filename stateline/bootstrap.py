@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine, text
 
@@ -11,7 +11,7 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.keys import NodeKeys
-from stateline.ledger.log import open_ledger
+from stateline.ledger.log import Committer, Ledger, open_ledger
 from stateline.ledger.witnessing import Site, witness_round
 from stateline.node.policy.decide import CedarPolicy
 from stateline.node.review_service import ReviewService
@@ -38,6 +38,7 @@ class System:
     transports: dict[str, LocalTransport]
     exchange: Exchange
     keys: dict[str, NodeKeys]
+    committers: dict[str, Committer] = field(default_factory=dict)
 
     def witness_round(self, now: int) -> list[str]:
         """Every node publishes a checkpoint; the next state in the ring cosigns it."""
@@ -53,7 +54,23 @@ class System:
         self.hub_engine.dispose()
         for node in self.nodes.values():
             node.ledger.close()
+        for committer in self.committers.values():
+            committer.close()
+        for node in self.nodes.values():
+            node.ledger.store.engine.dispose()
             node.records.engine.dispose()
+
+
+def _state_engine(url: str, state: str, shared: bool) -> Engine:
+    """A state's database at ``url``; on a PostgreSQL database ``shared`` by every state, the
+    state's own schema in it."""
+    engine = open_engine(url)
+    if shared and not url.startswith("sqlite"):
+        schema = f"node_{state.lower()}"
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        engine = engine.execution_options(schema_translate_map={None: schema})
+    return engine
 
 
 def open_node_engine(config: Config, state: str) -> Engine:
@@ -61,14 +78,37 @@ def open_node_engine(config: Config, state: str) -> Engine:
     url = config.node_url(state)
     if url.startswith("sqlite"):
         (config.data_dir / "nodes").mkdir(parents=True, exist_ok=True)
-        return open_engine(url)
-    engine = open_engine(url)
-    if config.node_database_url and "{state}" not in config.node_database_url:
-        schema = f"node_{state.lower()}"
-        with engine.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-        engine = engine.execution_options(schema_translate_map={None: schema})
-    return engine
+    shared = bool(config.node_database_url) and "{state}" not in (config.node_database_url or "")
+    return _state_engine(url, state, shared)
+
+
+def ledger_shared(config: Config) -> bool:
+    """Whether every node's ledger is in one database (and so can share its commits)."""
+    return "{state}" not in config.ledger_template
+
+
+def ledger_prefix(config: Config, state: str) -> str:
+    """The ledger's table prefix: a state code where several ledgers share a SQLite file
+    (PostgreSQL gives each its own schema instead)."""
+    shared_file = ledger_shared(config) and config.ledger_template.startswith("sqlite")
+    return f"{state.lower()}_" if shared_file else ""
+
+
+def open_ledger_engine(config: Config, state: str) -> Engine:
+    """The database of a state's ledger (see :attr:`Config.ledger_template`)."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    if config.ledger_url(state) == config.node_url(state):
+        return open_node_engine(config, state)
+    return _state_engine(config.ledger_url(state), state, ledger_shared(config))
+
+
+def open_state_ledger(
+    config: Config, state: str, committer: Committer | None = None
+) -> tuple[Ledger, NodeKeys]:
+    """A state's ledger where the configuration puts it, with the node's keys."""
+    engine = open_ledger_engine(config, state)
+    prefix = ledger_prefix(config, state)
+    return open_ledger(engine, config.keys_dir / state, state, prefix=prefix, committer=committer)
 
 
 def open_hub(config: Config) -> tuple[Engine, DirectoryStore, MessageLog]:
@@ -103,6 +143,8 @@ def build(config: Config) -> System:
     keys: dict[str, NodeKeys] = {}
     policies: dict[str, CedarPolicy] = {}  # one engine per bundle, shared by its states
     commits = GroupCommit()  # one group commit for every node of the process
+    # Ledgers in one database share its writer thread, so one commit serves them all.
+    committers: dict[str, Committer] = {}
     for state in config.states:
         bundle = config.bundle_for(state)
         if bundle not in policies:
@@ -110,7 +152,13 @@ def build(config: Config) -> System:
         engine = open_node_engine(config, state)
         records = RecordStore(engine)
         records.create_schema()
-        ledger, keys[state] = open_ledger(engine, config.keys_dir / state, state)
+        committer = None
+        if ledger_shared(config):
+            url = config.ledger_url(state)
+            if url not in committers:
+                committers[url] = Committer(open_ledger_engine(config, state), name="ledgers")
+            committer = committers[url]
+        ledger, keys[state] = open_state_ledger(config, state, committer)
         nodes[state] = StateNode(
             state, records, policies[bundle], ledger, keys[state].subject_secret, commits=commits
         )
@@ -120,4 +168,4 @@ def build(config: Config) -> System:
     exchange = Exchange(switch, log, Mailbox())
     for node in nodes.values():
         attach_review(node, exchange)
-    return System(config, hub_engine, directory, log, nodes, transports, exchange, keys)
+    return System(config, hub_engine, directory, log, nodes, transports, exchange, keys, committers)

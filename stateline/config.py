@@ -3,7 +3,9 @@
 Every setting has an embedded default (one data directory of SQLite files) and can be set from
 the environment: ``STATELINE_DATA``, ``STATELINE_DATABASE_URL`` (the hub's database),
 ``STATELINE_NODE_DATABASE_URL`` (the nodes'; ``{state}`` in it is replaced by the state code,
-and a PostgreSQL URL without it gives each node its own schema), ``STATELINE_DEADLINE``
+and a PostgreSQL URL without it gives each node its own schema), ``STATELINE_LEDGER_DATABASE_URL``
+(the nodes' audit ledgers; by default beside the records on a configured node database, and
+one shared ``ledgers.sqlite`` on the embedded default), ``STATELINE_DEADLINE``
 (seconds a multi-state query waits), ``STATELINE_POLICY`` (which policy bundle each node
 loads). docs/configuration.md lists them.
 """
@@ -22,6 +24,7 @@ class Config:
     data_dir: Path = Path("stateline-data")
     database_url: str | None = None
     node_database_url: str | None = None
+    ledger_database_url: str | None = None
     deadline: float = 60.0
     states: tuple[str, ...] = field(default_factory=lambda: tuple(US_STATES))
     policy: str = "status-quo"
@@ -34,6 +37,7 @@ class Config:
             data_dir=data_dir or Path(env.get("STATELINE_DATA", "stateline-data")),
             database_url=env.get("STATELINE_DATABASE_URL") or None,
             node_database_url=env.get("STATELINE_NODE_DATABASE_URL") or None,
+            ledger_database_url=env.get("STATELINE_LEDGER_DATABASE_URL") or None,
             deadline=float(env.get("STATELINE_DEADLINE", "60")),
             policy=env.get("STATELINE_POLICY", "status-quo"),
             checkpoint_interval=float(env.get("STATELINE_CHECKPOINT_INTERVAL", "300")),
@@ -47,6 +51,24 @@ class Config:
         if self.node_database_url:
             return self.node_database_url.replace("{state}", state.lower())
         return f"sqlite:///{self.data_dir / 'nodes' / f'{state}.sqlite'}"
+
+    @property
+    def ledger_template(self) -> str:
+        """The ledgers' database URL, ``{state}`` standing for a state code where each ledger
+        has a database of its own.
+
+        On the embedded default every node's ledger shares ``ledgers.sqlite``, each under its
+        own table names: one commit, one fsync, then makes a burst of answers durable across
+        states. A node running on its own (a ``{state}`` URL) keeps its ledger to itself.
+        """
+        if self.ledger_database_url:
+            return self.ledger_database_url
+        if self.node_database_url:
+            return self.node_database_url
+        return f"sqlite:///{self.data_dir / 'ledgers.sqlite'}"
+
+    def ledger_url(self, state: str) -> str:
+        return self.ledger_template.replace("{state}", state.lower())
 
     def bundle_for(self, state: str) -> str:
         """The policy bundle a state's node loads.

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from stateline.bootstrap import open_node_engine
+from stateline.bootstrap import open_state_ledger
 from stateline.cli.ledger import app
 from stateline.config import Config
-from stateline.ledger.log import open_ledger
 from tests.ledger.helpers import entries
 
 runner = CliRunner()
@@ -21,7 +20,7 @@ runner = CliRunner()
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
     config = Config(data_dir=tmp_path)
-    ledger, _keys = open_ledger(open_node_engine(config, "NY"), tmp_path / "keys" / "NY", "NY")
+    ledger, _keys = open_state_ledger(config, "NY")
     with ledger:
         ledger.append(entries(90))
         ledger.checkpoint(1_760_000_000)
@@ -37,8 +36,9 @@ def run(data: Path, *args: str) -> tuple[int, str]:
 def test_verify_passes_then_reports_tampering(data: Path) -> None:
     code, out = run(data, "verify", "--state", "NY")
     assert code == 0 and "verifies" in out and "100 entries" in out
-    with sqlite3.connect(data / "nodes" / "NY.sqlite") as db:
-        db.execute("UPDATE ledger_entries SET body = CAST('{}' AS BLOB) WHERE idx = 7")
+    # On the embedded default every node's ledger is in ledgers.sqlite, under its state's prefix.
+    with sqlite3.connect(data / "ledgers.sqlite") as db:
+        db.execute("UPDATE ny_ledger_entries SET body = CAST('{}' AS BLOB) WHERE idx = 7")
     code, out = run(data, "verify", "--state", "NY")
     assert code == 1 and "entry 7: body does not match its leaf hash" in out
 
@@ -49,7 +49,7 @@ def test_prove_then_check_proof_without_the_database(data: Path, tmp_path: Path)
     assert code == 0, out
     assert json.loads(proof.read_text())["tree_size"] == 90  # the published checkpoint
     vkey = (data / "keys" / "NY" / "ledger.vkey").read_text().strip()
-    (data / "nodes" / "NY.sqlite").unlink()
+    (data / "ledgers.sqlite").unlink()
     result = runner.invoke(app, ["check-proof", str(proof), "--key", vkey])
     assert result.exit_code == 0 and "entry 42" in result.output
     document = json.loads(proof.read_text())

@@ -32,11 +32,12 @@ def _keys_dir(config: Config, state: str) -> Path:
 
 
 def _store(data: Path | None, state: str) -> tuple[Any, Config]:
-    from stateline.bootstrap import open_node_engine
+    from stateline.bootstrap import ledger_prefix, open_ledger_engine
     from stateline.storage.ledger import LedgerStore
 
     config = Config.from_env(data)
-    store = LedgerStore(open_node_engine(config, state.upper()))
+    state = state.upper()
+    store = LedgerStore(open_ledger_engine(config, state), ledger_prefix(config, state))
     store.create_schema()
     return store, config
 

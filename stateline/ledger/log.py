@@ -1,18 +1,21 @@
-"""The durable append: one writer thread groups concurrent appends into committed transactions.
+"""The durable append: a writer thread groups concurrent appends into committed transactions.
 
-Every caller's entries are encoded and hashed in the caller's own thread, then queued. The
-writer takes everything queued (up to ``max_batch`` entries), assigns indexes, extends the
-Merkle tree, signs the new head, and writes entries, subject rows, completed tree nodes and
-head in one transaction; only after the commit does it resolve each caller's future. A caller
-therefore returns only once its entries are durable, and a burst of callers shares one commit
-(group commit). If the transaction fails, every caller in it gets :class:`LedgerUnavailable`
-and nothing is half-written; the writer reloads its state from the database before trying
-again.
+Every caller's entries are encoded and hashed in the caller's own thread, then queued with the
+ledger's :class:`Committer`, the writer thread of its database. The writer takes everything
+queued (up to ``max_batch`` entries); for each ledger in it, it assigns indexes, extends the
+Merkle tree and signs the new head; then it writes entries, subject rows, completed tree nodes
+and heads in one transaction, and only after the commit does it resolve each caller's future.
+A caller therefore returns only once its entries are durable, and a burst of callers shares
+one commit (group commit). Several ledgers in one database (every node of the embedded
+default) share one committer, so one commit serves a burst of answers across states. If the
+transaction fails, every caller in it gets :class:`LedgerUnavailable` and nothing is
+half-written; the ledger reloads its state from the database before trying again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import re
 import threading
@@ -54,6 +57,8 @@ from stateline.storage.ledger import (
     EntryRow,
     LedgerStore,
     LedgerUnavailable,
+    LedgerWriter,
+    Work,
     node_key,
     subject_tag,
 )
@@ -84,6 +89,7 @@ class InclusionProof:
 
 @dataclass(slots=True)
 class _Append:
+    ledger: Ledger
     rows: list[_Row]
     future: Future[list[int]]
 
@@ -92,6 +98,167 @@ class _Append:
 class _Call:
     work: Callable[[], Any]
     future: Future[Any]
+
+
+@dataclass(slots=True)
+class _Prepared:
+    """One ledger's share of a commit: its statements and the state they lead to."""
+
+    ledger: Ledger
+    appends: list[_Append]
+    work: list[Work]
+    tree: CompactRange
+    note: str
+    start: int
+
+
+class Committer:
+    """The writer thread of one ledger database, and the one connection it writes with.
+
+    Every ledger in the database queues its appends here. The thread takes everything queued
+    (up to ``max_batch`` entries) and commits it as one transaction, whichever ledgers it
+    belongs to: on a database shared by many nodes one commit, and one fsync, makes the
+    entries of all of them durable. If that transaction fails, each ledger's share is tried
+    again on its own, so one broken ledger never stops another from answering.
+    """
+
+    def __init__(self, engine: Engine, *, max_batch: int = 20_000, name: str = "ledger") -> None:
+        self._writer = LedgerWriter(engine)
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[list[_Append] | _Call | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name=f"{name} writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def writer(self) -> LedgerWriter:
+        """The connection; only work running on the writer thread (:meth:`call`) uses it."""
+        return self._writer
+
+    def _put(self, job: list[_Append] | _Call) -> None:
+        with self._lock:
+            if self._closed or not self._thread.is_alive():
+                raise LedgerUnavailable("the ledger writer is closed")
+            self._queue.put(job)
+
+    def submit(self, appends: list[_Append]) -> None:
+        """Queue appends (of one ledger or several) to be committed together."""
+        self._put(appends)
+
+    def call(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the writer thread, between commits, and wait for its result."""
+        future: Future[T] = Future()
+        self._put(_Call(work, future))
+        return future.result()
+
+    def close(self) -> None:
+        """Commit what is queued, stop the thread and release the connection."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+        self._thread.join()
+        self._writer.close()
+
+    def _run(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            batch: list[_Append] = []
+            count = 0
+            while True:
+                if isinstance(job, list):
+                    batch.extend(job)
+                    count += sum(len(a.rows) for a in job)
+                else:
+                    self._commit(batch)
+                    batch, count = [], 0
+                    _run_call(job)
+                if count >= self._max_batch:
+                    break
+                try:
+                    job = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if job is None:
+                    self._commit(batch)
+                    return
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Append]) -> None:
+        if not batch:
+            return
+        shares: dict[int, tuple[Ledger, list[_Append]]] = {}
+        for append in batch:
+            shares.setdefault(id(append.ledger), (append.ledger, []))[1].append(append)
+        parts = [p for ledger, appends in shares.values() if (p := ledger._prepare(appends))]
+        if not parts:
+            return
+        try:
+            self._writer.transaction([work for part in parts for work in part.work])
+        except LedgerUnavailable as error:
+            if len(parts) == 1:
+                parts[0].ledger._failed(parts[0].appends, error)
+                return
+            for part in parts:
+                self._commit_alone(part)
+            return
+        for part in parts:
+            part.ledger._committed(part)
+
+    def _commit_alone(self, part: _Prepared) -> None:
+        # The shared transaction was rolled back: each ledger reloads its state and commits
+        # its share on its own, so only a ledger that is itself broken refuses.
+        ledger = part.ledger
+        ledger._stale = True
+        again = ledger._prepare(part.appends)
+        if again is None:
+            return
+        try:
+            self._writer.transaction(again.work)
+        except LedgerUnavailable as error:
+            ledger._failed(again.appends, error)
+            return
+        ledger._committed(again)
+
+
+def _run_call(job: _Call) -> None:
+    try:
+        job.future.set_result(job.work())
+    except BaseException as error:  # handed to the caller, never kills the writer
+        job.future.set_exception(error)
+
+
+def submit_together(appends: Sequence[tuple[Ledger, Sequence[Entry]]]) -> list[Future[list[int]]]:
+    """Queue entries for several ledgers at once; the futures give their indexes once durable.
+
+    Ledgers that share a :class:`Committer` get their entries into the same commit. A closed
+    ledger's future fails with :class:`LedgerUnavailable`; the others go on.
+    """
+    futures: list[Future[list[int]]] = []
+    queued: dict[int, tuple[Committer, list[_Append]]] = {}
+    for ledger, entries in appends:
+        future: Future[list[int]] = Future()
+        futures.append(future)
+        rows = [entry_row(e) for e in entries]
+        if not rows:
+            future.set_result([])
+        elif ledger.closed:
+            future.set_exception(LedgerUnavailable("the ledger is closed"))
+        else:
+            queued.setdefault(id(ledger.committer), (ledger.committer, []))[1].append(
+                _Append(ledger, rows, future)
+            )
+    for committer, batch in queued.values():
+        try:
+            committer.submit(batch)
+        except LedgerUnavailable as error:
+            for append in batch:
+                append.future.set_exception(error)
+    return futures
 
 
 def entry_row(entry: Entry) -> _Row:
@@ -117,21 +284,19 @@ class Ledger:
         origin: str | None = None,
         *,
         max_batch: int = 20_000,
+        committer: Committer | None = None,
     ) -> None:
         self.origin = origin or signer.name
         self._store = store
         self._signer = signer
-        self._max_batch = max_batch
         self._tree, self._head = self._load()
         self._stale = False
-        self._writer = store.writer()
-        self._queue: queue.SimpleQueue[_Append | _Call | None] = queue.SimpleQueue()
+        self._owns_committer = committer is None
+        self._committer = committer or Committer(
+            store.engine, max_batch=max_batch, name=self.origin
+        )
         self._lock = threading.Lock()
         self._closed = False
-        self._thread = threading.Thread(
-            target=self._run, name=f"ledger writer {self.origin}", daemon=True
-        )
-        self._thread.start()
 
     # State ---------------------------------------------------------------------------------
 
@@ -164,6 +329,15 @@ class Ledger:
         return self._store
 
     @property
+    def committer(self) -> Committer:
+        """The writer thread this ledger's appends go through (maybe shared with others)."""
+        return self._committer
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
     def size(self) -> int:
         """How many entries are committed."""
         return self._tree.size
@@ -185,21 +359,9 @@ class Ledger:
 
     # Appending ------------------------------------------------------------------------------
 
-    def _submit(self, job: _Append | _Call) -> None:
-        with self._lock:
-            if self._closed or not self._thread.is_alive():
-                raise LedgerUnavailable("the ledger is closed")
-            self._queue.put(job)
-
     def submit(self, entries: Sequence[Entry]) -> Future[list[int]]:
         """Queue entries; the future gives their indexes once they are committed."""
-        future: Future[list[int]] = Future()
-        rows = [entry_row(e) for e in entries]
-        if not rows:
-            future.set_result([])
-            return future
-        self._submit(_Append(rows, future))
-        return future
+        return submit_together([(self, entries)])[0]
 
     def append(self, entries: Sequence[Entry]) -> list[int]:
         """Append entries in order; returns their indexes once the commit is durable.
@@ -214,46 +376,16 @@ class Ledger:
         return (await asyncio.wrap_future(self.submit([entry])))[0]
 
     def _call(self, work: Callable[[], T]) -> T:
-        """Run ``work`` on the writer thread, between batches, and wait for its result."""
-        future: Future[T] = Future()
-        self._submit(_Call(work, future))
-        return future.result()
+        """Run ``work`` on the writer thread, between commits, and wait for its result."""
+        if self._closed:
+            raise LedgerUnavailable("the ledger is closed")
+        return self._committer.call(work)
 
-    def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            batch: list[_Append] = []
-            count = 0
-            while True:
-                if isinstance(job, _Append):
-                    batch.append(job)
-                    count += len(job.rows)
-                else:
-                    self._commit(batch)
-                    batch, count = [], 0
-                    self._run_call(job)
-                if count >= self._max_batch:
-                    break
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    self._commit(batch)
-                    return
-            self._commit(batch)
+    # The writer thread's side: these run on the committer's thread only.
 
-    def _run_call(self, job: _Call) -> None:
-        try:
-            job.future.set_result(job.work())
-        except BaseException as error:  # handed to the caller, never kills the writer
-            job.future.set_exception(error)
-
-    def _commit(self, batch: list[_Append]) -> None:
-        if not batch:
-            return
+    def _prepare(self, appends: list[_Append]) -> _Prepared | None:
+        """The statements that append ``appends`` to the committed tree, and the new state;
+        ``None`` (and the appends failed) when the ledger cannot be read."""
         try:
             if self._stale:
                 self._tree, self._head = self._load()
@@ -263,8 +395,8 @@ class Ledger:
             rows: list[EntryRow] = []
             subject_rows: list[tuple[int, int, int]] = []
             index = start
-            for job in batch:
-                for tags, body, leaf in job.rows:
+            for append in appends:
+                for tags, body, leaf in append.rows:
                     rows.append((index, body, leaf))
                     bucket = index >> BUCKET_BITS
                     subject_rows.extend((bucket, tag, index) for tag in tags)
@@ -273,33 +405,45 @@ class Ledger:
             completed = tree.extend([r[2] for r in rows], every=STRIDE)
             node_rows = [(node_key(level, i), h) for level, i, h in completed]
             note = sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), self._signer)
-            self._writer.append(rows, subject_rows, node_rows, tree.size, note, self._head is None)
-        except Exception as error:
-            # The commit may or may not have happened: reload from the database before the
-            # next batch rather than trust the state in memory.
-            self._stale = True
-            failure = (
-                error
-                if isinstance(error, LedgerUnavailable)
-                else LedgerUnavailable(f"ledger append failed: {error}")
+            work = self._store.append_work(
+                rows, subject_rows, node_rows, tree.size, note, self._head is None
             )
-            for job in batch:
-                job.future.set_exception(failure)
-            return
-        self._tree, self._head = tree, note
-        for job in batch:
-            job.future.set_result(list(range(start, start + len(job.rows))))
-            start += len(job.rows)
+        except Exception as error:
+            self._failed(appends, error)
+            return None
+        return _Prepared(self, appends, work, tree, note, start)
+
+    def _committed(self, part: _Prepared) -> None:
+        self._tree, self._head = part.tree, part.note
+        start = part.start
+        for append in part.appends:
+            append.future.set_result(list(range(start, start + len(append.rows))))
+            start += len(append.rows)
+
+    def _failed(self, appends: list[_Append], error: Exception) -> None:
+        # The commit may or may not have happened: reload from the database before the next
+        # batch rather than trust the state in memory.
+        self._stale = True
+        failure = (
+            error
+            if isinstance(error, LedgerUnavailable)
+            else LedgerUnavailable(f"ledger append failed: {error}")
+        )
+        for append in appends:
+            append.future.set_exception(failure)
 
     def close(self) -> None:
-        """Finish what is queued, stop the writer and release its connection."""
+        """Refuse new appends and wait until those already queued are committed; a ledger
+        with a writer thread of its own stops it."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            self._queue.put(None)
-        self._thread.join()
-        self._writer.close()
+        if self._owns_committer:
+            self._committer.close()
+            return
+        with contextlib.suppress(LedgerUnavailable):  # a closed committer has finished
+            self._committer.call(lambda: None)  # queued before us: committed by now
 
     def __enter__(self) -> Ledger:
         return self
@@ -319,7 +463,9 @@ class Ledger:
         def sign() -> str:
             tree = self._tree
             note = sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), self._signer)
-            self._writer.add_checkpoint(tree.size, signed_at, note)
+            self._committer.writer.transaction(
+                self._store.checkpoint_work(tree.size, signed_at, note)
+            )
             return note
 
         return self._call(sign)
@@ -340,15 +486,8 @@ class Ledger:
             if parse_note(stored).text == parsed.text:
                 cosigned_at = verified[witness.vkey]
 
-                self._call(
-                    partial(
-                        self._writer.add_cosignature,
-                        checkpoint_id,
-                        witness.vkey,
-                        cosigned_at,
-                        line,
-                    )
-                )
+                work = self._store.cosignature_work(checkpoint_id, witness.vkey, cosigned_at, line)
+                self._call(partial(self._committer.writer.transaction, work))
                 return cosigned_at
         raise NoteError("the cosigned checkpoint is not one this ledger published")
 
@@ -468,9 +607,18 @@ def entry_micros(body: bytes) -> int:
     return micros(datetime.fromisoformat(orjson.loads(body)["at"]))
 
 
-def open_ledger(engine: Engine, keys_dir: Path, state: str) -> tuple[Ledger, NodeKeys]:
-    """A state's ledger on its node database, with its keys (generated on first use)."""
-    store = LedgerStore(engine)
+def open_ledger(
+    engine: Engine,
+    keys_dir: Path,
+    state: str,
+    *,
+    prefix: str = "",
+    committer: Committer | None = None,
+) -> tuple[Ledger, NodeKeys]:
+    """A state's ledger with its keys (generated on first use): its tables in ``engine``'s
+    database, under ``prefix`` when several ledgers share it, written through ``committer``
+    when given (its own writer thread otherwise)."""
+    store = LedgerStore(engine, prefix)
     store.create_schema()
     keys = load_or_create(keys_dir, state)
-    return Ledger(store, keys.signer, origin_for(state)), keys
+    return Ledger(store, keys.signer, origin_for(state), committer=committer), keys

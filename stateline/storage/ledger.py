@@ -31,7 +31,9 @@ driver's ``executemany`` as they are. Driver errors become :class:`LedgerUnavail
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -41,6 +43,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    MetaData,
     String,
     Table,
     Text,
@@ -56,74 +59,115 @@ from sqlalchemy.sql.expression import ClauseElement, Executable
 from stateline.ledger.merkle import complete_root, fold, subtrees
 from stateline.storage.compiled import Compiled, fetch
 from stateline.storage.engine import StorageError
-from stateline.storage.schema import node_metadata
+from stateline.storage.schema import NAMING, node_metadata
 
 STRIDE = 3
 """Interior nodes are stored at levels that are multiples of this."""
 BUCKET_BITS = 16
 """Subject rows are grouped by ``idx >> BUCKET_BITS``: 65,536 entries a bucket."""
 
-entries = Table(
-    "ledger_entries",
-    node_metadata,
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("body", LargeBinary),
-    Column("leaf_hash", LargeBinary(32), nullable=False),
-)
 
-subjects = Table(
-    "ledger_subjects",
-    node_metadata,
-    Column("bucket", BigInteger, primary_key=True, autoincrement=False),
-    Column("subject", BigInteger, primary_key=True, autoincrement=False),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    sqlite_with_rowid=False,
-)
+@dataclass(frozen=True, slots=True)
+class LedgerTables:
+    """One ledger's tables. Several ledgers can share a database, each under its own name
+    prefix (``ny_ledger_entries``...), so one transaction can commit entries for all of them."""
 
-nodes = Table(
-    "ledger_nodes",
-    node_metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=False),
-    Column("hash", LargeBinary(32), nullable=False),
-)
+    metadata: MetaData
+    entries: Table
+    subjects: Table
+    nodes: Table
+    head: Table
+    checkpoints: Table
+    cosignatures: Table
+    witnessed: Table
 
-head = Table(
-    "ledger_head",
-    node_metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("size", BigInteger, nullable=False),
-    Column("note", Text, nullable=False),
-)
+    def all(self) -> list[Table]:
+        return [
+            self.entries,
+            self.subjects,
+            self.nodes,
+            self.head,
+            self.checkpoints,
+            self.cosignatures,
+            self.witnessed,
+        ]
 
-checkpoints = Table(
-    "ledger_checkpoints",
-    node_metadata,
-    Column("id", Integer, primary_key=True),
-    Column("size", BigInteger, nullable=False, index=True),
-    Column("signed_at", BigInteger, nullable=False),
-    Column("note", Text, nullable=False),
-)
 
-cosignatures = Table(
-    "ledger_cosignatures",
-    node_metadata,
-    Column("id", Integer, primary_key=True),
-    Column("checkpoint_id", ForeignKey("ledger_checkpoints.id"), nullable=False, index=True),
-    Column("witness", String(300), nullable=False),  # the witness's verifier key string
-    Column("cosigned_at", BigInteger, nullable=False),
-    Column("line", Text, nullable=False),
-    UniqueConstraint("checkpoint_id", "witness"),
-)
+def _define(metadata: MetaData, prefix: str) -> LedgerTables:
+    name = f"{prefix}ledger_"
+    return LedgerTables(
+        metadata,
+        entries=Table(
+            f"{name}entries",
+            metadata,
+            Column("idx", BigInteger, primary_key=True, autoincrement=False),
+            Column("body", LargeBinary),
+            Column("leaf_hash", LargeBinary(32), nullable=False),
+        ),
+        subjects=Table(
+            f"{name}subjects",
+            metadata,
+            Column("bucket", BigInteger, primary_key=True, autoincrement=False),
+            Column("subject", BigInteger, primary_key=True, autoincrement=False),
+            Column("idx", BigInteger, primary_key=True, autoincrement=False),
+            sqlite_with_rowid=False,
+        ),
+        nodes=Table(
+            f"{name}nodes",
+            metadata,
+            Column("id", BigInteger, primary_key=True, autoincrement=False),
+            Column("hash", LargeBinary(32), nullable=False),
+        ),
+        head=Table(
+            f"{name}head",
+            metadata,
+            Column("id", Integer, primary_key=True, autoincrement=False),
+            Column("size", BigInteger, nullable=False),
+            Column("note", Text, nullable=False),
+        ),
+        checkpoints=Table(
+            f"{name}checkpoints",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column("size", BigInteger, nullable=False, index=True),
+            Column("signed_at", BigInteger, nullable=False),
+            Column("note", Text, nullable=False),
+        ),
+        cosignatures=Table(
+            f"{name}cosignatures",
+            metadata,
+            Column("id", Integer, primary_key=True),
+            Column(
+                "checkpoint_id", ForeignKey(f"{name}checkpoints.id"), nullable=False, index=True
+            ),
+            Column("witness", String(300), nullable=False),  # the witness's verifier key string
+            Column("cosigned_at", BigInteger, nullable=False),
+            Column("line", Text, nullable=False),
+            UniqueConstraint("checkpoint_id", "witness"),
+        ),
+        witnessed=Table(
+            f"{name}witnessed",
+            metadata,
+            Column("origin", String(300), primary_key=True),
+            Column("size", BigInteger, nullable=False),
+            Column("note", Text, nullable=False),
+        ),
+    )
 
-witnessed = Table(
-    "ledger_witnessed",
-    node_metadata,
-    Column("origin", String(300), primary_key=True),
-    Column("size", BigInteger, nullable=False),
-    Column("note", Text, nullable=False),
-)
 
-TABLES = (entries, subjects, nodes, head, checkpoints, cosignatures, witnessed)
+_PREFIX = re.compile("(?:[a-z]{2}_)?")
+_TABLES: dict[str, LedgerTables] = {"": _define(node_metadata, "")}
+
+
+def ledger_tables(prefix: str = "") -> LedgerTables:
+    """The tables of the ledger under ``prefix``: empty (the node database's own ledger) or a
+    lower-case state code and ``_`` (one of several ledgers in a shared database)."""
+    if not _PREFIX.fullmatch(prefix):
+        raise ValueError(f"a ledger table prefix is a state code and '_', not {prefix!r}")
+    if prefix not in _TABLES:
+        _TABLES[prefix] = _define(MetaData(naming_convention=NAMING), prefix)
+    return _TABLES[prefix]
+
 
 EntryRow = tuple[int, bytes | None, bytes]
 """An entry row: index, body (``None`` once removed), leaf hash."""
@@ -161,8 +205,11 @@ class LedgerStore:
     """The ledger's tables in one node database: reads from pooled connections, and
     :meth:`writer` for the one connection appends go through."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, prefix: str = "") -> None:
         self._engine = engine
+        self.tables = t = ledger_tables(prefix)
+        entries, subjects, nodes, head = t.entries, t.subjects, t.nodes, t.head
+        checkpoints, cosignatures = t.checkpoints, t.cosignatures
         sql = self._compile
         self.insert_entry = sql(entries.insert(), _ENTRY_COLUMNS)
         self.insert_subject = sql(subjects.insert(), _SUBJECT_COLUMNS)
@@ -224,13 +271,44 @@ class LedgerStore:
     def create_schema(self) -> None:
         """Create the ledger's tables that do not exist yet."""
         try:
-            node_metadata.create_all(self._engine, tables=list(TABLES))
+            self.tables.metadata.create_all(self._engine, tables=self.tables.all())
         except SQLAlchemyError as exc:
             raise LedgerUnavailable(f"cannot create the ledger tables: {exc}") from exc
 
-    def writer(self) -> LedgerWriter:
-        """The connection appends go through (the ledger's writer thread owns it)."""
-        return LedgerWriter(self)
+    # Writes, as statements for a writer's transaction -------------------------------------
+
+    def append_work(
+        self,
+        rows: Sequence[EntryRow],
+        subject_rows: Sequence[tuple[int, int, int]],
+        node_rows: Sequence[tuple[int, bytes]],
+        size: int,
+        note: str,
+        first: bool,
+    ) -> list[Work]:
+        """Entries, their subject rows, the completed tree nodes and the new signed head: the
+        statements of one append, for :meth:`LedgerWriter.transaction`."""
+        if first:
+            head_row: Work = (self.insert_head, _HEAD_COLUMNS, [(1, size, note)])
+        else:
+            head_row = (self.update_head, ("row", "size", "note"), [(1, size, note)])
+        return [
+            (self.insert_entry, _ENTRY_COLUMNS, rows),
+            (self.insert_subject, _SUBJECT_COLUMNS, subject_rows),
+            (self.insert_node, _NODE_COLUMNS, node_rows),
+            head_row,
+        ]
+
+    def checkpoint_work(self, size: int, signed_at: int, note: str) -> list[Work]:
+        """Storing a published checkpoint."""
+        return [(self.insert_checkpoint, _CHECKPOINT_COLUMNS, [(size, signed_at, note)])]
+
+    def cosignature_work(
+        self, checkpoint_id: int, witness: str, cosigned_at: int, line: str
+    ) -> list[Work]:
+        """Storing a witness's cosignature of a stored checkpoint."""
+        rows = [(checkpoint_id, witness, cosigned_at, line)]
+        return [(self.insert_cosignature, _COSIGNATURE_COLUMNS, rows)]
 
     # Reads -------------------------------------------------------------------------------
 
@@ -274,8 +352,11 @@ class LedgerStore:
     def _lookup(self, cache: dict[int, Compiled], table: Table, keys: set[int]) -> dict[int, bytes]:
         if not keys:
             return {}
+        t = self.tables
         key, value = (
-            (entries.c.idx, entries.c.leaf_hash) if table is entries else (nodes.c.id, nodes.c.hash)
+            (t.entries.c.idx, t.entries.c.leaf_hash)
+            if table is t.entries
+            else (t.nodes.c.id, t.nodes.c.hash)
         )
         statement = self._in(cache, table, key, value, len(keys))
         values = {f"k{i}": k for i, k in enumerate(sorted(keys))}
@@ -305,8 +386,8 @@ class LedgerStore:
                     want_nodes.update(keys)
                     plan.append((False, keys))
             plans.append(plan)
-        leaves = self._lookup(self._leaves, entries, want_leaves)
-        stored = self._lookup(self._nodes, nodes, want_nodes)
+        leaves = self._lookup(self._leaves, self.tables.entries, want_leaves)
+        stored = self._lookup(self._nodes, self.tables.nodes, want_nodes)
         out: list[bytes] = []
         for plan in plans:
             parts: list[bytes] = []
@@ -363,19 +444,20 @@ class LedgerStore:
 
     def checkpoints(self) -> list[tuple[int, int, int, str]]:
         """Every published checkpoint: id, size, signing time (POSIX s), note; by size."""
-        c = checkpoints.c
+        c = self.tables.checkpoints.c
         rows = self.run(select(c.id, c.size, c.signed_at, c.note).order_by(c.size, c.id))
         return [(int(i), int(s), int(t), str(n)) for i, s, t, n in rows]
 
     def cosignatures(self) -> list[tuple[int, str, int, str]]:
         """Every stored cosignature: checkpoint id, witness vkey, time, signature line."""
-        c = cosignatures.c
+        c = self.tables.cosignatures.c
         rows = self.run(select(c.checkpoint_id, c.witness, c.cosigned_at, c.line).order_by(c.id))
         return [(int(i), str(w), int(t), str(line)) for i, w, t, line in rows]
 
     def prune(self, through: int) -> int:
         """Drop the bodies and subject rows of entries before index ``through``; leaf hashes
         stay. Returns how many bodies were dropped."""
+        entries, subjects = self.tables.entries, self.tables.subjects
         old = (entries.c.idx < through) & entries.c.body.is_not(None)
         try:
             with self._engine.begin() as conn:
@@ -390,12 +472,13 @@ class LedgerStore:
 
     def witnessed(self, origin: str) -> tuple[int, str] | None:
         """The last checkpoint this node cosigned for ``origin``, as a witness."""
-        w = witnessed.c
+        w = self.tables.witnessed.c
         rows = self.run(select(w.size, w.note).where(w.origin == origin))
         return (int(rows[0][0]), str(rows[0][1])) if rows else None
 
     def remember_witnessed(self, origin: str, size: int, note: str) -> None:
         """Record the checkpoint this node just cosigned for ``origin``."""
+        witnessed = self.tables.witnessed
         w = witnessed.c
         try:
             with self._engine.begin() as conn:
@@ -413,12 +496,15 @@ def _entry_row(row: Sequence[Any]) -> EntryRow:
     return int(idx), None if body is None else bytes(body), bytes(leaf)
 
 
-_Work = tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]
+Work = tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]
 """One statement of a transaction: the statement, its column names, its rows."""
 
 
 class LedgerWriter:
     """The one connection appends go through; every call is one committed transaction.
+
+    One writer can serve several ledgers in the same database (their statements name their
+    own tables), so a single commit, and a single fsync, makes all their entries durable.
 
     On SQLite the connection runs with ``synchronous=FULL``: in WAL mode the engine's default
     ``NORMAL`` syncs the WAL only at checkpoints, so a power cut could lose a commit that has
@@ -427,13 +513,13 @@ class LedgerWriter:
     next call opens a fresh one), and :class:`LedgerUnavailable` raised.
     """
 
-    def __init__(self, store: LedgerStore) -> None:
-        self._store = store
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
         self._connection: Any = None
 
     def _connect(self) -> Any:
         if self._connection is None:
-            engine = self._store.engine
+            engine = self._engine
             try:
                 connection = engine.raw_connection()
             except SQLAlchemyError as exc:
@@ -446,9 +532,8 @@ class LedgerWriter:
             self._connection = connection
         return self._connection
 
-    def _transaction(
-        self, work: list[tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]]
-    ) -> None:
+    def transaction(self, work: Sequence[Work]) -> None:
+        """Run ``work`` as one committed transaction."""
         connection = self._connect()
         try:
             cursor = connection.cursor()
@@ -475,47 +560,6 @@ class LedgerWriter:
             connection.invalidate()
         finally:
             connection.close()
-
-    def append(
-        self,
-        rows: Sequence[EntryRow],
-        subject_rows: Sequence[tuple[int, int, int]],
-        node_rows: Sequence[tuple[int, bytes]],
-        size: int,
-        note: str,
-        first: bool,
-    ) -> None:
-        """Entries, their subject rows, the completed tree nodes and the new signed head, in
-        one committed transaction."""
-        s = self._store
-        if first:
-            head_row: _Work = (
-                s.insert_head,
-                _HEAD_COLUMNS,
-                [(1, size, note)],
-            )
-        else:
-            head_row = (s.update_head, ("row", "size", "note"), [(1, size, note)])
-        self._transaction(
-            [
-                (s.insert_entry, _ENTRY_COLUMNS, rows),
-                (s.insert_subject, _SUBJECT_COLUMNS, subject_rows),
-                (s.insert_node, _NODE_COLUMNS, node_rows),
-                head_row,
-            ]
-        )
-
-    def add_checkpoint(self, size: int, signed_at: int, note: str) -> None:
-        """Store a published checkpoint."""
-        rows = [(size, signed_at, note)]
-        self._transaction([(self._store.insert_checkpoint, _CHECKPOINT_COLUMNS, rows)])
-
-    def add_cosignature(
-        self, checkpoint_id: int, witness: str, cosigned_at: int, line: str
-    ) -> None:
-        """Store a witness's cosignature of a stored checkpoint."""
-        rows = [(checkpoint_id, witness, cosigned_at, line)]
-        self._transaction([(self._store.insert_cosignature, _COSIGNATURE_COLUMNS, rows)])
 
     def close(self) -> None:
         connection, self._connection = self._connection, None

@@ -102,11 +102,9 @@ def test_killing_the_ledger_mid_traffic_discloses_nothing_unrecorded(
     assert all(r.text == (f"{TEMPORARILY_UNAVAILABLE} - AUDIT LEDGER",) for r in refused)
 
     # Reopen the node's database to read what was durably written before the kill.
-    from stateline.ledger.log import open_ledger
+    from stateline.bootstrap import open_state_ledger
 
-    reopened, _keys = open_ledger(
-        system.nodes["NY"].records.engine, system.config.keys_dir / "NY", "NY"
-    )
+    reopened, _keys = open_state_ledger(system.config, "NY")
     try:
         recorded = set()
         for index in range(reopened.size):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +14,7 @@ from stateline.ledger import merkle
 from stateline.ledger.checkpoint import Signer
 from stateline.ledger.entries import encode
 from stateline.ledger.keys import create
-from stateline.ledger.log import Ledger, open_ledger
+from stateline.ledger.log import Committer, Ledger, open_ledger, submit_together
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.ledger import LedgerStore, LedgerUnavailable
 from tests.ledger.helpers import entries
@@ -102,3 +104,75 @@ def test_open_ledger_makes_keys_once_and_rotation_is_logged(tmp_path: Path) -> N
         assert open_checkpoint(notes[0], keys.signer.verifier).size == 6  # the old key vouched
     with pytest.raises(Exception, match="already holds"):
         create(tmp_path / "keys", "NY")
+
+
+def shared_ledgers(path: Path, states: tuple[str, ...]) -> tuple[Committer, list[Ledger]]:
+    """Ledgers of several states in one database, under their prefixes, sharing a committer."""
+    engine = open_engine(sqlite_url(str(path)))
+    committer = Committer(engine)
+    ledgers = []
+    for state in states:
+        store = LedgerStore(engine, f"{state.lower()}_")
+        store.create_schema()
+        signer = Signer.generate(f"stateline/ledger/{state}")
+        ledgers.append(Ledger(store, signer, committer=committer))
+    return committer, ledgers
+
+
+def test_ledgers_sharing_a_database_share_one_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committer, (ny, ca) = shared_ledgers(tmp_path / "ledgers.sqlite", ("NY", "CA"))
+    commits: list[int] = []
+    transaction = committer.writer.transaction
+
+    def counted(work: Any) -> None:
+        commits.append(len(work))
+        transaction(work)
+
+    monkeypatch.setattr(committer.writer, "transaction", counted)
+    # Hold the writer thread so that both submissions wait in its queue together.
+    started, gate = threading.Event(), threading.Event()
+    blocker = threading.Thread(target=committer.call, args=(lambda: started.set() or gate.wait(),))
+    blocker.start()
+    started.wait()
+    ny_batch, ca_batch = entries(30), entries(7, 30)
+    futures = submit_together([(ny, ny_batch), (ca, ca_batch)])
+    later = ny.submit(entries(5, 37))
+    gate.set()
+    blocker.join()
+    assert [f.result() for f in futures] == [list(range(30)), list(range(7))]
+    assert later.result() == list(range(30, 35))
+    assert len(commits) == 1, "both ledgers' entries go in one transaction"
+    # Each ledger keeps its own tree: its own entries, its own root and signed head.
+    assert [ny.entry(i) for i in range(30)] == ny_batch
+    assert [ca.entry(i) for i in range(7)] == ca_batch
+    assert ca.root == merkle.root([merkle.leaf_hash(encode(e)) for e in ca_batch])
+    root = ca.root
+    ny.close()
+    ca.close()
+    committer.close()
+    # Reopened alone, CA's ledger finds its own tables, tree and signed head.
+    store = LedgerStore(open_engine(sqlite_url(str(tmp_path / "ledgers.sqlite"))), "ca_")
+    with Ledger(store, Signer.generate("stateline/ledger/CA")) as again:
+        assert (again.size, again.root) == (7, root)
+
+
+def test_one_broken_ledger_does_not_stop_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "ledgers.sqlite"
+    committer, (ny, ca) = shared_ledgers(path, ("NY", "CA"))
+    ny.append(entries(3))
+    ca.append(entries(3))
+    with sqlite3.connect(path) as db:
+        db.execute("DROP TABLE ca_ledger_entries")
+    ny_future, ca_future = submit_together([(ny, entries(4, 3)), (ca, entries(4, 3))])
+    assert ny_future.result() == [3, 4, 5, 6]
+    with pytest.raises(LedgerUnavailable):
+        ca_future.result()
+    assert ny.size == 7 and ca.size == 3
+    ca.close()  # a closed ledger refuses; its neighbour goes on
+    with pytest.raises(LedgerUnavailable):
+        ca.append(entries(1))
+    assert ny.append(entries(2, 7)) == [7, 8]
+    ny.close()
+    committer.close()
