@@ -13,6 +13,8 @@ from stateline.hub.switch import Directory, Switch
 from stateline.ledger.keys import NodeKeys
 from stateline.ledger.log import Committer, Ledger, open_ledger
 from stateline.ledger.witnessing import Site, witness_round
+from stateline.node.noticed import NodeNotices
+from stateline.node.outbox import Outbox
 from stateline.node.policy.decide import CedarPolicy
 from stateline.node.review_service import ReviewService
 from stateline.node.reviewed import NodeReview
@@ -20,6 +22,7 @@ from stateline.node.service import GroupCommit, StateNode
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.engine import open_engine
 from stateline.storage.messages import MessageLog
+from stateline.storage.notices import NoticeStore
 from stateline.storage.records import RecordStore
 from stateline.storage.review import ReviewStore
 from stateline.transport.base import Transport
@@ -135,6 +138,16 @@ def attach_review(node: StateNode, exchange: Exchange) -> ReviewService:
     return node.review
 
 
+def attach_notices(node: StateNode) -> Outbox:
+    """Give a node its notices outbox, in its own database, audited in its ledger."""
+    store = NoticeStore(node.records.engine)
+    store.create_schema()
+    outbox = Outbox(store, node.ledger.append)
+    node.notices = NodeNotices(node, outbox)
+    outbox.resume()
+    return outbox
+
+
 def build(config: Config) -> System:
     """Open every store and wire hub, transports and nodes together on the embedded default."""
     hub_engine, directory, log = open_hub(config)
@@ -167,5 +180,6 @@ def build(config: Config) -> System:
     switch = Switch(load_directory(directory), routes, deadline=config.deadline)
     exchange = Exchange(switch, log, Mailbox())
     for node in nodes.values():
+        attach_notices(node)  # first: finishing a review brings its notices up to date
         attach_review(node, exchange)
     return System(config, hub_engine, directory, log, nodes, transports, exchange, keys, committers)

@@ -29,6 +29,7 @@ class Config:
     states: tuple[str, ...] = field(default_factory=lambda: tuple(US_STATES))
     policy: str = "status-quo"
     checkpoint_interval: float = 300.0
+    review_interval: float = 60.0  # seconds between escalations of overdue held requests
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> Config:
@@ -41,6 +42,7 @@ class Config:
             deadline=float(env.get("STATELINE_DEADLINE", "60")),
             policy=env.get("STATELINE_POLICY", "status-quo"),
             checkpoint_interval=float(env.get("STATELINE_CHECKPOINT_INTERVAL", "300")),
+            review_interval=float(env.get("STATELINE_REVIEW_INTERVAL", "60")),
         )
 
     @property

@@ -26,6 +26,7 @@ from stateline.config import Config
 if TYPE_CHECKING:
     from stateline.bootstrap import System
     from stateline.demo import Tally
+    from stateline.node.review_timer import DeadlineTimer
 
 
 def register(app: typer.Typer) -> None:
@@ -104,7 +105,8 @@ def serve(
     from stateline.web.app import create_app
     from stateline.web.console.router import console_router
 
-    system = build(Config.from_env(data))
+    config = Config.from_env(data)
+    system = build(config)
     router = None
     if review_console is not None:
         node = system.nodes[review_console.upper()]
@@ -113,10 +115,15 @@ def serve(
         accounts.create_schema()
         title = f"{node.state} review console"
         router = console_router(
-            node.review, accounts, title=title, secure_cookies=not insecure_cookies
+            node.review,
+            accounts,
+            title=title,
+            secure_cookies=not insecure_cookies,
+            outbox=node.notices.outbox if node.notices is not None else None,
         )
         console.print(f"{title}: http://{host}:{port}/console")
-    _witness_every(system, Config.from_env(data).checkpoint_interval)
+    _witness_every(system, config.checkpoint_interval)
+    escalate_every(system, config.review_interval)
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
     uvicorn.run(
         create_app(system.exchange, system.log, router),
@@ -140,6 +147,16 @@ def _witness_every(system: System, seconds: float) -> None:
                 console.print(f"[red]witness refusal: {refusal}[/red]")
 
     threading.Thread(target=rounds, name="witnessing", daemon=True).start()
+
+
+def escalate_every(system: System, seconds: float) -> DeadlineTimer:
+    """Escalate every node's overdue held requests every ``seconds``, beside the server."""
+    from stateline.node.review_timer import DeadlineTimer
+
+    services = [node.review for node in system.nodes.values() if node.review is not None]
+    timer = DeadlineTimer(services, seconds)
+    timer.start()
+    return timer
 
 
 def _progress() -> Progress:
