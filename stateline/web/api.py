@@ -3,6 +3,7 @@ agency's messages and mailbox."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -82,6 +83,15 @@ def submission_body(submission: Submission, form: Form) -> dict[str, Any]:
     }
 
 
+_FILENAME = re.compile(r'filename="?([^";]*)"?')
+
+
+def disposition_filename(request: Request) -> str | None:
+    """The file name a ``Content-Disposition`` header gives, if any."""
+    found = _FILENAME.search(request.headers.get("content-disposition", ""))
+    return found.group(1) if found else None
+
+
 def receipt_body(receipt: Receipt) -> dict[str, Any]:
     return {
         "id": receipt.id,
@@ -150,11 +160,13 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
         status_code=201,
         summary="Attach a legal-process document",
     )
-    async def attach(request: Request, filename: str | None = None) -> Response:
+    async def attach(request: Request) -> Response:
         """Attach a warrant, order or subpoena (PDF, PNG or JPEG) for the caller's queries.
 
-        The answer's ``id`` goes in the query's ``DOC/`` tag, next to its ``LPK/``; the hub
-        hands the document to each state the query goes to and keeps it for an hour. Refused:
+        The body is the file; a ``Content-Disposition`` header may name it (a name in the URL
+        would reach access logs). The answer's ``id`` goes in the query's ``DOC/`` tag, next
+        to its ``LPK/``; the hub hands the document to each state the query goes to and keeps
+        it for an hour. Refused:
         401 or 403 (credential, sender or suspension, as for messages), 413 (too large), 415
         (not a PDF, PNG or JPEG), 400 (empty).
         """
@@ -167,7 +179,7 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
         result = (
             DocumentRefusal.TOO_LARGE
             if content is None
-            else exchange.attach(token, content, filename)
+            else exchange.attach(token, content, disposition_filename(request))
         )
         if isinstance(result, SenderRefusal):
             return _refused(result)

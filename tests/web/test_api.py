@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
 from stateline.bootstrap import System
+from stateline.directory.demo import SUSPENDED_ORI
+from stateline.documents import MAX_DOCUMENT
 from stateline.node.records.model import Person
 from stateline.web.app import create_app
 
@@ -101,3 +104,62 @@ def test_openapi_is_published(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert "/v1/messages" in spec["paths"]
     assert "Message" in spec["components"]["schemas"]
+
+
+PDF = b"%PDF-1.7\n% a synthetic warrant for the tests\n"
+
+
+def test_attach_a_document_and_name_it_in_a_query(
+    client: TestClient,
+    tokens: dict[str, str],
+    people: dict[str, list[Person]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level("DEBUG")
+    named = {"content-disposition": 'attachment; filename="warrant-for-the-tests.pdf"'}
+    attached = client.post(
+        "/v1/documents",
+        content=PDF,
+        headers=auth(tokens[LOCAL]) | {"content-type": "application/pdf"} | named,
+    )
+    assert attached.status_code == 201, attached.text
+    receipt = attached.json()
+    assert receipt["content_type"] == "application/pdf"
+    assert receipt["size"] == len(PDF)
+    assert receipt["sha256"] == hashlib.sha256(PDF).hexdigest()
+    assert receipt["filename"] == "warrant-for-the-tests.pdf"
+    oln = people["NY"][2].oln
+    raw = f"DQ.{LOCAL}.NY.TXT\nOLN/{oln}.LPK/JUDICIAL-WARRANT.DOC/{receipt['id']}"
+    sent = client.post("/v1/messages", content=raw, headers=auth(tokens[LOCAL]))
+    assert sent.status_code == 200
+    assert sent.json()["replies"][0].startswith("DR.NYOLN0000\n")
+    # Another agency cannot name it, nor can anyone name an id never given: ER 45.
+    other = raw.replace(LOCAL, "NJSTP0000")
+    refused = client.post("/v1/messages", content=other, headers=auth(tokens["NJSTP0000"]))
+    assert refused.status_code == 400
+    assert ".45. DOCUMENT NOT FOUND" in refused.json()["replies"][0]
+    unknown = raw.replace(receipt["id"], "NOSUCHDOCUMENT")
+    missing = client.post("/v1/messages", content=unknown, headers=auth(tokens[LOCAL]))
+    assert ".45. DOCUMENT NOT FOUND" in missing.json()["replies"][0]
+    # The document is personal data: never in the application log.
+    assert "warrant-for-the-tests" not in caplog.text and "synthetic warrant" not in caplog.text
+
+
+def test_documents_refused(client: TestClient, tokens: dict[str, str]) -> None:
+    def attach(content: bytes, token: str | None) -> int:
+        headers = auth(token) if token else {}
+        return client.post("/v1/documents", content=content, headers=headers).status_code
+
+    assert attach(PDF, None) == 401
+    assert attach(PDF, "stl_not-a-credential") == 403
+    assert attach(PDF, tokens[SUSPENDED_ORI]) == 403
+    assert attach(b"", tokens[LOCAL]) == 400
+    assert attach(b"<html>not a document</html>", tokens[LOCAL]) == 415
+    assert attach(b"GIF89a" + b"\x00" * 10, tokens[LOCAL]) == 415
+    assert attach(b"%PDF-" + b"\x00" * MAX_DOCUMENT, tokens[LOCAL]) == 413
+
+
+def test_the_document_route_is_in_the_openapi(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/documents"]["post"]["requestBody"]["content"]
+    assert set(body) == {"application/pdf", "image/png", "image/jpeg"}

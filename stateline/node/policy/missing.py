@@ -139,6 +139,10 @@ def _sorted(classes: Iterable[DataClass]) -> list[DataClass]:
     return sorted(classes, key=_ORDER.__getitem__)
 
 
+def _names(classes: Iterable[DataClass]) -> str:
+    return ", ".join(c.value.upper() for c in _sorted(classes))
+
+
 def _words(value: str) -> str:
     return value.replace("-", " ").upper()
 
@@ -168,7 +172,7 @@ def _phrase(item: Missing, state: str, every: bool) -> str:
         return f"{certification} AND {_purpose(item.options)}"
     if item.lack is Lack.LEGAL_PROCESS:
         return f"LEGAL PROCESS (LPK/): {_one_of(item.options)}"
-    them = "THE DATA ASKED FOR" if every else "THEM"
+    them = _names(item.classes) if every else "THEM"
     return f"LEGAL PROCESS THAT NAMES {them} (LPS/)"
 
 
@@ -185,8 +189,7 @@ def missing_lines(items: Iterable[Missing], denied: frozenset[DataClass], state:
     lines: list[str] = []
     for classes, alternatives in groups.items():
         every = classes == denied
-        named = ", ".join(c.value.upper() for c in _sorted(classes))
-        lead = "MISSING" if every else f"MISSING FOR {named}"
+        lead = "MISSING" if every else f"MISSING FOR {_names(classes)}"
         for position, item in enumerate(alternatives):
             label = lead if position == 0 else "OR"
             then = f", THEN REVIEWED BY {state}" if item.review else ""
