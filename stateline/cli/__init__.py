@@ -1,15 +1,15 @@
 """The ``stateline`` command: a thin skin over the same services the web uses.
 
 Each module holds one group of commands (``message``, ``agency``, ``ledger``, ``policy``,
-``reviewer``, and the exchange's ``query``, ``serve`` and ``demo``); commands parse arguments,
-call a service and print with Rich.
+``reviewer``, ``report``, and the exchange's ``query``, ``serve`` and ``demo``); commands parse
+arguments, call a service and print with Rich.
 """
 
 from __future__ import annotations
 
 import typer
 
-from stateline.cli import agency, exchange, ledger, message, policy, reviewer
+from stateline.cli import agency, exchange, ledger, message, policy, report, reviewer
 
 app = typer.Typer(help="Stateline: the interstate driver-data exchange.", no_args_is_help=True)
 app.add_typer(message.app, name="message")
@@ -17,6 +17,7 @@ app.add_typer(agency.app, name="agency")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(policy.app, name="policy")
 app.add_typer(reviewer.app, name="reviewer")
+app.add_typer(report.app, name="report")
 exchange.register(app)
 
 
