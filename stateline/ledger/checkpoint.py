@@ -18,7 +18,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -72,15 +72,17 @@ class Verifier:
     name: str
     signature_type: int
     public_key: bytes
+    _key_id: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         _check_name(self.name)
         if self.signature_type not in _ALGORITHMS or len(self.public_key) != 32:
             raise NoteError("only Ed25519 keys (types 0x01 and 0x04) are supported")
+        object.__setattr__(self, "_key_id", key_id(self.name, self.signature_type, self.public_key))
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self.name, self.signature_type, self.public_key)
+        return self._key_id
 
     @property
     def vkey(self) -> str:
@@ -133,6 +135,12 @@ class Signer:
     name: str
     private_key: Ed25519PrivateKey
     signature_type: int = ED25519
+    # Derived once: every append signs a head, and deriving the key id costs more than that.
+    _verifier: Verifier = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        public = self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        object.__setattr__(self, "_verifier", Verifier(self.name, self.signature_type, public))
 
     @classmethod
     def generate(cls, name: str, signature_type: int = ED25519) -> Signer:
@@ -155,11 +163,11 @@ class Signer:
 
     @property
     def public_key(self) -> bytes:
-        return self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return self._verifier.public_key
 
     @property
     def verifier(self) -> Verifier:
-        return Verifier(self.name, self.signature_type, self.public_key)
+        return self._verifier
 
     @property
     def skey(self) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from stateline.ledger.entries import Entry
-from stateline.ledger.log import Ledger
+from stateline.ledger.log import Ledger, submit_together
 from stateline.node.audit import query_subjects, request_entries
 from stateline.node.noticed import NodeNotices
 from stateline.node.notices import Notice
@@ -45,7 +45,8 @@ def utc_now() -> datetime:
 
 class GroupCommit:
     """Group commit on the event loop, across nodes: the entries of every answer ready in one
-    loop pass go to their ledgers as one durable write per ledger, all written at once.
+    loop pass go to their ledgers at once, as one durable write per ledger database (ledgers
+    sharing a database share its commit).
 
     The loop waits for the writes rather than going on beside the ledgers' writer threads:
     threads taking turns at the GIL cost more than the wait, and requests that arrive
@@ -67,16 +68,10 @@ class GroupCommit:
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, {}
-        writes = []
-        for ledger, batch in pending.values():
-            try:
-                future = ledger.submit([entry for entries, _ in batch for entry in entries])
-            except LedgerUnavailable as error:
-                for _, done in batch:
-                    done.set_exception(error)
-                continue
-            writes.append((future, batch))
-        for future, batch in writes:
+        batches = list(pending.values())
+        appends = [(ledger, [e for es, _ in b for e in es]) for ledger, b in batches]
+        futures = submit_together(appends)
+        for future, (_, batch) in zip(futures, batches, strict=True):
             try:
                 future.result()
             except LedgerUnavailable as error:
