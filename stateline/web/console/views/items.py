@@ -18,7 +18,7 @@ from stateline.node.review import (
 )
 from stateline.web.console.context import PREFIX, Console
 from stateline.web.console.security import SignedIn, check_csrf, same_origin, signed_in
-from stateline.wire.grammar import DataClass
+from stateline.wire.grammar import PROCESS_DETAIL_TAGS, DataClass
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +26,20 @@ INLINE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "
 """Document types a browser may show in place; any other is downloaded as plain bytes."""
 
 IMAGES = frozenset(t for t in INLINE if t.startswith("image/"))
+
+QUERY_LABELS: dict[str, str] = {
+    "IMQ": "Photo asked",
+    "RSN": "Reason code",
+    "PUR": "Purpose code",
+    "ATN": "Person asking",
+    "OCA": "Case number",
+    "AFM": "Acting for",
+    "NDR": "Notice delay asked",
+}
+"""Plain names for the query tags a reviewer reads; identifying tags keep their Nlets names."""
+
+SHOWN_ELSEWHERE = frozenset({"PRP", "LPK", *PROCESS_DETAIL_TAGS})
+"""Tags the page shows in their own place: the purpose, and the legal process with its document."""
 
 _FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -45,6 +59,8 @@ def routes(console: Console, router: APIRouter) -> None:
             "actions": console.service.actions(item.message_id),
             "allowed": actions_for(item, user.account.role),
             "images": IMAGES,
+            "labels": QUERY_LABELS,
+            "elsewhere": SHOWN_ELSEWHERE,
             "error": None,
             **extra,
         }
