@@ -53,9 +53,11 @@ def in_words(classes: Iterable[DataClass]) -> str:
     """Data classes as a sentence part: ``your address, your photograph and ...``."""
     order = list(DataClass)
     words = [PLAIN_WORDS[c] for c in sorted(set(classes), key=order.index)]
-    if len(words) <= 2:
+    if len(words) <= 1:
+        return "".join(words)
+    if len(words) == 2 and not any("," in w for w in words):
         return " and ".join(words)
-    # Semicolons, since the words of one class may hold commas themselves.
+    # Semicolons, since the words of one class may hold commas and an "and" themselves.
     return f"{'; '.join(words[:-1])}; and {words[-1]}"
 
 

@@ -21,7 +21,8 @@ def notice(disclosed: Disclosed = Disclosed.RELEASED) -> Notice:
 
 def pdf_text(data: bytes) -> str:
     reader = PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() for page in reader.pages)
+    # Lines unwrapped: the PDF breaks paragraphs where the page width says.
+    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
 
 
 def test_the_letter_says_who_asked_when_what_and_under_which_law() -> None:
@@ -46,6 +47,10 @@ def test_a_denial_and_a_review_say_nothing_was_given() -> None:
 def test_classes_read_as_a_sentence() -> None:
     assert in_words([DataClass.PHOTO]) == "your photograph"
     assert in_words([DataClass.PHOTO, DataClass.ADDRESS]) == "your address and your photograph"
+    two = in_words([DataClass.ADDRESS, DataClass.IDENTITY])
+    assert two == (
+        "your name, date of birth, sex, license number and license status; and your address"
+    )
     three = in_words([DataClass.SSN, DataClass.ADDRESS, DataClass.PHOTO])
     assert three == "your address; your photograph; and your Social Security number"
 
