@@ -65,7 +65,8 @@ class NodeNotices:
             disclosed = Disclosed.RELEASED
         else:
             people = [(p, frozenset[DataClass]()) for p, _ in node.search(delivery.query)]
-            review = decision.outcome is Outcome.REVIEW
+            # A node without a review queue denies what its policy would hold.
+            review = decision.outcome is Outcome.REVIEW and node.review is not None
             disclosed = Disclosed.UNDER_REVIEW if review else Disclosed.DENIED
         made = make_notices(
             duty=duty,
