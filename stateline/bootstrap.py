@@ -10,9 +10,9 @@ from stateline.config import Config
 from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
-from stateline.ledger.keys import NodeKeys
+from stateline.ledger.keys import NodeKeys, load_or_create_witness, witness_name
 from stateline.ledger.log import Committer, Ledger, open_ledger
-from stateline.ledger.witnessing import Site, witness_round
+from stateline.ledger.witnessing import Observer, Site, witness_round
 from stateline.node.noticed import NodeNotices
 from stateline.node.outbox import Outbox
 from stateline.node.policy.decide import CedarPolicy
@@ -25,6 +25,7 @@ from stateline.storage.messages import MessageLog
 from stateline.storage.notices import NoticeStore
 from stateline.storage.records import RecordStore
 from stateline.storage.review import ReviewStore
+from stateline.storage.witnessed import WitnessMemory
 from stateline.transport.base import Transport
 from stateline.transport.local import LocalTransport
 
@@ -42,11 +43,13 @@ class System:
     exchange: Exchange
     keys: dict[str, NodeKeys]
     committers: dict[str, Committer] = field(default_factory=dict)
+    hub_witness: Observer | None = None
 
     def witness_round(self, now: int) -> list[str]:
-        """Every node publishes a checkpoint; the next state in the ring cosigns it."""
+        """Every node publishes a checkpoint; the next state in the ring and the hub cosign it."""
         sites = [Site(node.ledger, self.keys[state]) for state, node in self.nodes.items()]
-        return witness_round(sites, now)
+        observers = [self.hub_witness] if self.hub_witness is not None else []
+        return witness_round(sites, now, observers)
 
     def reload_directory(self) -> None:
         """Take agencies and credentials changed since start (suspensions, new tokens)."""
@@ -148,6 +151,15 @@ def attach_notices(node: StateNode) -> Outbox:
     return outbox
 
 
+def open_hub_witness(config: Config, engine: Engine) -> Observer:
+    """The hub as a witness of every log: its cosigning key (``<data>/keys/hub``) and the
+    checkpoints it cosigned, in the hub's database."""
+    memory = WitnessMemory(engine)
+    memory.create_schema()
+    signer = load_or_create_witness(config.keys_dir / "hub", witness_name("hub"))
+    return Observer("hub", signer, memory)
+
+
 def build(config: Config) -> System:
     """Open every store and wire hub, transports and nodes together on the embedded default."""
     hub_engine, directory, log = open_hub(config)
@@ -182,4 +194,16 @@ def build(config: Config) -> System:
     for node in nodes.values():
         attach_notices(node)  # first: finishing a review brings its notices up to date
         attach_review(node, exchange)
-    return System(config, hub_engine, directory, log, nodes, transports, exchange, keys, committers)
+    hub_witness = open_hub_witness(config, hub_engine)
+    return System(
+        config,
+        hub_engine,
+        directory,
+        log,
+        nodes,
+        transports,
+        exchange,
+        keys,
+        committers,
+        hub_witness,
+    )

@@ -269,7 +269,8 @@ def export(
 
 @app.command("witness")
 def witness(data: DataDir = None) -> None:
-    """Run one witnessing round: every node checkpoints, the next state in the ring cosigns."""
+    """Run one witnessing round: every node checkpoints; the next state in the ring and the hub
+    cosign."""
     from stateline.bootstrap import build
 
     system = build(Config.from_env(data))
@@ -281,4 +282,6 @@ def witness(data: DataDir = None) -> None:
         errors.print(f"[red]{refusal}[/red]")
     if refusals:
         raise typer.Exit(1)
-    console.print(f"{len(system.nodes)} logs checkpointed and cosigned by their neighbours")
+    console.print(
+        f"{len(system.nodes)} logs checkpointed and cosigned by their neighbours and the hub"
+    )

@@ -135,6 +135,22 @@ def load(directory: Path) -> NodeKeys:
     return NodeKeys(directory, signer, witness, subject_secret, retired)
 
 
+def load_or_create_witness(directory: Path, name: str) -> Signer:
+    """A witness's cosigning key alone (the hub's: it keeps no log), generated on first use."""
+    if directory.exists() and directory.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(f"{directory} is open to others; chmod 700")
+    if not (directory / WITNESS_KEY).exists():
+        _private_dir(directory)
+        witness = Signer.generate(name, COSIGNATURE_V1)
+        _write_secret(directory / WITNESS_KEY, witness.skey + "\n")
+        _write_public(directory / WITNESS_VKEY, witness.verifier.vkey + "\n")
+        return witness
+    try:
+        return Signer.parse(_read_secret(directory / WITNESS_KEY))
+    except NoteError as error:
+        raise KeyFileError(f"malformed key in {directory}: {error}") from error
+
+
 def load_or_create(directory: Path, state: str) -> NodeKeys:
     """The node's keys, generated on first use."""
     if (directory / LEDGER_KEY).exists():

@@ -60,6 +60,7 @@ from stateline.ledger.merkle import complete_root, fold, subtrees
 from stateline.storage.compiled import Compiled, fetch
 from stateline.storage.engine import StorageError
 from stateline.storage.schema import NAMING, node_metadata
+from stateline.storage.witnessed import WitnessMemory, witnessed_table
 
 STRIDE = 3
 """Interior nodes are stored at levels that are multiples of this."""
@@ -145,13 +146,7 @@ def _define(metadata: MetaData, prefix: str) -> LedgerTables:
             Column("line", Text, nullable=False),
             UniqueConstraint("checkpoint_id", "witness"),
         ),
-        witnessed=Table(
-            f"{name}witnessed",
-            metadata,
-            Column("origin", String(300), primary_key=True),
-            Column("size", BigInteger, nullable=False),
-            Column("note", Text, nullable=False),
-        ),
+        witnessed=witnessed_table(f"{name}witnessed", metadata),
     )
 
 
@@ -208,6 +203,7 @@ class LedgerStore:
     def __init__(self, engine: Engine, prefix: str = "") -> None:
         self._engine = engine
         self.tables = t = ledger_tables(prefix)
+        self._memory = WitnessMemory(engine, t.witnessed, LedgerUnavailable)
         entries, subjects, nodes, head = t.entries, t.subjects, t.nodes, t.head
         checkpoints, cosignatures = t.checkpoints, t.cosignatures
         sql = self._compile
@@ -472,23 +468,11 @@ class LedgerStore:
 
     def witnessed(self, origin: str) -> tuple[int, str] | None:
         """The last checkpoint this node cosigned for ``origin``, as a witness."""
-        w = self.tables.witnessed.c
-        rows = self.run(select(w.size, w.note).where(w.origin == origin))
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+        return self._memory.witnessed(origin)
 
     def remember_witnessed(self, origin: str, size: int, note: str) -> None:
         """Record the checkpoint this node just cosigned for ``origin``."""
-        witnessed = self.tables.witnessed
-        w = witnessed.c
-        try:
-            with self._engine.begin() as conn:
-                updated = conn.execute(
-                    witnessed.update().where(w.origin == origin).values(size=size, note=note)
-                )
-                if not updated.rowcount:
-                    conn.execute(witnessed.insert().values(origin=origin, size=size, note=note))
-        except SQLAlchemyError as exc:
-            raise LedgerUnavailable(f"cannot record the witnessed checkpoint: {exc}") from exc
+        self._memory.remember_witnessed(origin, size, note)
 
 
 def _entry_row(row: Sequence[Any]) -> EntryRow:

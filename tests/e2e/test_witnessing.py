@@ -48,3 +48,45 @@ def test_rounds_cosign_every_log_and_refuse_a_rollback(
     else:
         raise AssertionError("the witness cosigned a rollback")
     assert Checkpoint.parse(parse_note(oldest).text).size < size
+
+
+def test_the_hub_witnesses_every_log_beside_the_ring(
+    system: System, tokens: dict[str, str], people: dict[str, list[Person]]
+) -> None:
+    from stateline.ledger.verify import verify_ledger
+
+    assert system.hub_witness is not None
+    hub = system.hub_witness
+    ask(system, tokens, people["NY"][2], "NY")
+    assert system.witness_round(now=1_800_000_200) == []
+    ny = system.nodes["NY"].ledger
+    # The hub remembers New York's latest checkpoint, in the hub's database.
+    size, note = hub.memory.witnessed(ny.origin) or (0, "")
+    assert size == ny.size
+    # Both the neighbour and the hub cosigned that checkpoint; each cosignature verifies.
+    latest_id = max(c[0] for c in ny.store.checkpoints())
+    witnesses = {w for cid, w, _at, _line in ny.store.cosignatures() if cid == latest_id}
+    assert hub.signer.verifier.vkey in witnesses and len(witnesses) == 2
+    states = list(system.nodes)
+    neighbour = states[(states.index("NY") + 1) % len(states)]
+    trusted = [hub.signer.verifier, system.keys[neighbour].witness.verifier]
+    report = verify_ledger(ny.store, system.keys["NY"].verifiers, witnesses=trusted)
+    assert report.ok, report.problems
+    assert report.cosignatures == len(ny.store.cosignatures())
+    # With the hub's key unknown to the verifier, its cosignatures do not count as trusted.
+    alone = verify_ledger(ny.store, system.keys["NY"].verifiers, witnesses=trusted[1:])
+    assert any("not a witness this verifier trusts" in p.what for p in alone.problems)
+    # A checkpoint of a shorter history, shown to the hub later, is refused as a rollback.
+    oldest = ny.store.checkpoints()[0][3]
+    if Checkpoint.parse(parse_note(oldest).text).size < size:
+        witness = Witness(hub.signer, {ny.origin: system.keys["NY"].verifiers})
+        try:
+            witness.cosign(WitnessState({ny.origin: note}), oldest, [], 1_800_000_300)
+        except WitnessRefused as refusal:
+            assert refusal.reason is Refusal.ROLLBACK
+        else:
+            raise AssertionError("the hub cosigned a rollback")
+    # Nothing new: the next round signs nothing more for New York.
+    count = len(ny.store.checkpoints())
+    assert system.witness_round(now=1_800_000_400) == []
+    assert len(ny.store.checkpoints()) == count
