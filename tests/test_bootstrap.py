@@ -69,6 +69,7 @@ def test_a_state_takes_its_statute_bundle(prepared: Config) -> None:
     from dataclasses import replace as with_
 
     from stateline.ledger.entries import Decision as DecisionEntry
+    from stateline.ledger.entries import Notice as NoticeEntry
 
     config = with_(prepared, policy="NY=ny")
     system = build(config)
@@ -80,8 +81,12 @@ def test_a_state_takes_its_statute_bundle(prepared: Config) -> None:
         assert isinstance(reply, Response)
         assert reply.records == () and reply.text[0] == "REQUEST DENIED"
         ledger = system.nodes["NY"].ledger
-        decision = ledger.entry(ledger.size - 2)
+        # request, decision, disclosure, and the notice the law owes the person even so
+        _request, decision, _disclosure, notice = (
+            ledger.entry(i) for i in range(ledger.size - 4, ledger.size)
+        )
         assert isinstance(decision, DecisionEntry) and decision.outcome == "deny"
+        assert isinstance(notice, NoticeEntry) and notice.message_id == decision.message_id
         assert decision.policy_ids and all(p != "status-quo" for p in decision.policy_ids)
         # Every other state keeps today's practice.
         nj = next(iter(generate_people("NJ", 20, 7)))
