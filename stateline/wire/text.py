@@ -100,7 +100,10 @@ def _parse_input(head: re.Match[str], text: str) -> Message | Rejection:
     else:
         problem = checks.header_fault(header, reply=False)
     if problem is not None:
-        return problem.reject(text, ori if checks.valid_ori(ori) else None, control)
+        if not checks.valid_ori(ori):
+            # As the slow path: nothing after a bad sender is read, the control field neither.
+            return problem.reject(text)
+        return problem.reject(text, ori, control)
     return _body(header, None, text[head.end() :], text)
 
 

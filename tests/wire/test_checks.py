@@ -251,6 +251,10 @@ def test_the_rejection_names_the_sender_once_the_header_is_read() -> None:
     assert isinstance(refused, Rejection)
     assert (refused.ori, refused.control) == ("AZNLETS20", "REF-7")
     assert text.parse("DQ.AZNLETS20.ZZ.TXT\nOLN/D1").ori == "AZNLETS20"  # type: ignore[union-attr]
+    # A sender from no known region: nothing after it is read, the control field neither.
+    unknown = text.parse("DQ.BA0000000.NL.0.TXT\nOLN/0")
+    assert isinstance(unknown, Rejection)
+    assert (unknown.reason, unknown.ori, unknown.control) == (R.INVALID_HEADER, None, None)
 
 
 def _json_counterpart(raw: str) -> dict[str, object] | None:
