@@ -66,6 +66,11 @@ STRIDE = 3
 """Interior nodes are stored at levels that are multiples of this."""
 BUCKET_BITS = 16
 """Subject rows are grouped by ``idx >> BUCKET_BITS``: 65,536 entries a bucket."""
+CACHED_LEVEL = 9
+"""Complete subtrees of 512 leaves and more are remembered once read (at most a few
+thousand per million entries)."""
+CACHE_LIMIT = 1 << 16
+"""Remembered subtree hashes per store before the memory starts over."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +261,7 @@ class LedgerStore:
         )
         self._leaves: dict[int, Compiled] = {}
         self._nodes: dict[int, Compiled] = {}
+        self._subtrees: dict[tuple[int, int], bytes] = {}  # (level, index) -> hash, read once
 
     @property
     def engine(self) -> Engine:
@@ -363,37 +369,52 @@ class LedgerStore:
 
         Each range splits into complete subtrees; a subtree at a stored level is read as it is,
         any other is computed from its descendants at the stored level just below (at most
-        2**(STRIDE - 1) of them), leaf hashes for the lowest levels.
+        2**(STRIDE - 1) of them), leaf hashes for the lowest levels. A complete subtree never
+        changes, so those of :data:`CACHED_LEVEL` and above are kept once read: the few
+        thousand at the top of a large log are shared by every proof.
         """
-        plans: list[list[tuple[bool, list[int]]]] = []
+        cache = self._subtrees
+        plans: list[list[tuple[int, int, bool, list[int]] | bytes]] = []
         want_leaves: set[int] = set()
         want_nodes: set[int] = set()
         for start, end in ranges:
-            plan: list[tuple[bool, list[int]]] = []
+            plan: list[tuple[int, int, bool, list[int]] | bytes] = []
             for level, index in subtrees(start, end):
+                if level >= CACHED_LEVEL and (known := cache.get((level, index))) is not None:
+                    plan.append(known)
+                    continue
                 base = level - level % STRIDE
                 span = range(index << (level - base), (index + 1) << (level - base))
                 if base == 0:
                     keys = list(span)
                     want_leaves.update(keys)
-                    plan.append((True, keys))
+                    plan.append((level, index, True, keys))
                 else:
                     keys = [node_key(base, i) for i in span]
                     want_nodes.update(keys)
-                    plan.append((False, keys))
+                    plan.append((level, index, False, keys))
             plans.append(plan)
         leaves = self._lookup(self._leaves, self.tables.entries, want_leaves)
         stored = self._lookup(self._nodes, self.tables.nodes, want_nodes)
         out: list[bytes] = []
         for plan in plans:
             parts: list[bytes] = []
-            for is_leaf, keys in plan:
+            for step in plan:
+                if isinstance(step, bytes):
+                    parts.append(step)
+                    continue
+                level, index, is_leaf, keys = step
                 found = leaves if is_leaf else stored
                 try:
-                    parts.append(complete_root([found[k] for k in keys]))
+                    part = complete_root([found[k] for k in keys])
                 except KeyError as error:
                     what = "leaf" if is_leaf else "tree node"
                     raise LedgerUnavailable(f"ledger {what} {error} is missing") from error
+                if level >= CACHED_LEVEL:
+                    if len(cache) >= CACHE_LIMIT:
+                        cache.clear()
+                    cache[level, index] = part
+                parts.append(part)
             out.append(fold(parts))
         return out
 

@@ -56,6 +56,29 @@ def test_appends_prove_and_reopen(engine: Engine, signer: Signer) -> None:
         assert again.append(entries(5, 300)) == list(range(300, 305))
 
 
+def test_proofs_from_remembered_subtrees_match_the_reference(
+    engine: Engine, signer: Signer
+) -> None:
+    """Past 512 entries the store remembers complete subtrees; proofs must not change."""
+    batch = entries(2600)
+    leaves = [merkle.leaf_hash(encode(e)) for e in batch]
+    with open_ledger(engine, signer) as ledger:
+        ledger.append(batch[:1500])
+        for _ in range(2):  # the second pass reads what the first one remembered
+            for index in (0, 511, 512, 1023, 1024, 1499):
+                proof = ledger.inclusion_proof(index)
+                assert list(proof.path) == merkle.inclusion_proof(index, leaves[:1500])
+        ledger.append(batch[1500:])  # the tree grows past the remembered subtrees
+        for index in (0, 511, 512, 1499, 2047, 2048, 2599):
+            for size in (1500, 2048, 2600):
+                if index < size:
+                    proof = ledger.inclusion_proof(index, size)
+                    assert list(proof.path) == merkle.inclusion_proof(index, leaves[:size])
+                    assert proof.root() == merkle.root(leaves[:size])
+        for old in (512, 1024, 1500, 2048):
+            assert ledger.consistency_proof(old) == merkle.consistency_proof(old, leaves)
+
+
 def test_checkpoints_and_cosignatures_are_stored_and_verify(engine: Engine, signer: Signer) -> None:
     witness = Signer.generate("stateline/witness/NJ", COSIGNATURE_V1)
     with open_ledger(engine, signer) as ledger:
