@@ -15,7 +15,7 @@ from stateline.cli.exchange import escalate_every
 from stateline.config import Config
 from stateline.ledger.entries import ReviewAction
 from stateline.node.records.model import Person
-from stateline.node.review import ReviewState
+from stateline.node.review import Action, Reviewer, ReviewState, Role
 from stateline.wire.messages import Response
 
 from .test_review import photo_bundle
@@ -53,5 +53,8 @@ def test_the_server_escalates_on_a_timer_and_releases_nothing(
         assert [(a.action, a.reviewer, a.outcome) for a in actions] == [
             ("escalate", "system", "escalated")
         ]
+        # Counsel decides it, which also leaves the queue the other tests share as it was.
+        review.decide(submission.id, Reviewer("carl", Role.COUNSEL), Action.DENY, reason="late")
+        assert submission.id not in {item.message_id for item in review.queue()}
     finally:
         system.close()
