@@ -26,7 +26,7 @@ import httpx
 import loadgen
 
 from stateline import demo
-from stateline.bootstrap import build
+from stateline.bootstrap import build, freeze_heap
 from stateline.config import Config
 from stateline.directory.demo import demo_agencies
 from stateline.node.records.generate import generate_people
@@ -58,6 +58,7 @@ def workload(config: Config, people: int, seed: int, count: int) -> list[tuple[s
 
 async def in_process(config: Config, jobs: list[tuple[str, str, str]]) -> dict[str, list[float]]:
     system = build(config)
+    freeze_heap()  # as `stateline serve` does before it serves
     tokens = demo.load_tokens(config)
     switch, exchange = system.exchange.switch, system.exchange
     messages = [(f"DQ.{ori}.{state}.TXT\nOLN/{oln}", tokens[ori]) for ori, state, oln in jobs]

@@ -100,7 +100,7 @@ def serve(
     """Serve the API over an existing data directory (made by ``stateline demo``)."""
     import uvicorn
 
-    from stateline.bootstrap import build
+    from stateline.bootstrap import build, freeze_heap
     from stateline.storage.accounts import AccountStore
     from stateline.web.app import create_app
     from stateline.web.console.router import console_router
@@ -124,6 +124,7 @@ def serve(
         console.print(f"{title}: http://{host}:{port}/console")
     _witness_every(system, config.checkpoint_interval)
     escalate_every(system, config.review_interval)
+    freeze_heap()
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
     uvicorn.run(
         create_app(system.exchange, system.log, router),
@@ -208,8 +209,10 @@ def demo(
     if serve_api:
         import uvicorn
 
+        from stateline.bootstrap import freeze_heap
         from stateline.web.app import create_app
 
+        freeze_heap()
         console.print(
             f"\nStateline API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)"
         )

@@ -101,6 +101,11 @@ def verify(
         f"{report.cosignatures} cosignatures, {report.pruned:,} bodies removed by retention; "
         f"root {_b64(report.root)}"
     )
+    if report.journaled:
+        summary += (
+            f"; {report.journaled:,} more entries in the journal, folded into the tree when "
+            "the ledger next opens"
+        )
     if report.ok:
         console.print(f"[green]ledger {state.upper()} verifies:[/green] {summary}")
         return

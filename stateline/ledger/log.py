@@ -15,7 +15,9 @@ half-written; the ledger reloads its state from the database before trying again
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import logging
 import queue
 import re
 import threading
@@ -55,6 +57,8 @@ from stateline.storage.ledger import (
     BUCKET_BITS,
     STRIDE,
     EntryRow,
+    JournalRow,
+    JournalStore,
     LedgerStore,
     LedgerUnavailable,
     LedgerWriter,
@@ -69,6 +73,7 @@ MIN_RETENTION = timedelta(days=365)
 """The shortest retention allowed: the FBI CJIS Security Policy asks at least one year."""
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 _SUBJECT = re.compile("[0-9a-f]{64}")
 _Row = tuple[tuple[int, ...], bytes, bytes]  # subject tags, body, leaf hash
 
@@ -100,31 +105,57 @@ class _Call:
     future: Future[Any]
 
 
+_Pending = tuple[int, bytes, bytes, tuple[int, ...]]  # index, body, leaf hash, subject tags
+
+
 @dataclass(slots=True)
 class _Prepared:
-    """One ledger's share of a commit: its statements and the state they lead to."""
+    """One ledger's share of a settle: its statements and the state they lead to."""
 
     ledger: Ledger
-    appends: list[_Append]
+    count: int  # pending entries folded in
     work: list[Work]
     tree: CompactRange
     note: str
-    start: int
 
 
 class Committer:
     """The writer thread of one ledger database, and the one connection it writes with.
 
     Every ledger in the database queues its appends here. The thread takes everything queued
-    (up to ``max_batch`` entries) and commits it as one transaction, whichever ledgers it
-    belongs to: on a database shared by many nodes one commit, and one fsync, makes the
-    entries of all of them durable. If that transaction fails, each ledger's share is tried
-    again on its own, so one broken ledger never stops another from answering.
+    (up to ``max_batch`` entries), gives each entry its index in its own log, and commits them
+    all to the database's journal in one small transaction: one commit, one fsync, for every
+    state a burst of answers came from. Only then are the callers' futures resolved.
+
+    Folding journaled entries into each log (its tree nodes, subject index and signed head)
+    is the costly part, and it is done in larger batches: when the thread has had nothing to
+    do for ``settle_after`` seconds, every ``settle_every`` seconds under load, and at once
+    when someone reads a log. A settle is one transaction that also deletes the entries it
+    folded from the journal, so a crash in between loses nothing: the next open folds them.
+    If the shared settle fails, each ledger's share is tried again on its own; a ledger that
+    still fails refuses new appends until a later settle succeeds.
     """
 
-    def __init__(self, engine: Engine, *, max_batch: int = 20_000, name: str = "ledger") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = 20_000,
+        name: str = "ledger",
+        settle_every: float = 1.0,
+        settle_after: float = 0.02,
+        settle_chunk: int = 200,
+    ) -> None:
         self._writer = LedgerWriter(engine)
+        self.journal = JournalStore(engine)
+        self.journal.create_schema()
         self._max_batch = max_batch
+        self._settle_every = settle_every
+        self._settle_after = settle_after
+        self._settle_chunk = settle_chunk
+        self._unsettled: dict[int, Ledger] = {}  # ledgers with journaled entries to fold
+        self._round: collections.deque[Ledger] = collections.deque()  # to fold, a few a time
+        self._settled_at = time.monotonic()
         self._queue: queue.SimpleQueue[list[_Append] | _Call | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
@@ -153,7 +184,7 @@ class Committer:
         return future.result()
 
     def close(self) -> None:
-        """Commit what is queued, stop the thread and release the connection."""
+        """Commit and fold what is queued, stop the thread and release the connection."""
         with self._lock:
             if self._closed:
                 return
@@ -164,8 +195,13 @@ class Committer:
 
     def _run(self) -> None:
         while True:
-            job = self._queue.get()
+            try:
+                job = self._queue.get(timeout=self._settle_after if self._unsettled else None)
+            except queue.Empty:
+                self._settle_step(due=True)  # idle: fold a few more
+                continue
             if job is None:
+                self.settle()
                 return
             batch: list[_Append] = []
             count = 0
@@ -185,44 +221,104 @@ class Committer:
                     break
                 if job is None:
                     self._commit(batch)
+                    self.settle()
                     return
             self._commit(batch)
+            self._settle_step(due=time.monotonic() - self._settled_at >= self._settle_every)
+
+    def _settle_step(self, due: bool) -> None:
+        """Fold a few ledgers (a round over every unsettled one starts when ``due``): folds
+        go between journal commits a few at a time, so no commit waits long behind one."""
+        if not self._round and due and self._unsettled:
+            self._round.extend(self._unsettled.values())
+            self._settled_at = time.monotonic()
+        chunk: list[Ledger] = []
+        entries = 0
+        while self._round and (
+            not chunk or entries + len(self._round[0]._pending) <= self._settle_chunk
+        ):
+            ledger = self._round.popleft()
+            chunk.append(ledger)
+            entries += len(ledger._pending)
+        if chunk:
+            self.settle(chunk)
 
     def _commit(self, batch: list[_Append]) -> None:
+        """Journal the batch: one transaction for every ledger in it."""
         if not batch:
             return
         shares: dict[int, tuple[Ledger, list[_Append]]] = {}
         for append in batch:
             shares.setdefault(id(append.ledger), (append.ledger, []))[1].append(append)
-        parts = [p for ledger, appends in shares.values() if (p := ledger._prepare(appends))]
-        if not parts:
+        rows: list[JournalRow] = []
+        taken: list[tuple[Ledger, list[_Append], list[_Pending]]] = []
+        for ledger, appends in shares.values():
+            pending = ledger._reserve(appends)
+            if pending is not None:
+                rows.extend(
+                    (ledger.origin, i, body, leaf, _tags(t)) for i, body, leaf, t in pending
+                )
+                taken.append((ledger, appends, pending))
+        if not taken:
             return
+        try:
+            self._writer.transaction(self.journal.append_work(rows))
+        except LedgerUnavailable as error:
+            for ledger, appends, _pending in taken:
+                ledger._failed(appends, error)
+            return
+        for ledger, appends, pending in taken:
+            ledger._journaled(appends, pending)
+            self._unsettled[id(ledger)] = ledger
+
+    def settle(self, only: Sequence[Ledger] | None = None, retry: bool = False) -> None:
+        """Fold journaled entries into their logs (every unsettled one, or ``only`` these); a
+        broken ledger is tried again only once its pause is over, unless ``retry``."""
+        if only is None:
+            ledgers = list(self._unsettled.values())
+            self._round.clear()
+            self._settled_at = time.monotonic()
+        else:
+            ledgers = list(only)
+        parts = [p for ledger in ledgers if (p := ledger._prepare(retry))]
+        if parts:
+            self._settle(parts)
+        for ledger in ledgers:
+            if ledger._pending:  # broken, or waiting to be tried again
+                self._unsettled[id(ledger)] = ledger
+            else:
+                self._unsettled.pop(id(ledger), None)
+
+    def _settle(self, parts: list[_Prepared]) -> None:
         try:
             self._writer.transaction([work for part in parts for work in part.work])
         except LedgerUnavailable as error:
             if len(parts) == 1:
-                parts[0].ledger._failed(parts[0].appends, error)
+                parts[0].ledger._broken(error)
                 return
             for part in parts:
-                self._commit_alone(part)
+                self._settle_alone(part.ledger)
             return
         for part in parts:
-            part.ledger._committed(part)
+            part.ledger._settled(part)
 
-    def _commit_alone(self, part: _Prepared) -> None:
-        # The shared transaction was rolled back: each ledger reloads its state and commits
-        # its share on its own, so only a ledger that is itself broken refuses.
-        ledger = part.ledger
+    def _settle_alone(self, ledger: Ledger) -> None:
+        # The shared transaction was rolled back: each ledger reloads its state and folds its
+        # share on its own, so only a ledger that is itself broken stays unsettled.
         ledger._stale = True
-        again = ledger._prepare(part.appends)
-        if again is None:
+        part = ledger._prepare(retry=True)
+        if part is None:
             return
         try:
-            self._writer.transaction(again.work)
+            self._writer.transaction(part.work)
         except LedgerUnavailable as error:
-            ledger._failed(again.appends, error)
+            ledger._broken(error)
             return
-        ledger._committed(again)
+        ledger._settled(part)
+
+
+def _tags(tags: tuple[int, ...]) -> str:
+    return ",".join(str(t) for t in tags)
 
 
 def _run_call(job: _Call) -> None:
@@ -236,7 +332,7 @@ def submit_together(appends: Sequence[tuple[Ledger, Sequence[Entry]]]) -> list[F
     """Queue entries for several ledgers at once; the futures give their indexes once durable.
 
     Ledgers that share a :class:`Committer` get their entries into the same commit. A closed
-    ledger's future fails with :class:`LedgerUnavailable`; the others go on.
+    or broken ledger's future fails with :class:`LedgerUnavailable`; the others go on.
     """
     futures: list[Future[list[int]]] = []
     queued: dict[int, tuple[Committer, list[_Append]]] = {}
@@ -244,10 +340,11 @@ def submit_together(appends: Sequence[tuple[Ledger, Sequence[Entry]]]) -> list[F
         future: Future[list[int]] = Future()
         futures.append(future)
         rows = [entry_row(e) for e in entries]
+        refusal = ledger.refusal
         if not rows:
             future.set_result([])
-        elif ledger.closed:
-            future.set_exception(LedgerUnavailable("the ledger is closed"))
+        elif refusal is not None:
+            future.set_exception(refusal)
         else:
             queued.setdefault(id(ledger.committer), (ledger.committer, []))[1].append(
                 _Append(ledger, rows, future)
@@ -289,19 +386,40 @@ class Ledger:
         self.origin = origin or signer.name
         self._store = store
         self._signer = signer
-        self._tree, self._head = self._load()
-        self._stale = False
         self._owns_committer = committer is None
         self._committer = committer or Committer(
             store.engine, max_batch=max_batch, name=self.origin
         )
         self._lock = threading.Lock()
         self._closed = False
+        self._stale = False
+        self._error: LedgerUnavailable | None = None  # set while its entries cannot be folded
+        self._retry_at = 0.0
+        try:
+            self._tree, self._head, self._pending = self._load()
+        except BaseException:
+            if self._owns_committer:
+                self._committer.close()
+            raise
+        self._next = self._tree.size + len(self._pending)  # the index the next entry gets
+        if self._pending:  # entries a crash left in the journal: fold them now
+            self._fold()
 
     # State ---------------------------------------------------------------------------------
 
-    def _load(self) -> tuple[CompactRange, str | None]:
-        """The committed tree from the database, checked against the signed head."""
+    def _load(self) -> tuple[CompactRange, str | None, list[_Pending]]:
+        """The tree from the database, checked against the signed head, and the entries
+        journaled beyond it."""
+        tree, head = self._load_tree()
+        pending = [
+            (i, body, leaf, tuple(int(t) for t in tags.split(",") if t))
+            for i, body, leaf, tags in self._committer.journal.pending(self.origin, tree.size)
+        ]
+        if [p[0] for p in pending] != list(range(tree.size, tree.size + len(pending))):
+            raise LedgerUnavailable("the ledger journal has a gap: run `stateline ledger verify`")
+        return tree, head, pending
+
+    def _load_tree(self) -> tuple[CompactRange, str | None]:
         stored = self._store.head()
         end = self._store.end()
         if stored is None:
@@ -338,18 +456,28 @@ class Ledger:
         return self._closed
 
     @property
+    def refusal(self) -> LedgerUnavailable | None:
+        """Why appends are refused now (closed, or its entries cannot be folded), if they are."""
+        if self._closed:
+            return LedgerUnavailable("the ledger is closed")
+        return self._error
+
+    @property
     def size(self) -> int:
         """How many entries are committed."""
+        self._fold()
         return self._tree.size
 
     @property
     def root(self) -> bytes:
         """The root hash at the committed size."""
+        self._fold()
         return self._tree.root()
 
     @property
     def head(self) -> str | None:
-        """The signed checkpoint at the committed size (rewritten by every append)."""
+        """The signed checkpoint at the committed size (rewritten by every fold)."""
+        self._fold()
         return self._head
 
     @property
@@ -381,42 +509,43 @@ class Ledger:
             raise LedgerUnavailable("the ledger is closed")
         return self._committer.call(work)
 
+    def _fold(self) -> None:
+        """Fold every journaled entry into the tree before a read (reads see every append
+        that has returned); raises :class:`LedgerUnavailable` if they cannot be folded."""
+        if self._pending or self._stale or self._error is not None:
+            self._committer.call(lambda: self._committer.settle([self], retry=True))
+        if self._error is not None:
+            raise self._error
+
     # The writer thread's side: these run on the committer's thread only.
 
-    def _prepare(self, appends: list[_Append]) -> _Prepared | None:
-        """The statements that append ``appends`` to the committed tree, and the new state;
-        ``None`` (and the appends failed) when the ledger cannot be read."""
+    def _reload(self) -> None:
+        self._tree, self._head, self._pending = self._load()
+        self._next = self._tree.size + len(self._pending)
+        self._stale = False
+
+    def _reserve(self, appends: list[_Append]) -> list[_Pending] | None:
+        """Indexes for ``appends``, to journal; ``None`` (and the appends failed) when the
+        ledger cannot be read."""
         try:
             if self._stale:
-                self._tree, self._head = self._load()
-                self._stale = False
-            tree = self._tree.copy()
-            start = tree.size
-            rows: list[EntryRow] = []
-            subject_rows: list[tuple[int, int, int]] = []
-            index = start
-            for append in appends:
-                for tags, body, leaf in append.rows:
-                    rows.append((index, body, leaf))
-                    bucket = index >> BUCKET_BITS
-                    subject_rows.extend((bucket, tag, index) for tag in tags)
-                    index += 1
-            subject_rows.sort()  # in key order: each commit writes one region of the index
-            completed = tree.extend([r[2] for r in rows], every=STRIDE)
-            node_rows = [(node_key(level, i), h) for level, i, h in completed]
-            note = sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), self._signer)
-            work = self._store.append_work(
-                rows, subject_rows, node_rows, tree.size, note, self._head is None
-            )
-        except Exception as error:
+                self._reload()
+        except LedgerUnavailable as error:
             self._failed(appends, error)
             return None
-        return _Prepared(self, appends, work, tree, note, start)
+        pending: list[_Pending] = []
+        index = self._next
+        for append in appends:
+            for tags, body, leaf in append.rows:
+                pending.append((index, body, leaf, tags))
+                index += 1
+        return pending
 
-    def _committed(self, part: _Prepared) -> None:
-        self._tree, self._head = part.tree, part.note
-        start = part.start
-        for append in part.appends:
+    def _journaled(self, appends: list[_Append], pending: list[_Pending]) -> None:
+        self._pending.extend(pending)
+        start = self._next
+        self._next += len(pending)
+        for append in appends:
             append.future.set_result(list(range(start, start + len(append.rows))))
             start += len(append.rows)
 
@@ -432,6 +561,54 @@ class Ledger:
         for append in appends:
             append.future.set_exception(failure)
 
+    def _prepare(self, retry: bool = False) -> _Prepared | None:
+        """The statements that fold the journaled entries into the tree, and the new state;
+        ``None`` when there is nothing to fold or the ledger cannot be read."""
+        if self._error is not None and not retry and time.monotonic() < self._retry_at:
+            return None
+        try:
+            if self._stale:
+                self._reload()
+            if not self._pending:
+                self._error = None
+                return None
+            tree = self._tree.copy()
+            rows: list[EntryRow] = []
+            subject_rows: list[tuple[int, int, int]] = []
+            for index, body, leaf, tags in self._pending:
+                rows.append((index, body, leaf))
+                bucket = index >> BUCKET_BITS
+                subject_rows.extend((bucket, tag, index) for tag in tags)
+            subject_rows.sort()  # in key order: each fold writes one region of the index
+            completed = tree.extend([r[2] for r in rows], every=STRIDE)
+            node_rows = [(node_key(level, i), h) for level, i, h in completed]
+            note = sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), self._signer)
+            work = self._store.append_work(
+                rows, subject_rows, node_rows, tree.size, note, self._head is None
+            )
+            work += self._committer.journal.settle_work(self.origin, tree.size)
+        except Exception as error:
+            self._broken(error)
+            return None
+        return _Prepared(self, len(rows), work, tree, note)
+
+    def _settled(self, part: _Prepared) -> None:
+        self._tree, self._head = part.tree, part.note
+        del self._pending[: part.count]
+        self._error = None
+
+    def _broken(self, error: Exception) -> None:
+        # Its entries are durable in the journal, but its tree cannot take them: refuse new
+        # appends (fail closed) until a fold succeeds; it is tried again now and then.
+        self._stale = True
+        self._error = (
+            error
+            if isinstance(error, LedgerUnavailable)
+            else LedgerUnavailable(f"ledger fold failed: {error}")
+        )
+        self._retry_at = time.monotonic() + 1.0
+        log.error("ledger %s cannot fold its journaled entries: %s", self.origin, self._error)
+
     def close(self) -> None:
         """Refuse new appends and wait until those already queued are committed; a ledger
         with a writer thread of its own stops it."""
@@ -443,7 +620,8 @@ class Ledger:
             self._committer.close()
             return
         with contextlib.suppress(LedgerUnavailable):  # a closed committer has finished
-            self._committer.call(lambda: None)  # queued before us: committed by now
+            # Queued before us: journaled by now; then folded into the tree.
+            self._committer.call(lambda: self._committer.settle([self], retry=True))
 
     def __enter__(self) -> Ledger:
         return self
@@ -461,6 +639,9 @@ class Ledger:
         signed_at = int(time.time()) if at is None else at
 
         def sign() -> str:
+            self._committer.settle([self], retry=True)
+            if self._error is not None:
+                raise self._error
             tree = self._tree
             note = sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), self._signer)
             self._committer.writer.transaction(
@@ -511,6 +692,7 @@ class Ledger:
     # Proofs and reads -----------------------------------------------------------------------
 
     def _size(self, size: int | None) -> int:
+        self._fold()
         committed = self._tree.size
         if size is None:
             return committed
@@ -537,16 +719,19 @@ class Ledger:
 
     def entry(self, index: int) -> Entry | None:
         """Entry ``index``; ``None`` when there is no such entry or retention removed it."""
+        self._fold()
         row = self._store.entry(index)
         return decode(row[1]) if row is not None and row[1] is not None else None
 
     def entry_bytes(self, index: int) -> bytes | None:
         """The canonical bytes of entry ``index`` (the Merkle leaf data), if still held."""
+        self._fold()
         row = self._store.entry(index)
         return row[1] if row is not None else None
 
     def entries_for_subject(self, subject_key: str) -> list[tuple[int, Entry]]:
         """Every entry still held that names ``subject_key``, with its index, oldest first."""
+        self._fold()
         found = []
         for index, body, _leaf in self._store.for_subject(subject_tag(subject_key)):
             if body is not None:

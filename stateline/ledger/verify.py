@@ -16,6 +16,7 @@ run shows all of what is wrong, up to ``max_problems``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -32,7 +33,14 @@ from stateline.ledger.checkpoint import (
     verify_cosignature,
 )
 from stateline.ledger.merkle import CompactRange, Node, fold, levels, subtrees
-from stateline.storage.ledger import BUCKET_BITS, STRIDE, LedgerStore, node_key
+from stateline.storage.ledger import (
+    BUCKET_BITS,
+    STRIDE,
+    JournalStore,
+    LedgerStore,
+    LedgerUnavailable,
+    node_key,
+)
 
 Progress = Callable[[int, int], None]
 """Called with (entries checked so far, entries in all) after each chunk."""
@@ -58,6 +66,7 @@ class Report:
     checkpoints: int = 0
     cosignatures: int = 0
     pruned: int = 0
+    journaled: int = 0  # durable in the journal, not yet folded into the tree
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False
 
@@ -80,6 +89,7 @@ class _Verifier:
         self.store = store
         self.report = Report()
         self.max_problems = max_problems
+        self.origin: str | None = None  # the log's name, from its signed head
 
     def problem(self, where: str, what: str) -> None:
         if len(self.report.problems) < self.max_problems:
@@ -106,6 +116,7 @@ class _Verifier:
             checkpoint = self.open("head", head[1], verifiers, origin)
             if checkpoint is not None:
                 origin = origin or checkpoint.origin
+                self.origin = origin
                 if checkpoint.size != head[0]:
                     self.problem("head", f"signed for size {checkpoint.size}, stored as {head[0]}")
                 targets.append(_Target(checkpoint.size, checkpoint.root, "head"))
@@ -336,4 +347,9 @@ def verify_ledger(
     tree = run.entries(targets, progress)
     run.report.size = tree.size
     run.report.root = tree.root()
+    origin = origin or run.origin
+    if origin is not None:
+        # Entries a crash left in the journal: durable, and folded when the ledger next opens.
+        with contextlib.suppress(LedgerUnavailable):  # a database with no journal table
+            run.report.journaled = len(JournalStore(store.engine).pending(origin, tree.size))
     return run.report

@@ -22,6 +22,9 @@ What is stored:
 - ``ledger_checkpoints`` and ``ledger_cosignatures``: published checkpoints and witnesses'
   cosignatures of them; ``ledger_witnessed``: this node's memory as a witness of other logs.
 
+- ``ledger_journal``: entries committed but not yet folded into their log's tables (one
+  journal per database, shared by the ledgers in it; see :class:`JournalStore`).
+
 Appends go through :class:`LedgerWriter`, one connection owned by the ledger's single writer
 thread (on SQLite with ``synchronous=FULL``, so a commit is on disk when it returns). Hot
 statements are Core statements compiled once and run on the DBAPI cursor, rows going to the
@@ -503,6 +506,65 @@ def _entry_row(row: Sequence[Any]) -> EntryRow:
 
 Work = tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]
 """One statement of a transaction: the statement, its column names, its rows."""
+
+JournalRow = tuple[str, int, bytes, bytes, str]
+"""A journaled entry: its log's origin, index, body, leaf hash and subject tags."""
+
+journal = Table(
+    "ledger_journal",
+    MetaData(naming_convention=NAMING),
+    Column("log", String(300), primary_key=True),
+    Column("idx", BigInteger, primary_key=True, autoincrement=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("tags", Text, nullable=False),  # the subject tags, comma-separated
+    sqlite_with_rowid=False,
+)
+_JOURNAL_COLUMNS = ("log", "idx", "body", "leaf_hash", "tags")
+
+
+class JournalStore:
+    """The journal of one ledger database: entries durable but not yet in their log's tree.
+
+    An append commits its entries here and nowhere else, one small transaction for every
+    ledger of the database; the ledgers fold them into their trees, tables and signed heads
+    later, in larger batches, deleting them from the journal in the same transaction. The
+    journal stays small, so each append writes a few pages, whichever states it serves.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.insert = Compiled(journal.insert(), engine, _JOURNAL_COLUMNS)
+        c = journal.c
+        self.delete = Compiled(
+            journal.delete().where(c.log == bindparam("log"), c.idx < bindparam("below")),
+            engine,
+        )
+        self._pending = Compiled(
+            select(c.idx, c.body, c.leaf_hash, c.tags)
+            .where(c.log == bindparam("log"), c.idx >= bindparam("start"))
+            .order_by(c.idx),
+            engine,
+        )
+
+    def create_schema(self) -> None:
+        try:
+            journal.create(self._engine, checkfirst=True)
+        except SQLAlchemyError as exc:
+            raise LedgerUnavailable(f"cannot create the ledger journal: {exc}") from exc
+
+    def append_work(self, rows: Sequence[JournalRow]) -> list[Work]:
+        return [(self.insert, _JOURNAL_COLUMNS, rows)]
+
+    def settle_work(self, log: str, below: int) -> list[Work]:
+        """Removing ``log``'s journaled entries below index ``below`` (now in its tree)."""
+        return [(self.delete, ("log", "below"), [(log, below)])]
+
+    def pending(self, log: str, start: int) -> list[tuple[int, bytes, bytes, str]]:
+        """``log``'s journaled entries from index ``start``, in index order."""
+        values = {"log": log, "start": start}
+        rows = fetch(self._engine, self._pending, values, failure=LedgerUnavailable, what="ledger")
+        return [(int(i), bytes(b), bytes(h), str(t)) for i, b, h, t in rows]
 
 
 class LedgerWriter:

@@ -15,6 +15,7 @@ from stateline.ledger.checkpoint import Signer
 from stateline.ledger.entries import encode
 from stateline.ledger.keys import create
 from stateline.ledger.log import Committer, Ledger, open_ledger, submit_together
+from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.ledger import LedgerStore, LedgerUnavailable
 from tests.ledger.helpers import entries
@@ -167,12 +168,45 @@ def test_one_broken_ledger_does_not_stop_the_others(tmp_path: Path) -> None:
         db.execute("DROP TABLE ca_ledger_entries")
     ny_future, ca_future = submit_together([(ny, entries(4, 3)), (ca, entries(4, 3))])
     assert ny_future.result() == [3, 4, 5, 6]
-    with pytest.raises(LedgerUnavailable):
-        ca_future.result()
-    assert ny.size == 7 and ca.size == 3
+    assert ca_future.result() == [3, 4, 5, 6]  # durable, in the journal
+    with pytest.raises(LedgerUnavailable):  # but CA's tree cannot take them: reads refuse
+        ca.entry(3)
+    with pytest.raises(LedgerUnavailable):  # and so do its appends, until it folds again
+        ca.append(entries(1))
+    assert len(committer.journal.pending(ca.origin, 3)) == 4  # nothing is lost
+    assert ny.size == 7 and ny.append(entries(2, 7)) == [7, 8]
     ca.close()  # a closed ledger refuses; its neighbour goes on
     with pytest.raises(LedgerUnavailable):
         ca.append(entries(1))
-    assert ny.append(entries(2, 7)) == [7, 8]
+    assert ny.append(entries(1, 9)) == [9]
     ny.close()
     committer.close()
+
+
+def test_entries_a_crash_left_in_the_journal_are_folded_on_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ledgers.sqlite"
+    engine = open_engine(sqlite_url(str(path)))
+    # A writer that journals but never folds, as if the process died right after appends.
+    committer = Committer(engine, settle_every=3600, settle_after=3600)
+    store = LedgerStore(engine, "ny_")
+    store.create_schema()
+    signer = Signer.generate("stateline/ledger/NY")
+    first = Ledger(store, signer, committer=committer)
+    batch = entries(40)
+    first.append(batch[:25])
+    futures = submit_together([(first, batch[25:])])
+    assert futures[0].result() == list(range(25, 40))
+    monkeypatch.setattr(committer, "settle", lambda *a, **k: None)
+    committer.close()  # gone without folding: only the journal holds the entries
+    assert store.end() == 0 and len(committer.journal.pending(first.origin, 0)) == 40
+    report = verify_ledger(store, [signer.verifier], origin=first.origin)
+    assert report.ok and report.size == 0 and report.journaled == 40
+    again_store = LedgerStore(open_engine(sqlite_url(str(path))), "ny_")
+    with Ledger(again_store, signer) as again:
+        assert again.size == 40
+        assert again.root == merkle.root([merkle.leaf_hash(encode(e)) for e in batch])
+        assert [again.entry(i) for i in range(40)] == batch
+        assert again.append(entries(2, 40)) == [40, 41]
+    assert again_store.end() == 42

@@ -120,11 +120,17 @@ def test_a_failed_write_raises_ledger_unavailable_and_the_ledger_recovers(
         ledger.append(entries(10))
         with engine.begin() as conn:
             conn.execute(text("ALTER TABLE ledger_entries RENAME TO ledger_entries_away"))
+        # The append is durable in the journal, but the tree cannot take it: reads refuse,
+        # and so do further appends (fail closed) until the entries can be folded.
+        assert ledger.append(entries(3, 10)) == [10, 11, 12]
         with pytest.raises(LedgerUnavailable):
-            ledger.append(entries(3, 10))
-        assert ledger.size == 10
+            ledger.entry(10)
+        with pytest.raises(LedgerUnavailable):
+            ledger.append(entries(1, 13))
         with engine.begin() as conn:
             conn.execute(text("ALTER TABLE ledger_entries_away RENAME TO ledger_entries"))
-        assert ledger.append(entries(3, 10)) == [10, 11, 12]
+        assert ledger.size == 13
+        assert ledger.entry(12) == entries(3, 10)[2]
+        assert ledger.append(entries(2, 13)) == [13, 14]
         report = verify_ledger(ledger.store, [signer.verifier])
     assert report.ok, report.problems
