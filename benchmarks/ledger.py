@@ -104,6 +104,7 @@ def ledger_append(path: Path, batches: list[list[Entry]]) -> float:
         start = time.perf_counter()
         for batch in batches:
             ledger.append(batch)
+        assert ledger.size == sum(map(len, batches))  # every entry folded into the tree too
         elapsed = time.perf_counter() - start
     engine.dispose()
     return elapsed

@@ -107,6 +107,9 @@ class _Call:
 
 _Pending = tuple[int, bytes, bytes, tuple[int, ...]]  # index, body, leaf hash, subject tags
 
+DIRECT = 256
+"""A log's share of a commit with at least this many entries is folded at once, unjournaled."""
+
 
 @dataclass(slots=True)
 class _Prepared:
@@ -251,25 +254,41 @@ class Committer:
         for append in batch:
             shares.setdefault(id(append.ledger), (append.ledger, []))[1].append(append)
         rows: list[JournalRow] = []
-        taken: list[tuple[Ledger, list[_Append], list[_Pending]]] = []
+        taken: list[tuple[Ledger, list[_Append], list[_Pending], _Prepared | None]] = []
         for ledger, appends in shares.values():
             pending = ledger._reserve(appends)
-            if pending is not None:
-                rows.extend(
-                    (ledger.origin, i, body, leaf, _tags(t)) for i, body, leaf, t in pending
-                )
-                taken.append((ledger, appends, pending))
+            if pending is None:
+                continue
+            if len(pending) >= DIRECT:
+                # A bulk append pays a log's fold once for many entries: fold it now, in the
+                # same transaction, rather than write every entry twice.
+                part = ledger._prepare(retry=True, extra=pending)
+                if part is None:
+                    ledger._failed(appends, ledger._error or LedgerUnavailable("fold failed"))
+                    continue
+                taken.append((ledger, appends, pending, part))
+            else:
+                origin = ledger.origin
+                rows.extend((origin, i, body, leaf, _tags(t)) for i, body, leaf, t in pending)
+                taken.append((ledger, appends, pending, None))
         if not taken:
             return
+        work = self.journal.append_work(rows) if rows else []
+        for _ledger, _appends, _pending, part in taken:
+            if part is not None:
+                work += part.work
         try:
-            self._writer.transaction(self.journal.append_work(rows))
+            self._writer.transaction(work)
         except LedgerUnavailable as error:
-            for ledger, appends, _pending in taken:
+            for ledger, appends, _pending, _part in taken:
                 ledger._failed(appends, error)
             return
-        for ledger, appends, pending in taken:
+        for ledger, appends, pending, part in taken:
             ledger._journaled(appends, pending)
-            self._unsettled[id(ledger)] = ledger
+            if part is not None:
+                ledger._settled(part)
+            if ledger._pending:
+                self._unsettled[id(ledger)] = ledger
 
     def settle(self, only: Sequence[Ledger] | None = None, retry: bool = False) -> None:
         """Fold journaled entries into their logs (every unsettled one, or ``only`` these); a
@@ -561,21 +580,22 @@ class Ledger:
         for append in appends:
             append.future.set_exception(failure)
 
-    def _prepare(self, retry: bool = False) -> _Prepared | None:
-        """The statements that fold the journaled entries into the tree, and the new state;
-        ``None`` when there is nothing to fold or the ledger cannot be read."""
+    def _prepare(self, retry: bool = False, extra: Sequence[_Pending] = ()) -> _Prepared | None:
+        """The statements that fold the journaled entries (and ``extra``, entries being
+        committed now) into the tree, and the new state; ``None`` when there is nothing to
+        fold or the ledger cannot be read."""
         if self._error is not None and not retry and time.monotonic() < self._retry_at:
             return None
         try:
             if self._stale:
                 self._reload()
-            if not self._pending:
+            if not self._pending and not extra:
                 self._error = None
                 return None
             tree = self._tree.copy()
             rows: list[EntryRow] = []
             subject_rows: list[tuple[int, int, int]] = []
-            for index, body, leaf, tags in self._pending:
+            for index, body, leaf, tags in [*self._pending, *extra]:
                 rows.append((index, body, leaf))
                 bucket = index >> BUCKET_BITS
                 subject_rows.extend((bucket, tag, index) for tag in tags)

@@ -210,3 +210,17 @@ def test_entries_a_crash_left_in_the_journal_are_folded_on_open(
         assert [again.entry(i) for i in range(40)] == batch
         assert again.append(entries(2, 40)) == [40, 41]
     assert again_store.end() == 42
+
+
+def test_a_bulk_append_folds_at_once_after_what_the_journal_holds(tmp_path: Path) -> None:
+    path = tmp_path / "ledgers.sqlite"
+    committer, (ny,) = shared_ledgers(path, ("NY",))
+    batch = entries(400)
+    assert ny.append(batch[:10]) == list(range(10))  # small: journaled
+    assert ny.append(batch[10:]) == list(range(10, 400))  # bulk: folded with those ten
+    assert committer.journal.pending(ny.origin, 0) == []
+    assert ny.store.end() == 400  # in the log's own table, no read needed to fold it
+    assert ny.root == merkle.root([merkle.leaf_hash(encode(e)) for e in batch])
+    assert [ny.entry(i) for i in (0, 9, 10, 399)] == [batch[i] for i in (0, 9, 10, 399)]
+    ny.close()
+    committer.close()
