@@ -20,7 +20,7 @@ from stateline.bootstrap import open_hub, open_node_engine
 from stateline.config import Config
 from stateline.directory.demo import demo_agencies
 from stateline.directory.file import dump_directory, load_directory
-from stateline.directory.model import Agency, AgencyStatus, AgencyType
+from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
 from stateline.node.records.generate import generate_people
@@ -85,6 +85,34 @@ def _query(
 
 
 VARIANTS = (("PH", "F"), ("Y", "I"), ("I", "Y"), ("EE", "I"), ("CK", "K"), ("SS", "S"))
+IMMIGRATION = frozenset({Mission.IMMIGRATION_ENFORCEMENT, Mission.BORDER_CUSTOMS})
+
+
+def _why(rng: random.Random, agency: Agency, n: int) -> list[tuple[str, str]]:
+    """The purpose (and legal process) tags a query states, as agencies really send them:
+    most police queries say why; immigration agencies sometimes ask for civil enforcement
+    and sometimes come with a judge's warrant; some queries state nothing, which the
+    statute bundles treat as they must."""
+    roll = rng.random()
+    if agency.missions & IMMIGRATION:
+        if roll < 0.4:
+            return [("PRP", "CIVIL-IMMIGRATION-ENFORCEMENT")]
+        if roll < 0.7:
+            return [
+                ("PRP", "CRIMINAL-INVESTIGATION"),
+                ("OCA", f"26-{n:06d}"),
+                ("LPK", "JUDICIAL-WARRANT"),
+                ("LPN", f"1:26-MJ-{n % 10000:05d}"),
+                ("LPC", "US DISTRICT COURT"),
+                ("LPJ", "ROE,RICHARD"),
+                ("LPD", "20260105"),
+            ]
+        return []
+    if roll < 0.6:
+        return [("PRP", "CRIMINAL-INVESTIGATION")]
+    if roll < 0.85:
+        return [("PRP", "TRAFFIC-ENFORCEMENT")]
+    return []
 
 
 def _nam(person: Person, misspell: bool = False) -> str:
@@ -131,7 +159,7 @@ def traffic(
         if roll < 0.35:
             # One licence number in ten is mistyped, as at a roadside: NOT ON FILE.
             oln = person.oln if rng.random() < 0.9 else person.oln[::-1]
-            q = _query(MKE.DQ, ori, (state,), [("OLN", oln)], control)
+            q = _query(MKE.DQ, ori, (state,), [("OLN", oln), *_why(rng, agency, n)], control)
             kind = "DQ by OLN"
         elif roll < 0.50:
             # Names are often heard rather than read: a spelling variant still finds the driver.
@@ -142,7 +170,7 @@ def traffic(
             ]
             if rng.random() < 0.3:
                 fields.append(("IMQ", "Y"))
-            q = _query(MKE.DQ, ori, (state,), fields, control)
+            q = _query(MKE.DQ, ori, (state,), [*fields, *_why(rng, agency, n)], control)
             kind = "DQ by name"
         elif roll < 0.66 and person.vehicles:
             v = person.vehicles[0]
@@ -150,12 +178,18 @@ def traffic(
                 MKE.RQ,
                 ori,
                 (state,),
-                [("LIC", v.plate), ("LIY", v.plate_year), ("LIT", v.plate_type)],
+                [
+                    ("LIC", v.plate),
+                    ("LIY", v.plate_year),
+                    ("LIT", v.plate_type),
+                    *_why(rng, agency, n),
+                ],
                 control,
             )
             kind = "RQ by plate"
         elif roll < 0.72 and person.vehicles:
-            q = _query(MKE.RQ, ori, (state,), [("VIN", person.vehicles[0].vin)], control)
+            fields = [("VIN", person.vehicles[0].vin), *_why(rng, agency, n)]
+            q = _query(MKE.RQ, ori, (state,), fields, control)
             kind = "RQ by VIN"
         elif roll < 0.80:
             q = _query(MKE.KQ, ori, (state,), [("OLN", person.oln), ("PUR", "C")], control)
