@@ -141,6 +141,40 @@ def test_query_in_process_as_a_demo_agency(
     assert f"OLN/{oln}" in result.output
 
 
+def test_query_attaches_a_document_that_reaches_the_deciding_node(
+    prepared: Config, people: dict[str, list[Person]], tmp_path: Path
+) -> None:
+    import hashlib
+
+    from stateline.bootstrap import open_state_ledger
+    from stateline.ledger.entries import RequestReceived
+
+    warrant = tmp_path / "warrant.pdf"
+    warrant.write_bytes(b"%PDF-1.7\n% a synthetic warrant\n%%EOF\n")
+    oln = people["NY"][5].oln
+    raw = f"DQ.NYSTP0000.NY.TXT\\nOLN/{oln}.LPK/JUDICIAL-WARRANT.LPN/26-0042"
+    args = ["query", "--as", "NYSTP0000", raw, "--data", str(prepared.data_dir)]
+    result = runner.invoke(app, [*args, "--document", str(warrant)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("DR.NYOLN0000")
+    ledger, _keys = open_state_ledger(prepared, "NY")
+    try:
+        cited = [
+            entry.legal_process
+            for index in range(ledger.size)
+            if isinstance(entry := ledger.entry(index), RequestReceived) and entry.legal_process
+        ]
+    finally:
+        ledger.close()
+    digest = hashlib.sha256(warrant.read_bytes()).hexdigest()
+    assert any(c.get("document_sha256") == digest for c in cited)
+    # Not a PDF, PNG or JPEG: refused before anything is sent.
+    junk = tmp_path / "warrant.txt"
+    junk.write_text("not a document")
+    refused = runner.invoke(app, [*args, "--document", str(junk)])
+    assert refused.exit_code == 1
+
+
 def test_agency_export_then_load_elsewhere(prepared: Config, tmp_path: Path) -> None:
     exported = tmp_path / "directory.json"
     result = runner.invoke(

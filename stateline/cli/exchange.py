@@ -7,6 +7,7 @@ import json
 import statistics
 import sys
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from stateline.cli.common import DataDir, console
+from stateline.cli.common import DataDir, console, errors
 from stateline.config import Config
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ def query(
     token: Annotated[str | None, typer.Option(envvar="STATELINE_TOKEN", help="Credential.")] = None,
     url: Annotated[str | None, typer.Option(help="A running server; default: in-process.")] = None,
     json_form: Annotated[bool, typer.Option("--json", help="Send the JSON form.")] = False,
+    document: Annotated[
+        Path | None,
+        typer.Option(help="Attach this legal-process document (PDF, PNG, JPEG): adds DOC/."),
+    ] = None,
     data: DataDir = None,
 ) -> None:
     """Send a query as an agency and print the replies."""
@@ -57,20 +62,43 @@ def query(
     if token is None and as_ori is not None:
         token = load_tokens(config).get(as_ori)
     form = Form.JSON if json_form else Form.TEXT
+    content = document.read_bytes() if document is not None else None
     if url is not None:
         import httpx
 
         headers = {"content-type": "application/json" if json_form else "text/plain"}
         if token:
             headers["authorization"] = f"Bearer {token}"
+        if document is not None and content is not None:
+            attached = httpx.post(
+                f"{url.rstrip('/')}/v1/documents",
+                content=content,
+                headers={
+                    **headers,
+                    "content-type": "application/octet-stream",
+                    "content-disposition": f'attachment; filename="{document.name}"',
+                },
+            )
+            if attached.status_code != 201:
+                errors.print(f"[red]document refused:[/red] {attached.json().get('detail')}")
+                raise typer.Exit(1)
+            raw = with_document(raw, str(attached.json()["id"]), json_form)
         response = httpx.post(f"{url.rstrip('/')}/v1/messages", content=raw, headers=headers)
         body = response.json()
         replies, accepted = body.get("replies", []), body.get("accepted", False)
     else:
         from stateline.bootstrap import build
+        from stateline.hub.attachments import Receipt
         from stateline.web.api import encode
 
         system = build(config)
+        if document is not None and content is not None:
+            receipt = system.exchange.attach(token, content, document.name)
+            if not isinstance(receipt, Receipt):
+                system.close()
+                errors.print(f"[red]document refused:[/red] {receipt.value}")
+                raise typer.Exit(1)
+            raw = with_document(raw, receipt.id, json_form)
         submission = asyncio.run(system.exchange.submit(raw, token, form))
         replies = [encode(reply, form) for reply in submission.replies]
         accepted = submission.accepted
@@ -83,6 +111,15 @@ def query(
         )
         console.print()
     raise typer.Exit(0 if accepted else 1)
+
+
+def with_document(raw: str, document_id: str, json_form: bool) -> str:
+    """The message with ``DOC/`` naming an attached document, in either encoding."""
+    if json_form:
+        body = json.loads(raw)
+        body.setdefault("fields", {})["DOC"] = document_id
+        return json.dumps(body)
+    return f"{raw.rstrip()}.DOC/{document_id}"
 
 
 def serve(
