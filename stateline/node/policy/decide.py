@@ -137,10 +137,13 @@ class _Engine:
 
     def decide_many(self, requests: Sequence[PolicyRequest]) -> list[Decision]:
         """Decide many requests with one cedarpy call per policy set for all of them."""
+        if self._decisions.size <= 0:  # no memo: no key to build either
+            return self._evaluate(requests)
         decisions: list[Decision | None] = []
         todo: list[int] = []
-        for index, request in enumerate(requests):
-            cached = self._decisions.get(self._facts(request))
+        keys = [self._facts(request) for request in requests]
+        for index, key in enumerate(keys):
+            cached = self._decisions.get(key)
             decisions.append(cached if isinstance(cached, Decision) else None)
             if cached is None:
                 todo.append(index)
@@ -148,7 +151,7 @@ class _Engine:
             fresh = self._evaluate([requests[i] for i in todo])
             for index, decision in zip(todo, fresh, strict=True):
                 decisions[index] = decision
-                self._decisions.put(self._facts(requests[index]), decision)
+                self._decisions.put(keys[index], decision)
         return [d for d in decisions if d is not None]
 
     def _entities_for(
@@ -265,7 +268,7 @@ class _Engine:
         return key if self.bundle.names_requester else ("", *key[1:])
 
     def _facts(self, request: PolicyRequest) -> tuple[object, ...]:
-        return (self._principal(request), *facts(request)[1:])
+        return (self._principal(request), *_request_facts(request))
 
     def _credentials(self, request: PolicyRequest) -> tuple[Credential, ...]:
         # "any" means the answer must hold for every credential type: ask each one, but only
@@ -321,8 +324,12 @@ class _Engine:
 
 def facts(request: PolicyRequest) -> tuple[object, ...]:
     """What a decision depends on: equal facts, equal decisions (the memo's key)."""
+    return (principal_key(request), *_request_facts(request))
+
+
+def _request_facts(request: PolicyRequest) -> tuple[object, ...]:
+    """The facts besides the requester's."""
     return (
-        principal_key(request),
         request.state,
         request.requested,
         request.mode,
