@@ -139,7 +139,7 @@ def serve(
 
     from stateline.bootstrap import build, freeze_heap
     from stateline.storage.accounts import AccountStore
-    from stateline.web.app import create_app
+    from stateline.web.app import server_app
     from stateline.web.console.router import console_router
 
     config = Config.from_env(data)
@@ -164,7 +164,7 @@ def serve(
     freeze_heap()
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
     uvicorn.run(
-        create_app(system.exchange, system.log, router),
+        server_app(system.exchange, system.log, router),
         host=host,
         port=port,
         log_level="warning",
@@ -247,7 +247,7 @@ def demo(
         import uvicorn
 
         from stateline.bootstrap import freeze_heap
-        from stateline.web.app import create_app
+        from stateline.web.app import server_app
 
         freeze_heap()
         console.print(
@@ -255,7 +255,7 @@ def demo(
         )
         console.print(f"Agency credentials for the demo: {config.credentials_file}")
         uvicorn.run(
-            create_app(system.exchange, system.log),
+            server_app(system.exchange, system.log),
             host=host,
             port=port,
             log_level="warning",

@@ -126,6 +126,25 @@ async def _bounded_body(request: Request) -> bytes | None:
     return b"".join(chunks)
 
 
+async def submit_message(
+    exchange: Exchange, content_type: str, authorization: str | None, body: bytes
+) -> tuple[int, bytes]:
+    """One submission, as ``POST /v1/messages`` answers it: the status and the JSON body.
+
+    The FastAPI route and the server's fast path (:class:`stateline.web.app.SubmitFastPath`)
+    both answer through this, so they cannot drift apart.
+    """
+    form = Form.JSON if "json" in content_type else Form.TEXT
+    raw = body.decode("utf-8", errors="replace")
+    submission = await exchange.submit(raw, bearer(authorization), form)
+    status = 200
+    if not submission.accepted:
+        first = submission.replies[0]
+        reason = first.reason if isinstance(first, ErrorMessage) else None
+        status = STATUS_FOR_REASON.get(reason, 400) if reason else 400
+    return status, orjson.dumps(submission_body(submission, form))
+
+
 def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
     api = APIRouter(prefix="/v1")
 
@@ -142,16 +161,12 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
         The answer holds every reply in the same form; a refused message gets its ER with
         status 400 (malformed), 401 (no credential) or 403 (credential, sender or suspension).
         """
-        form = Form.JSON if "json" in request.headers.get("content-type", "") else Form.TEXT
-        raw = (await request.body()).decode("utf-8", errors="replace")
-        token = bearer(request.headers.get("authorization"))
-        submission = await exchange.submit(raw, token, form)
-        status = 200
-        if not submission.accepted:
-            first = submission.replies[0]
-            reason = first.reason if isinstance(first, ErrorMessage) else None
-            status = STATUS_FOR_REASON.get(reason, 400) if reason else 400
-        body = orjson.dumps(submission_body(submission, form))
+        status, body = await submit_message(
+            exchange,
+            request.headers.get("content-type", ""),
+            request.headers.get("authorization"),
+            await request.body(),
+        )
         return Response(body, status_code=status, media_type="application/json")
 
     @api.post(

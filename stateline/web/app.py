@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stateline import __version__
 from stateline.hub.exchange import Exchange
@@ -33,6 +34,83 @@ async def _flush_forever(log: MessageLog) -> None:
 
 FLUSH_INTERVAL = 0.2
 """Seconds between writes of the buffered message log."""
+
+MAX_SUBMISSION = 1 << 20
+"""Bytes a submitted message may have on the fast path (the wire's own limits are far lower,
+and answer a longer message with its ER)."""
+
+_JSON = [(b"content-type", b"application/json")]
+
+
+class SubmitFastPath:
+    """``POST /v1/messages``, the exchange's hot path, answered straight from ASGI.
+
+    Every other request goes through FastAPI. This one is most of the traffic, and FastAPI's
+    routing, dependency solving and middleware cost about as much as the exchange itself, so
+    the server answers it here, through the same :func:`api.submit_message` as the documented
+    route (which stays for OpenAPI and for in-process clients). A fault is a 500 with no
+    detail, as everywhere.
+    """
+
+    def __init__(self, app: ASGIApp, exchange: Exchange) -> None:
+        self.app = app
+        self.exchange = exchange
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"] == "/v1/messages"
+        ):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        body = await _read_body(receive)
+        if body is None:
+            status, payload = 413, b'{"detail":"message too large"}'
+        else:
+            try:
+                status, payload = await api.submit_message(
+                    self.exchange,
+                    headers.get(b"content-type", b"").decode("latin-1"),
+                    _text(headers.get(b"authorization")),
+                    body,
+                )
+            except Exception as error:
+                # Its type only: an exception's text may quote the message's fields.
+                logger.error("submission failed: %s", type(error).__name__)
+                status, payload = 500, b'{"detail":"internal error"}'
+        length = [(b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": _JSON + length})
+        await send({"type": "http.response.body", "body": payload})
+
+
+def _text(value: bytes | None) -> str | None:
+    return None if value is None else value.decode("latin-1")
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None once it passes :data:`MAX_SUBMISSION`."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_SUBMISSION:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def server_app(
+    exchange: Exchange, log: MessageLog | None = None, console: APIRouter | None = None
+) -> ASGIApp:
+    """What ``stateline serve`` runs: :func:`create_app` behind the submission fast path."""
+    return SubmitFastPath(create_app(exchange, log, console), exchange)
 
 
 def create_app(

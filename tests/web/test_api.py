@@ -12,14 +12,17 @@ from stateline.bootstrap import System
 from stateline.directory.demo import SUSPENDED_ORI
 from stateline.documents import MAX_DOCUMENT
 from stateline.node.records.model import Person
-from stateline.web.app import create_app
+from stateline.web.app import create_app, server_app
 
 LOCAL = "NYSTP0000"
 
 
-@pytest.fixture
-def client(system: System) -> Iterator[TestClient]:
-    with TestClient(create_app(system.exchange, system.log)) as test_client:
+@pytest.fixture(params=["routes", "served"])
+def client(system: System, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """Every test runs on the FastAPI routes and on what the server runs (the submission
+    fast path in front of them): both must answer alike."""
+    make = create_app if request.param == "routes" else server_app
+    with TestClient(make(system.exchange, system.log)) as test_client:
         yield test_client
 
 
@@ -163,3 +166,30 @@ def test_the_document_route_is_in_the_openapi(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     body = spec["paths"]["/v1/documents"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/pdf", "image/png", "image/jpeg"}
+
+
+def test_the_fast_path_bounds_the_body_and_hides_faults(
+    system: System,
+    tokens: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from stateline.web.app import MAX_SUBMISSION
+
+    with TestClient(server_app(system.exchange, system.log)) as served:
+        huge = served.post(
+            "/v1/messages", content=b"D" * (MAX_SUBMISSION + 1), headers=auth(tokens[LOCAL])
+        )
+        assert huge.status_code == 413
+
+        async def broken(*_args: object, **_kwargs: object) -> None:
+            raise RuntimeError("a fault with OLN/D12345678 in it")
+
+        monkeypatch.setattr(system.exchange, "submit", broken)
+        fault = served.post(
+            "/v1/messages", content=f"DQ.{LOCAL}.NY.TXT\nOLN/D12345678", headers=auth(tokens[LOCAL])
+        )
+        assert fault.status_code == 500
+        assert fault.json() == {"detail": "internal error"}
+        assert "D12345678" not in fault.text
+        assert "D12345678" not in caplog.text  # nor in the application log
