@@ -11,6 +11,7 @@ from stateline.config import Config
 from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
+from stateline.ledger.checkpoint import Verifier
 from stateline.ledger.keys import NodeKeys, load_or_create_witness, witness_name
 from stateline.ledger.log import Committer, Ledger, open_ledger
 from stateline.ledger.witnessing import Observer, Site, witness_round
@@ -51,6 +52,12 @@ class System:
         sites = [Site(node.ledger, self.keys[state]) for state, node in self.nodes.items()]
         observers = [self.hub_witness] if self.hub_witness is not None else []
         return witness_round(sites, now, observers)
+
+    def logs(self) -> dict[str, tuple[Verifier, ...]]:
+        """Every node's log origin and the keys its checkpoints verify with."""
+        return {
+            node.ledger.origin: self.keys[state].verifiers for state, node in self.nodes.items()
+        }
 
     def reload_directory(self) -> None:
         """Take agencies and credentials changed since start (suspensions, new tokens)."""

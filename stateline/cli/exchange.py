@@ -141,6 +141,7 @@ def serve(
     from stateline.storage.accounts import AccountStore
     from stateline.web.app import server_app
     from stateline.web.console.router import console_router
+    from stateline.web.witness import witness_router
 
     config = Config.from_env(data)
     system = build(config)
@@ -161,10 +162,13 @@ def serve(
         console.print(f"{title}: http://{host}:{port}/console")
     _witness_every(system, config.checkpoint_interval)
     escalate_every(system, config.review_interval)
+    hub_witness = None
+    if system.hub_witness is not None:  # nodes elsewhere ask the hub to cosign over HTTP
+        hub_witness = witness_router(system.hub_witness, system.logs())
     freeze_heap()
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
     uvicorn.run(
-        server_app(system.exchange, system.log, router),
+        server_app(system.exchange, system.log, router, hub_witness),
         host=host,
         port=port,
         log_level="warning",

@@ -273,9 +273,25 @@ def export(
 
 
 @app.command("witness")
-def witness(data: DataDir = None) -> None:
+def witness(
+    url: Annotated[
+        str | None,
+        typer.Option(help="A witness elsewhere (the hub's server): ask it over HTTP instead."),
+    ] = None,
+    witness_key: Annotated[
+        str | None,
+        typer.Option(help="With --url: the witness's verifier key (vkey) its cosignature needs."),
+    ] = None,
+    state: Annotated[
+        str | None, typer.Option("--state", help="With --url: only this node's log.")
+    ] = None,
+    data: DataDir = None,
+) -> None:
     """Run one witnessing round: every node checkpoints; the next state in the ring and the hub
-    cosign."""
+    cosign. With --url, each node's log asks that witness over c2sp.org/tlog-witness."""
+    if url is not None:
+        _remote_witness(url, witness_key, state, data)
+        return
     from stateline.bootstrap import build
 
     system = build(Config.from_env(data))
@@ -290,3 +306,42 @@ def witness(data: DataDir = None) -> None:
     console.print(
         f"{len(system.nodes)} logs checkpointed and cosigned by their neighbours and the hub"
     )
+
+
+def _remote_witness(
+    url: str, witness_key: str | None, state: str | None, data: Path | None
+) -> None:
+    import httpx
+
+    from stateline.ledger.witnessing import Site, remote_cosign
+
+    if witness_key is None:
+        raise _fail("--url needs --witness-key, the witness's verifier key", 2)
+    try:
+        verifier = Verifier.parse(witness_key)
+    except NoteError as error:
+        raise _fail(f"not a verifier key: {error}", 2) from error
+    config = Config.from_env(data)
+    endpoint = f"{url.rstrip('/')}/witness/add-checkpoint"
+
+    def post(body: bytes) -> tuple[int, bytes]:
+        answer = httpx.post(endpoint, content=body, headers={"content-type": "text/plain"})
+        return answer.status_code, answer.content
+
+    refusals = []
+    states = [state.upper()] if state else list(config.states)
+    for code in states:
+        ledger = _ledger(data, code)
+        try:
+            site = Site(ledger, load(_keys_dir(config, code)))
+            refusal = remote_cosign(site, post, verifier, int(time.time()))
+        except (httpx.HTTPError, StorageError) as error:
+            refusal = f"{code}: {error}"
+        finally:
+            ledger.close()
+        if refusal is not None:
+            refusals.append(refusal)
+            errors.print(f"[red]{refusal}[/red]")
+    if refusals:
+        raise typer.Exit(1)
+    console.print(f"{len(states)} logs checkpointed and cosigned by {verifier.name}")

@@ -107,14 +107,20 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 
 def server_app(
-    exchange: Exchange, log: MessageLog | None = None, console: APIRouter | None = None
+    exchange: Exchange,
+    log: MessageLog | None = None,
+    console: APIRouter | None = None,
+    witness: APIRouter | None = None,
 ) -> ASGIApp:
     """What ``stateline serve`` runs: :func:`create_app` behind the submission fast path."""
-    return SubmitFastPath(create_app(exchange, log, console), exchange)
+    return SubmitFastPath(create_app(exchange, log, console, witness), exchange)
 
 
 def create_app(
-    exchange: Exchange, log: MessageLog | None = None, console: APIRouter | None = None
+    exchange: Exchange,
+    log: MessageLog | None = None,
+    console: APIRouter | None = None,
+    witness: APIRouter | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -137,6 +143,8 @@ def create_app(
     app.include_router(api.router(exchange, log))
     if console is not None:  # a state's review console (stateline.web.console), under /console
         app.include_router(console)
+    if witness is not None:  # the hub as a witness (stateline.web.witness)
+        app.include_router(witness)
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:

@@ -90,3 +90,45 @@ def test_the_hub_witnesses_every_log_beside_the_ring(
     count = len(ny.store.checkpoints())
     assert system.witness_round(now=1_800_000_400) == []
     assert len(ny.store.checkpoints()) == count
+
+
+def test_a_node_elsewhere_gets_the_hubs_cosignature_over_http(
+    system: System, tokens: dict[str, str], people: dict[str, list[Person]]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from stateline.ledger.verify import verify_ledger
+    from stateline.ledger.witnessing import Site, remote_cosign
+    from stateline.web.app import create_app
+    from stateline.web.witness import witness_router
+
+    assert system.hub_witness is not None
+    hub = system.hub_witness
+    app = create_app(system.exchange, system.log, witness=witness_router(hub, system.logs()))
+    ca = system.nodes["CA"]
+    site = Site(ca.ledger, system.keys["CA"])
+    with TestClient(app) as client:
+
+        def post(body: bytes) -> tuple[int, bytes]:
+            answer = client.post("/witness/add-checkpoint", content=body)
+            return answer.status_code, answer.content
+
+        ask(system, tokens, people["CA"][0], "CA")
+        assert remote_cosign(site, post, hub.signer.verifier, 1_800_001_000) is None
+        # More entries: the hub answers 409 with what it saw, then takes the proof from there.
+        ask(system, tokens, people["CA"][1], "CA")
+        assert remote_cosign(site, post, hub.signer.verifier, 1_800_001_060) is None
+        assert (hub.memory.witnessed(ca.ledger.origin) or (0, ""))[0] == ca.ledger.size
+        # Nothing new since: the hub says so (409 with this very size), nothing is stored.
+        before = len(ca.ledger.store.cosignatures())
+        assert remote_cosign(site, post, hub.signer.verifier, 1_800_001_090) is None
+        assert len(ca.ledger.store.cosignatures()) == before
+        # A cosignature from a key the caller does not expect is not kept.
+        stranger = system.keys["NY"].witness.verifier
+        ask(system, tokens, people["CA"][2], "CA")
+        refusal = remote_cosign(site, post, stranger, 1_800_001_120)
+        assert refusal is not None and "no valid cosignature" in refusal
+    report = verify_ledger(ca.ledger.store, system.keys["CA"].verifiers)
+    assert report.ok, report.problems
+    hub_lines = [c for c in ca.ledger.store.cosignatures() if c[1] == hub.signer.verifier.vkey]
+    assert len(hub_lines) >= 2
