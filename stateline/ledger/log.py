@@ -147,7 +147,7 @@ class Committer:
         name: str = "ledger",
         settle_every: float = 1.0,
         settle_after: float = 0.02,
-        settle_chunk: int = 200,
+        settle_chunk: int = 64,
     ) -> None:
         self._writer = LedgerWriter(engine)
         self.journal = JournalStore(engine)
@@ -235,6 +235,15 @@ class Committer:
         if not self._round and due and self._unsettled:
             self._round.extend(self._unsettled.values())
             self._settled_at = time.monotonic()
+        if not self._round:
+            return
+        first = self._round[0]
+        if len(first._pending) > self._settle_chunk:
+            # A log with much to fold: a part now, the rest at the next steps.
+            self.settle([first], limit=self._settle_chunk)
+            if not first._pending or first._error is not None:
+                self._round.popleft()
+            return
         chunk: list[Ledger] = []
         entries = 0
         while self._round and (
@@ -290,16 +299,19 @@ class Committer:
             if ledger._pending:
                 self._unsettled[id(ledger)] = ledger
 
-    def settle(self, only: Sequence[Ledger] | None = None, retry: bool = False) -> None:
-        """Fold journaled entries into their logs (every unsettled one, or ``only`` these); a
-        broken ledger is tried again only once its pause is over, unless ``retry``."""
+    def settle(
+        self, only: Sequence[Ledger] | None = None, retry: bool = False, limit: int | None = None
+    ) -> None:
+        """Fold journaled entries into their logs (every unsettled one, or ``only`` these; at
+        most ``limit`` entries of each); a broken ledger is tried again only once its pause is
+        over, unless ``retry``."""
         if only is None:
             ledgers = list(self._unsettled.values())
             self._round.clear()
             self._settled_at = time.monotonic()
         else:
             ledgers = list(only)
-        parts = [p for ledger in ledgers if (p := ledger._prepare(retry))]
+        parts = [p for ledger in ledgers if (p := ledger._prepare(retry, limit=limit))]
         if parts:
             self._settle(parts)
         for ledger in ledgers:
@@ -580,10 +592,12 @@ class Ledger:
         for append in appends:
             append.future.set_exception(failure)
 
-    def _prepare(self, retry: bool = False, extra: Sequence[_Pending] = ()) -> _Prepared | None:
-        """The statements that fold the journaled entries (and ``extra``, entries being
-        committed now) into the tree, and the new state; ``None`` when there is nothing to
-        fold or the ledger cannot be read."""
+    def _prepare(
+        self, retry: bool = False, extra: Sequence[_Pending] = (), limit: int | None = None
+    ) -> _Prepared | None:
+        """The statements that fold the journaled entries (the first ``limit`` of them, or
+        all, and ``extra``, entries being committed now) into the tree, and the new state;
+        ``None`` when there is nothing to fold or the ledger cannot be read."""
         if self._error is not None and not retry and time.monotonic() < self._retry_at:
             return None
         try:
@@ -595,7 +609,8 @@ class Ledger:
             tree = self._tree.copy()
             rows: list[EntryRow] = []
             subject_rows: list[tuple[int, int, int]] = []
-            for index, body, leaf, tags in [*self._pending, *extra]:
+            folding = self._pending[:limit] if limit is not None and not extra else self._pending
+            for index, body, leaf, tags in [*folding, *extra]:
                 rows.append((index, body, leaf))
                 bucket = index >> BUCKET_BITS
                 subject_rows.extend((bucket, tag, index) for tag in tags)

@@ -224,3 +224,24 @@ def test_a_bulk_append_folds_at_once_after_what_the_journal_holds(tmp_path: Path
     assert [ny.entry(i) for i in (0, 9, 10, 399)] == [batch[i] for i in (0, 9, 10, 399)]
     ny.close()
     committer.close()
+
+
+def test_a_fold_can_take_part_of_what_a_log_journaled(tmp_path: Path) -> None:
+    path = tmp_path / "ledgers.sqlite"
+    engine = open_engine(sqlite_url(str(path)))
+    committer = Committer(engine, settle_every=3600, settle_after=3600)
+    store = LedgerStore(engine, "ny_")
+    store.create_schema()
+    ny = Ledger(store, Signer.generate("stateline/ledger/NY"), committer=committer)
+    batch = entries(30)
+    for n in range(0, 30, 3):
+        assert ny.append(batch[n : n + 3]) == [n, n + 1, n + 2]  # journaled, not folded
+    assert store.end() == 0
+    committer.call(lambda: committer.settle([ny], limit=10))  # the first ten only
+    assert store.end() == 10
+    assert [i for i, *_ in committer.journal.pending(ny.origin, 0)] == list(range(10, 30))
+    assert ny.size == 30  # a read folds the rest
+    assert ny.root == merkle.root([merkle.leaf_hash(encode(e)) for e in batch])
+    assert committer.journal.pending(ny.origin, 0) == []
+    ny.close()
+    committer.close()
