@@ -131,12 +131,14 @@ class Committer:
     state a burst of answers came from. Only then are the callers' futures resolved.
 
     Folding journaled entries into each log (its tree nodes, subject index and signed head)
-    is the costly part, and it is done in larger batches: when the thread has had nothing to
-    do for ``settle_after`` seconds, every ``settle_every`` seconds under load, and at once
-    when someone reads a log. A settle is one transaction that also deletes the entries it
-    folded from the journal, so a crash in between loses nothing: the next open folds them.
-    If the shared settle fails, each ledger's share is tried again on its own; a ledger that
-    still fails refuses new appends until a later settle succeeds.
+    is the costly part, so it is done in rounds over every log with something to fold: one
+    starts every ``settle_every`` seconds under load, or once the thread has been idle for
+    ``settle_after`` seconds, and goes in steps of at most ``settle_chunk`` entries between
+    journal commits, so no commit waits long behind it. A read folds its log at once. A fold
+    is one transaction that also deletes what it folded from the journal, so a crash in
+    between loses nothing: the next open folds it. If a shared fold fails, each ledger's share
+    is tried again on its own; a ledger that still fails refuses new appends until a later
+    fold succeeds.
     """
 
     def __init__(
