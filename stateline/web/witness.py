@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from stateline.ledger.checkpoint import Verifier
+from stateline.ledger.checkpoint import Checkpoint, Verifier, parse_note
 from stateline.ledger.tlog_witness import ProtocolError, add_checkpoint, parse_request
 from stateline.ledger.witness import Witness, WitnessState
 from stateline.ledger.witnessing import Observer
@@ -51,7 +51,7 @@ def witness_router(
             answer = add_checkpoint(witness, state, offered, int(clock()))
             if answer.status == 200:
                 kept = answer.state.last[origin]
-                size = int(kept.split("\n", 2)[1])
+                size = Checkpoint.parse(parse_note(kept).text).size
                 observer.memory.remember_witnessed(origin, size, kept)
         return Response(answer.body, answer.status, media_type=answer.content_type)
 

@@ -16,6 +16,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -100,6 +101,35 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app under uvicorn on a free loopback port, in a thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:  # startup, not a timing assertion: a failed start ends the thread
+        assert thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
+def launch(playwright: Any, profile: Path, **options: Any) -> Any:
+    """Debian's chromium, headless, in a fresh profile."""
+    return playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=CHROMIUM,
+        headless=True,
+        args=ARGS,
+        viewport={"width": 1280, "height": 900},
+        **options,
+    )
+
+
 @dataclass
 class Site:
     url: str
@@ -163,19 +193,10 @@ def site(tmp_path: Path) -> Iterator[Site]:
     service.hold(held(people[2], "m-counsel", COUNSEL_DUTY))
     # Plain HTTP on loopback: Secure cookies would need TLS, which this test does not set up.
     console = console_router(service, accounts, title="NY review", secure_cookies=False)
-    app = create_app(exchange, console=console)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:  # startup, not a timing assertion: a failed start ends the thread
-        assert thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
     try:
-        yield Site(f"http://127.0.0.1:{port}", service, audited, people)
+        with serving(create_app(exchange, console=console)) as url:
+            yield Site(url, service, audited, people)
     finally:
-        server.should_exit = True
-        thread.join()
         engine.dispose()
 
 
@@ -215,13 +236,7 @@ def late_replies(site: Site, message_id: str) -> list[Any]:
 def test_review_in_the_browser(site: Site, tmp_path: Path) -> None:
     sync_playwright = browser_or_skip()
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
+        context = launch(playwright, tmp_path / "chromium-profile")
         try:
             page = context.new_page()
             drive(page, site, tmp_path)

@@ -9,8 +9,6 @@ entries in a list. Without chromium the test skips, except under CI, where it fa
 from __future__ import annotations
 
 import io
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 from pypdf import PdfReader
 
@@ -43,15 +40,7 @@ from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire.grammar import DataClass
 
-from .test_console_browser import (
-    ARGS,
-    CHROMIUM,
-    ICE,
-    PASSWORD,
-    browser_or_skip,
-    free_port,
-    shot,
-)
+from .test_console_browser import ICE, PASSWORD, browser_or_skip, launch, serving, shot
 
 NY_NOTICE = Duty(DutyKind.NOTIFY_SUBJECT, 3, False, "ny-notice-immigration-request")
 STATUTE = "VTL 201(12)(b) (Driver's License Access and Privacy Act (Green Light))"
@@ -105,33 +94,17 @@ def site(tmp_path: Path) -> Iterator[Site]:
     console = console_router(
         service, accounts, title="NY review", secure_cookies=False, outbox=outbox
     )
-    port = free_port()
-    app = create_app(exchange, console=console)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:  # startup, not a timing assertion: a failed start ends the thread
-        assert thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
     try:
-        yield Site(f"http://127.0.0.1:{port}", outbox, ledger, late, fresh)
+        with serving(create_app(exchange, console=console)) as url:
+            yield Site(url, outbox, ledger, late, fresh)
     finally:
-        server.should_exit = True
-        thread.join()
         engine.dispose()
 
 
 def test_the_outbox_in_the_browser(site: Site, tmp_path: Path) -> None:
     sync_playwright = browser_or_skip()
     with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=ARGS,
-            viewport={"width": 1280, "height": 900},
-            accept_downloads=True,
-        )
+        context = launch(playwright, tmp_path / "chromium-profile", accept_downloads=True)
         try:
             drive(context.new_page(), site, tmp_path)
         finally:

@@ -91,17 +91,22 @@ class World:
     person: Person
 
 
-@pytest.fixture
-def world(engine: Engine) -> World:
+def make_world(engine: Engine, people_count: int = 3, seed: int = 4) -> World:
+    """A real queue over real records, the late replies in a list, the clock in the test's hand."""
     records = RecordStore(engine)
     records.create_schema()
-    people = list(generate_people("NY", 3, seed=4))
+    people = list(generate_people("NY", people_count, seed=seed))
     records.insert_people(people)
     store = ReviewStore(engine)
     store.create_schema()
     sink, audited, clock = Sink(), [], Clock()
     service = ReviewService(store, oln_lookup(records), sink, audited.append, clock=clock)
     return World(service, store, sink, audited, clock, people[0])
+
+
+@pytest.fixture
+def world(engine: Engine) -> World:
+    return make_world(engine)
 
 
 def held(world: World, message_id: str, *duties: str, oln: str | None = None) -> HeldItem:

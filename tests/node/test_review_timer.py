@@ -9,29 +9,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from stateline.node.records.generate import generate_people
 from stateline.node.review import Action, ReviewState
 from stateline.node.review_service import ReviewService
 from stateline.node.review_timer import DeadlineTimer
 from stateline.storage.engine import StorageError
-from stateline.storage.records import RecordStore
-from stateline.storage.review import ReviewStore
 
-from .test_review_service import T0, Clock, Sink, World, held, oln_lookup
+from .test_review_service import T0, World, held, make_world
 
 
 @pytest.fixture
 def world(engine: Engine) -> World:
     """A real queue over real records, the late replies in a list (as in test_review_service)."""
-    records = RecordStore(engine)
-    records.create_schema()
-    people = list(generate_people("NY", 2, seed=6))
-    records.insert_people(people)
-    store = ReviewStore(engine)
-    store.create_schema()
-    sink, audited, clock = Sink(), [], Clock()
-    service = ReviewService(store, oln_lookup(records), sink, audited.append, clock=clock)
-    return World(service, store, sink, audited, clock, people[0])
+    return make_world(engine, people_count=2, seed=6)
 
 
 def wait_for(condition: object, seconds: float = 10.0) -> None:
