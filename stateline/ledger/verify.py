@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
+import itertools
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
+from sqlalchemy.engine import Engine
 
 from stateline.ledger.checkpoint import (
     Checkpoint,
@@ -33,6 +37,7 @@ from stateline.ledger.checkpoint import (
     verify_cosignature,
 )
 from stateline.ledger.merkle import CompactRange, Node, fold, levels, subtrees
+from stateline.storage.engine import open_engine
 from stateline.storage.ledger import (
     BUCKET_BITS,
     STRIDE,
@@ -41,6 +46,9 @@ from stateline.storage.ledger import (
     LedgerUnavailable,
     node_key,
 )
+
+SPAN_LEVEL = 18
+"""Entries are checked in spans of 2**18 (262,144): complete subtrees, checked apart."""
 
 Progress = Callable[[int, int], None]
 """Called with (entries checked so far, entries in all) after each chunk."""
@@ -119,6 +127,11 @@ class _Verifier:
                 self.origin = origin
                 if checkpoint.size != head[0]:
                     self.problem("head", f"signed for size {checkpoint.size}, stored as {head[0]}")
+                if store.end() > checkpoint.size:  # each fold writes its entries and the head
+                    self.problem(
+                        f"entries {checkpoint.size}-{store.end() - 1}",
+                        "stored beyond the signed head: no signature covers them",
+                    )
                 targets.append(_Target(checkpoint.size, checkpoint.root, "head"))
         notes: dict[int, str] = {}
         for checkpoint_id, size, _at, note in store.checkpoints():
@@ -161,59 +174,71 @@ class _Verifier:
 
     # Entries -----------------------------------------------------------------------------------
 
-    def entries(self, targets: list[_Target], progress: Progress | None) -> CompactRange:
-        store = self.store
-        end = max([store.end(), *(t.size for t in targets)])
+    def entries(
+        self, targets: list[_Target], progress: Progress | None, workers: int, level: int
+    ) -> CompactRange:
+        """Recompute the tree span by span and meet every signed root on the way.
+
+        Each span of ``2**level`` entries is a complete subtree, so spans are checked apart
+        (in worker processes when ``workers`` > 1) and joined here: a span hands back its
+        subtree hashes, the hashes leading to any signed size inside it, and the stored nodes
+        above its level, which only the joined tree can check.
+        """
+        store, problem = self.store, self.problem
+        end = store.end()
+        width = 1 << level
+        sizes = sorted({t.size for t in targets if 0 < t.size <= end})
+        spans = [
+            _Span(
+                start,
+                start + width,
+                end,
+                tuple(s for s in sizes if start < s < start + width),
+                self.max_problems,
+            )
+            for start in range(0, end, width)
+        ]
         tree = CompactRange()
-        chunk = 1 << BUCKET_BITS  # a bucket of subject rows per chunk of entries
-        nodes = _Nodes(store.stream_nodes(end, chunk), self)
+        upper: list[list[tuple[int, bytes]]] = []  # stored nodes above the spans' level
+        completed: list[Node] = []  # the nodes above it that joining the spans completes
         pending = list(targets)
-        expected = 0
         removed = 0  # bodies removed: they must be a prefix of the log
         retained_through = 0  # how far logged retention runs reach
-        sha256, problem, tail = hashlib.sha256, self.problem, _SUBJECTS.match
-        for bucket, rows in enumerate(store.stream_entries(end, chunk)):
-            stored = store.bucket_subjects(bucket)
-            named: set[tuple[int, int]] = set()
-            leaves: list[bytes] = []
-            for idx, body, leaf in rows:
-                if idx != expected:
-                    problem(f"entry {expected}", f"missing (next stored entry is {idx})")
-                    expected = idx
-                expected += 1
-                leaves.append(leaf)
-                if body is None:
-                    if removed != idx:
-                        problem(f"entry {idx}", "body removed, but entries before it are held")
-                    removed += 1
-                    continue
-                if sha256(b"\x00" + body).digest() != leaf:
-                    problem(f"entry {idx}", "body does not match its leaf hash")
-                # The subject keys sit at a fixed place in the canonical bytes (sorted keys:
-                # "subjects" is last but "v", and quotes inside strings are escaped), so they
-                # are read without parsing the whole body: this loop runs for every entry.
-                at = body.rfind(b',"subjects":[')
-                found = tail(body, at) if at >= 0 else None
-                if found is not None and found.group(1):
-                    named.update((idx, int(key[1:16], 16)) for key in found.group(1).split(b","))
-                if b'"change":"retention"' in body:
-                    retained_through = max(retained_through, _retention_through(idx, body))
-            if named != stored:
-                for idx, _tag in sorted(named ^ stored)[:3]:
-                    problem(f"entry {idx}", "subject index differs from the body's subjects")
-            self.extend(tree, leaves, pending, nodes)
+        aligned = True  # False once missing entries shifted the leaves after them
+        self.meet(pending, 0, tree.root())
+        for span in _run_spans(store, spans, workers, level):
+            for found in span.problems:
+                problem(found.where, found.what)
+            self.report.truncated |= span.truncated
+            upper.append(span.upper)
+            retained_through = max(retained_through, span.retained_through)
+            if span.first_removed == span.start and removed != span.start:
+                problem(
+                    f"entry {span.first_removed}", "body removed, but entries before it are held"
+                )
+            removed += span.removed
+            if not aligned:
+                continue
+            for size, parts in span.parts:
+                self.meet(pending, size, fold([*tree.hashes, *parts]))
+            if span.leaves == width:
+                completed.extend(n for n in tree.push(level, span.hashes[0]) if n[0] % STRIDE == 0)
+            else:
+                for (lv, _index), digest in zip(subtrees(0, span.leaves), span.hashes, strict=True):
+                    tree.push(lv, digest)
+                aligned = span.start + width >= end
+            self.meet(pending, tree.size, tree.root())
             if progress is not None:
-                progress(expected, end)
-        beyond = store.bucket_subjects(max(end - 1, 0) >> BUCKET_BITS, beyond=True)
-        for idx, _tag in sorted(beyond)[:3]:
-            problem(f"entry {idx}", "subject rows for an entry the log does not hold")
+                progress(min(span.start + width, end), end)
+        nodes = _Nodes(iter(upper), problem)
+        nodes.check(completed)
+        nodes.finish()
         if removed > retained_through:
             problem(
                 f"entries {retained_through}-{removed - 1}",
                 "bodies removed, but no logged retention run reaches them",
             )
         self.report.pruned = removed
-        nodes.finish()
         for target in pending:
             problem(
                 target.where,
@@ -221,43 +246,6 @@ class _Verifier:
                 "entries were removed or the log was rolled back",
             )
         return tree
-
-    def extend(
-        self, tree: CompactRange, leaves: list[bytes], pending: list[_Target], nodes: _Nodes
-    ) -> None:
-        """Add leaves to the tree, checking signed roots at their sizes on the way."""
-        full = len(leaves)
-        if full and full & (full - 1) == 0 and tree.size % full == 0:
-            self.extend_aligned(tree, leaves, pending, nodes)
-            return
-        start = 0
-        while pending and pending[0].size <= tree.size + len(leaves) - start:
-            cut = pending[0].size - tree.size + start
-            nodes.check(tree.extend(leaves[start:cut], every=STRIDE))
-            start = cut
-            self.meet(pending, tree.size, tree.root())
-        nodes.check(tree.extend(leaves[start:], every=STRIDE))
-
-    def extend_aligned(
-        self, tree: CompactRange, leaves: list[bytes], pending: list[_Target], nodes: _Nodes
-    ) -> None:
-        """The fast path: a whole aligned power-of-two chunk, hashed a level at a time."""
-        base, top = tree.size, len(leaves).bit_length() - 1
-        tiers = levels(leaves)
-        before = tree.hashes
-        while pending and pending[0].size < base + len(leaves):
-            size = pending[0].size
-            parts = [tiers[lv][i - (base >> lv)] for lv, i in subtrees(base, size)]
-            self.meet(pending, size, fold([*before, *parts]))
-        completed = [
-            (lv, (base >> lv) + i, h)
-            for lv in range(STRIDE, top + 1, STRIDE)
-            for i, h in enumerate(tiers[lv])
-        ]
-        completed.extend(n for n in tree.push(top, tiers[top][0]) if n[0] % STRIDE == 0)
-        completed.sort(key=lambda n: node_key(n[0], n[1]))
-        nodes.check(completed)
-        self.meet(pending, tree.size, tree.root())
 
     def meet(self, pending: list[_Target], size: int, root: bytes) -> None:
         """Check the signed roots for ``size`` against the root the entries give."""
@@ -267,8 +255,167 @@ class _Verifier:
                 self.problem(target.where, f"root at size {size} differs from the entries'")
 
 
-_SUBJECTS = re.compile(rb',"subjects":\[((?:"[0-9a-f]{64}",?)*)\],"v":1\}\Z')
-"""The end of a canonical entry that names subjects."""
+@dataclass(frozen=True, slots=True)
+class _Span:
+    """One span's work: entries ``[start, min(stop, end))``, and the signed sizes inside it."""
+
+    start: int
+    stop: int
+    end: int  # the log's end: the last span also answers for what lies beyond it
+    sizes: tuple[int, ...]
+    max_problems: int
+
+
+@dataclass(slots=True)
+class _Checked:
+    """What checking a span found, for the join."""
+
+    start: int
+    leaves: int = 0
+    hashes: list[bytes] = field(default_factory=list)  # the span's subtrees, largest first
+    parts: list[tuple[int, list[bytes]]] = field(default_factory=list)  # size -> [start, size)
+    upper: list[tuple[int, bytes]] = field(default_factory=list)  # stored nodes above the span
+    problems: list[Problem] = field(default_factory=list)
+    truncated: bool = False
+    removed: int = 0
+    first_removed: int | None = None
+    retained_through: int = 0
+
+
+def _check_span(store: LedgerStore, span: _Span, level: int) -> _Checked:
+    """Check one span's entries, subject rows and tree nodes: a pure read of its key range."""
+    out = _Checked(span.start)
+    limit = span.max_problems
+
+    def problem(where: str, what: str) -> None:
+        if len(out.problems) < limit:
+            out.problems.append(Problem(where, what))
+        else:
+            out.truncated = True
+
+    start, last = span.start, span.stop >= span.end
+    stop = min(span.stop, span.end)
+    tree = CompactRange()
+    chunk = min(1 << BUCKET_BITS, 1 << level)  # a bucket of subject rows per chunk of entries
+    nodes = _Nodes(
+        store.stream_nodes(stop, chunk, start, beyond=last), problem, top=level, upper=out.upper
+    )
+    pending = list(span.sizes)
+    expected = start
+    held = False  # a body was seen before a removed one
+    sha256, find, close = hashlib.sha256, _SUBJECTS, _CLOSE
+    first, after = len(_SUBJECTS), -len(_CLOSE)
+    chunks = zip(range(start, stop, chunk), store.stream_entries(stop, chunk, start), strict=True)
+    for lo, rows in chunks:
+        hi = min(lo + chunk, stop)
+        # The last span's last chunk also meets subject rows of entries the log does not hold.
+        stored = store.subjects_between(lo, 1 << 62 if last and hi == stop else hi)
+        named: list[tuple[int, int]] = []
+        name, leaves = named.append, []
+        for idx, body, leaf in rows:
+            if idx != expected:
+                problem(f"entry {expected}", f"missing (next stored entry is {idx})")
+                expected = idx
+            expected += 1
+            leaves.append(leaf)
+            if body is None:
+                if held:
+                    problem(f"entry {idx}", "body removed, but entries before it are held")
+                if out.first_removed is None:
+                    out.first_removed = idx
+                out.removed += 1
+                continue
+            held = True
+            if sha256(b"\x00" + body).digest() != leaf:
+                problem(f"entry {idx}", "body does not match its leaf hash")
+            # The subject keys close the canonical bytes (sorted keys: "subjects" is last but
+            # "v", and quotes inside strings are escaped), so they are read without parsing
+            # the whole body, and in plain byte operations: this loop runs for every entry.
+            at = body.rfind(find)
+            if at >= 0 and body.endswith(close):
+                keys = body[at + first : after]
+                if not keys.translate(None, _KEY_BYTES):  # hex digits, quotes and commas only
+                    for key in keys.split(b'","'):
+                        if len(key) == 64:
+                            name((idx, int(key[:15], 16)))
+            if b'"change":"retention"' in body:
+                out.retained_through = max(out.retained_through, _retention_through(idx, body))
+        if set(named) != stored:
+            for idx, _tag in sorted(set(named) ^ stored)[:3]:
+                where = f"entry {idx}"
+                if idx >= span.end:
+                    problem(where, "subject rows for an entry the log does not hold")
+                else:
+                    problem(where, "subject index differs from the body's subjects")
+        _extend(tree, start, leaves, pending, out.parts, nodes)
+    if expected < stop:
+        problem(f"entries {expected}-{stop - 1}", "missing")
+    nodes.finish()
+    out.leaves, out.hashes = tree.size, list(tree.hashes)
+    return out
+
+
+def _extend(
+    tree: CompactRange,
+    start: int,
+    leaves: list[bytes],
+    pending: list[int],
+    parts: list[tuple[int, list[bytes]]],
+    nodes: _Nodes,
+) -> None:
+    """Add leaves to a span's tree, keeping the hashes that lead to each signed size in it."""
+    full = len(leaves)
+    if full and full & (full - 1) == 0 and tree.size % full == 0:
+        _extend_aligned(tree, start, leaves, pending, parts, nodes)
+        return
+    at = 0
+    while pending and pending[0] - start <= tree.size + len(leaves) - at:
+        cut = pending[0] - start - tree.size + at
+        nodes.check(_shift(tree.extend(leaves[at:cut], every=STRIDE), start))
+        at = cut
+        parts.append((pending.pop(0), list(tree.hashes)))
+    nodes.check(_shift(tree.extend(leaves[at:], every=STRIDE), start))
+
+
+def _extend_aligned(
+    tree: CompactRange,
+    start: int,
+    leaves: list[bytes],
+    pending: list[int],
+    parts: list[tuple[int, list[bytes]]],
+    nodes: _Nodes,
+) -> None:
+    """The fast path: a whole aligned power-of-two chunk, hashed a level at a time."""
+    base, top = tree.size, len(leaves).bit_length() - 1
+    tiers = levels(leaves)
+    before = tree.hashes
+    while pending and pending[0] - start < base + len(leaves):
+        size = pending.pop(0)
+        inside = [tiers[lv][i - (base >> lv)] for lv, i in subtrees(base, size - start)]
+        parts.append((size, [*before, *inside]))
+    completed = [
+        (lv, (base >> lv) + i, h)
+        for lv in range(STRIDE, top + 1, STRIDE)
+        for i, h in enumerate(tiers[lv])
+    ]
+    completed.extend(n for n in tree.push(top, tiers[top][0]) if n[0] % STRIDE == 0)
+    completed.sort(key=lambda n: node_key(n[0], n[1]))
+    nodes.check(_shift(completed, start))
+    if pending and pending[0] - start == tree.size:
+        parts.append((pending.pop(0), list(tree.hashes)))
+
+
+def _shift(completed: list[Node], start: int) -> list[Node]:
+    """A span's nodes, numbered within the whole tree (``start`` is a multiple of each size)."""
+    if not start:
+        return completed
+    return [(lv, (start >> lv) + i, h) for lv, i, h in completed]
+
+
+_SUBJECTS = b',"subjects":["'
+_CLOSE = b'"],"v":1}'
+"""A canonical entry naming subjects ends ``,"subjects":["<key>","<key>"],"v":1}``."""
+_KEY_BYTES = b'0123456789abcdef",'
 
 
 def _retention_through(idx: int, body: bytes) -> int:
@@ -283,24 +430,42 @@ def _retention_through(idx: int, body: bytes) -> int:
 
 
 class _Nodes:
-    """The stored tree nodes, met in key order beside the nodes the entries complete."""
+    """The stored tree nodes, met in key order beside the nodes the entries complete.
 
-    def __init__(self, chunks: Iterator[list[tuple[int, bytes]]], owner: _Verifier) -> None:
+    Nodes above level ``top`` are not checked here but set aside in ``upper``: a span's
+    nodes are checked by the span, the nodes above the spans when they are joined.
+    """
+
+    def __init__(
+        self,
+        chunks: Iterator[list[tuple[int, bytes]]],
+        problem: Callable[[str, str], None],
+        *,
+        top: int = 63,
+        upper: list[tuple[int, bytes]] | None = None,
+    ) -> None:
         self._chunks = chunks
         self._rows: list[tuple[int, bytes]] = []
         self._at = 0
-        self._owner = owner
+        self._problem = problem
+        self._top = top
+        self._upper = upper
 
     def _next(self) -> tuple[int, bytes] | None:
-        while self._at >= len(self._rows):
-            rows = next(self._chunks, None)
-            if rows is None:
-                return None
-            self._rows, self._at = rows, 0
-        return self._rows[self._at]
+        while True:
+            while self._at >= len(self._rows):
+                rows = next(self._chunks, None)
+                if rows is None:
+                    return None
+                self._rows, self._at = rows, 0
+            row = self._rows[self._at]
+            if row[0] & 63 <= self._top or self._upper is None:
+                return row
+            self._upper.append(row)
+            self._at += 1
 
     def check(self, completed: list[Node]) -> None:
-        problem = self._owner.problem
+        problem = self._problem
         for level, index, digest in completed:
             key = node_key(level, index)
             stored = self._next()
@@ -319,9 +484,53 @@ class _Nodes:
     def finish(self) -> None:
         stored = self._next()
         while stored is not None:
-            self._owner.problem(f"tree node {stored[0]}", "stored, but not a node of this tree")
+            self._problem(f"tree node {stored[0]}", "stored, but not a node of this tree")
             self._at += 1
             stored = self._next()
+
+
+_WORKER: LedgerStore | None = None
+"""The store a worker process checks spans of, opened once per process."""
+
+
+def _open_worker(url: str, prefix: str) -> None:
+    global _WORKER
+    _WORKER = LedgerStore(open_engine(url), prefix)
+
+
+def _worker_span(span: _Span, level: int) -> _Checked:
+    assert _WORKER is not None, "the pool's initializer opens the store"
+    return _check_span(_WORKER, span, level)
+
+
+def _run_spans(
+    store: LedgerStore, spans: list[_Span], workers: int, level: int
+) -> Iterator[_Checked]:
+    """Each span checked, in order: here, or by ``workers`` processes of their own, each
+    reading the same database through its own connection."""
+    workers = min(workers, len(spans))
+    if workers <= 1 or not _shareable(store.engine):
+        for span in spans:
+            yield _check_span(store, span, level)
+        return
+    url = store.engine.url.render_as_string(hide_password=False)
+    # spawn, not fork: the caller may hold threads (a ledger's writer) and open connections.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_open_worker, initargs=(url, store.prefix)
+    ) as pool:
+        yield from pool.map(_worker_span, spans, itertools.repeat(level))
+
+
+def _shareable(engine: Engine) -> bool:
+    """Whether another process can open the same database (not an in-memory SQLite one)."""
+    url = engine.url
+    return url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
+
+
+def default_workers() -> int:
+    """Processes to verify with: one per core this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def verify_ledger(
@@ -333,6 +542,8 @@ def verify_ledger(
     trusted: Sequence[str] = (),
     progress: Progress | None = None,
     max_problems: int = 100,
+    workers: int | None = None,
+    span_level: int = SPAN_LEVEL,
 ) -> Report:
     """Recompute the log in ``store`` and check it against everything signed.
 
@@ -341,10 +552,15 @@ def verify_ledger(
     stored one is checked against its own key otherwise); ``trusted`` adds checkpoint notes
     obtained elsewhere, such as the last one a witness cosigned, so a rollback of the whole
     database shows.
+
+    The entries are checked in spans of ``2**span_level`` by ``workers`` processes (one per
+    core by default; a log of one span, or an in-memory database, is checked here).
     """
+    if span_level < 1:
+        raise ValueError("a span holds at least two entries")
     run = _Verifier(store, max_problems)
     targets = run.targets(verifiers, witnesses, trusted, origin)
-    tree = run.entries(targets, progress)
+    tree = run.entries(targets, progress, workers or default_workers(), span_level)
     run.report.size = tree.size
     run.report.root = tree.root()
     origin = origin or run.origin

@@ -210,6 +210,7 @@ class LedgerStore:
 
     def __init__(self, engine: Engine, prefix: str = "") -> None:
         self._engine = engine
+        self.prefix = prefix
         self.tables = t = ledger_tables(prefix)
         self._memory = WitnessMemory(engine, t.witnessed, LedgerUnavailable)
         entries, subjects, nodes, head = t.entries, t.subjects, t.nodes, t.head
@@ -230,14 +231,13 @@ class LedgerStore:
             .where(entries.c.idx >= bindparam("lo"), entries.c.idx < bindparam("hi"))
             .order_by(entries.c.idx)
         )
-        self._bucket = sql(
+        self._subjects_between = sql(
             select(subjects.c.idx, subjects.c.subject).where(
-                subjects.c.bucket == bindparam("bucket")
-            )
-        )
-        self._beyond = sql(
-            select(subjects.c.idx, subjects.c.subject).where(
-                subjects.c.bucket > bindparam("bucket")
+                # The bucket bounds let the primary key narrow the scan to the range's buckets.
+                subjects.c.bucket >= bindparam("first"),
+                subjects.c.bucket <= bindparam("last"),
+                subjects.c.idx >= bindparam("lo"),
+                subjects.c.idx < bindparam("hi"),
             )
         )
         self._held_from = sql(select(func.min(entries.c.idx)).where(entries.c.body.is_not(None)))
@@ -440,18 +440,22 @@ class LedgerStore:
         value = self.fetch(self._held_from, {})[0][0]
         return None if value is None else int(value)
 
-    def bucket_subjects(self, bucket: int, beyond: bool = False) -> set[tuple[int, int]]:
-        """The ``(entry index, subject tag)`` pairs of one bucket (or of all buckets after)."""
-        statement = self._beyond if beyond else self._bucket
-        return {(int(i), int(t)) for i, t in self.fetch(statement, {"bucket": bucket})}
+    def subjects_between(self, lo: int, hi: int) -> set[tuple[int, int]]:
+        """The ``(entry index, subject tag)`` pairs of entries ``[lo, hi)``."""
+        bounds = {"first": lo >> BUCKET_BITS, "last": (hi - 1) >> BUCKET_BITS, "lo": lo, "hi": hi}
+        return set(self.fetch(self._subjects_between, bounds))  # (int, int) tuples already
 
-    def stream_nodes(self, end: int, chunk: int = 100_000) -> Iterator[list[tuple[int, bytes]]]:
-        """Stored nodes completed by the first ``end`` leaves and beyond, in key order."""
-        for rows in self.stream(self._node_chunk, 0, end << 6, chunk << 6):
+    def stream_nodes(
+        self, end: int, chunk: int = 100_000, start: int = 0, *, beyond: bool = True
+    ) -> Iterator[list[tuple[int, bytes]]]:
+        """Stored nodes completed by leaves ``[start, end)``, in key order; with ``beyond``,
+        then every node of leaves the log does not hold (the verifier reports them)."""
+        for rows in self.stream(self._node_chunk, start << 6, end << 6, chunk << 6):
             yield [(int(k), bytes(h)) for k, h in rows]
-        beyond = self.fetch(self._node_chunk, {"lo": end << 6, "hi": 1 << 62})
-        if beyond:  # nodes of leaves the log does not hold: the verifier reports them
-            yield [(int(k), bytes(h)) for k, h in beyond]
+        if beyond:
+            rows = self.fetch(self._node_chunk, {"lo": end << 6, "hi": 1 << 62})
+            if rows:
+                yield [(int(k), bytes(h)) for k, h in rows]
 
     def run(self, statement: Executable) -> list[Any]:
         """A one-off Core statement on its own transaction (rare reads and admin writes)."""

@@ -14,7 +14,7 @@ import pytest
 from stateline.ledger import merkle
 from stateline.ledger.checkpoint import COSIGNATURE_V1, Checkpoint, Signer, sign_checkpoint
 from stateline.ledger.log import Ledger
-from stateline.ledger.verify import verify_ledger
+from stateline.ledger.verify import SPAN_LEVEL, verify_ledger
 from stateline.ledger.witness import Refusal, Witness, WitnessRefused, WitnessState
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.ledger import LedgerStore
@@ -38,10 +38,18 @@ def build(path: Path, count: int = SIZE, checkpoint_at: tuple[int, ...] = (17,))
     engine.dispose()
 
 
-def verify(path: Path, trusted: tuple[str, ...] = ()) -> list[str]:
+def verify(
+    path: Path, trusted: tuple[str, ...] = (), span_level: int = SPAN_LEVEL, workers: int = 1
+) -> list[str]:
     engine = open_engine(sqlite_url(str(path)))
     try:
-        report = verify_ledger(LedgerStore(engine), [SIGNER.verifier], trusted=trusted)
+        report = verify_ledger(
+            LedgerStore(engine),
+            [SIGNER.verifier],
+            trusted=trusted,
+            span_level=span_level,
+            workers=workers,
+        )
     finally:
         engine.dispose()
     return [str(p) for p in report.problems]
@@ -180,12 +188,19 @@ TAMPERS: list[Tamper] = [
 ]  # fmt: skip
 
 
-def test_the_untouched_log_verifies(template: Path) -> None:
-    assert verify(template) == []
+@pytest.mark.parametrize("span_level", [1, 2, 3, 4, 5, 6, SPAN_LEVEL])
+def test_the_untouched_log_verifies_in_spans_of_any_size(template: Path, span_level: int) -> None:
+    # Spans of 8 put the checkpoint at 17 inside a span and the head at 40 on a boundary;
+    # spans of 16 put the head inside the last, partial span.
+    assert verify(template, span_level=span_level) == []
 
 
-def test_a_thousand_random_tamperings_are_all_detected(template: Path, tmp_path: Path) -> None:
-    rng = random.Random(20251001)
+# Spans of 8: five spans joined, the checkpoint inside one. The default: one span.
+@pytest.mark.parametrize("span_level", [3, SPAN_LEVEL], ids=["spans", "whole"])
+def test_a_thousand_random_tamperings_are_all_detected(
+    template: Path, tmp_path: Path, span_level: int
+) -> None:
+    rng = random.Random(20251001 + span_level)
     trial = tmp_path / "trial.sqlite"
     missed: list[str] = []
     for number in range(1000):
@@ -197,7 +212,7 @@ def test_a_thousand_random_tamperings_are_all_detected(template: Path, tmp_path:
         tamper(db, rng)
         db.commit()
         db.close()
-        if not verify(trial):
+        if not verify(trial, span_level=span_level):
             missed.append(f"trial {number}: {tamper.__name__}")
     assert missed == []
 
@@ -244,3 +259,33 @@ def test_a_rollback_is_detected_against_a_witnessed_checkpoint(tmp_path: Path) -
     build(truncated, 10, ())
     problems = verify(truncated, trusted=(str(witnessed),))
     assert len(problems) == 1 and "rolled back" in problems[0]
+
+
+def test_worker_processes_find_what_one_process_finds(template: Path, tmp_path: Path) -> None:
+    rng = random.Random(7)
+    assert verify(template, span_level=3, workers=2) == []
+    for number, tamper in enumerate([change_body, delete_entry, change_subjects, change_node]):
+        trial = tmp_path / f"trial{number}.sqlite"
+        shutil.copyfile(template, trial)
+        with sqlite3.connect(trial) as db:
+            tamper(db, rng)
+        here = verify(trial, span_level=3)
+        assert here, tamper.__name__
+        assert verify(trial, span_level=3, workers=2) == here
+
+
+def test_a_changed_node_above_the_spans_is_found_where_they_join(
+    template: Path, tmp_path: Path
+) -> None:
+    trial = tmp_path / "upper.sqlite"
+    shutil.copyfile(template, trial)
+    # Level 3 is a span's own root with spans of 4 leaves; level 6 is above every span.
+    keys = {level: merkle_key for level, merkle_key in ((3, (7 << 6) | 3), (6, (63 << 6) | 6))}
+    with sqlite3.connect(trial) as db:
+        stored = {k for (k,) in db.execute("SELECT id FROM ledger_nodes")}
+        assert keys[3] in stored and keys[6] not in stored  # 40 leaves: no level-6 node yet
+        db.execute("UPDATE ledger_nodes SET hash=? WHERE id=?", (b"\0" * 32, keys[3]))
+    assert verify(trial, span_level=2) == [
+        "tree node level 3 index 0: differs from the node the entries give"
+    ]
+    assert verify(trial, span_level=2, workers=2) == verify(trial, span_level=2)
