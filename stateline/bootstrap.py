@@ -72,6 +72,7 @@ class System:
             committer.close()
         for node in self.nodes.values():
             node.ledger.store.engine.dispose()
+            node.records.close()
             node.records.engine.dispose()
 
 

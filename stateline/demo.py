@@ -52,6 +52,7 @@ def prepare(config: Config, people: int, seed: int, progress: Progress | None = 
         if store.count() != people:
             store.clear()
             store.insert_people(generate_people(state, people, seed))
+        store.close()
         store.engine.dispose()
         if progress is not None:
             progress("records", index + 1, len(config.states))

@@ -7,6 +7,8 @@ compile each statement once for the engine's dialect and run the SQL text on a p
 
 from __future__ import annotations
 
+import contextlib
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -80,3 +82,64 @@ def fetch(
         raise failure(f"cannot read the {what}: {exc}") from exc
     finally:
         connection.close()
+
+
+class Reads:
+    """Compiled reads of one repository, on a connection kept between reads on SQLite.
+
+    Checking a connection out of the pool and back in for every read (its reset, events and
+    bookkeeping) costs more than an indexed lookup on SQLite, where a read runs outside any
+    transaction and so leaves nothing open behind it. The kept connection serves one read
+    at a time: a read that finds it in use (on another thread) takes one from the pool.
+    Other databases open a transaction for a read, so each read there checks its own
+    connection out and in, as :func:`fetch` does.
+    """
+
+    def __init__(self, engine: Engine, *, failure: type[StorageError], what: str) -> None:
+        self._engine = engine
+        self._failure = failure
+        self._what = what
+        self._keep = engine.dialect.name == "sqlite"
+        self._kept: list[Any] = []  # the idle connection, if any (list ops are atomic)
+        self._release = weakref.finalize(self, _close_all, self._kept)
+
+    def fetch(self, statement: Compiled, values: dict[str, Any]) -> list[Any]:
+        """Run a compiled read; driver errors become the repository's ``failure``."""
+        if not self._keep:
+            return fetch(self._engine, statement, values, failure=self._failure, what=self._what)
+        try:
+            connection = self._kept.pop()
+        except IndexError:
+            try:
+                connection = self._engine.raw_connection()
+            except SQLAlchemyError as exc:
+                raise self._failure(f"cannot reach the {self._what} database: {exc}") from exc
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(statement.sql, statement.params(values))
+                rows = list(cursor.fetchall())
+            finally:
+                cursor.close()
+        except self._engine.dialect.loaded_dbapi.Error as exc:
+            connection.invalidate()  # a failed connection is not kept or handed on
+            connection.close()
+            raise self._failure(f"cannot read the {self._what}: {exc}") from exc
+        except BaseException:
+            connection.close()
+            raise
+        if self._kept:
+            connection.close()  # one is kept already
+        else:
+            self._kept.append(connection)
+        return rows
+
+    def close(self) -> None:
+        """Hand the kept connection back to the pool (before the engine is disposed of)."""
+        self._release()
+
+
+def _close_all(kept: list[Any]) -> None:
+    while kept:
+        with contextlib.suppress(Exception):  # going away: a failed check-in changes nothing
+            kept.pop().close()

@@ -48,7 +48,7 @@ from stateline.node.records.model import (
 )
 from stateline.node.records.phonetic import MAX_KEY, surname_keys
 from stateline.node.records.search import NameQuery, rank
-from stateline.storage.compiled import Compiled, fetch
+from stateline.storage.compiled import Compiled, Reads
 from stateline.storage.engine import StorageError
 from stateline.storage.schema import node_metadata
 
@@ -270,6 +270,7 @@ class RecordStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._reads = Reads(engine, failure=StorageError, what="records")
         dialect = engine.dialect
         # SQLite keeps a Date as ISO text, and sqlite3's own date adapter is deprecated.
         self._day: Callable[[date], Any] = (
@@ -299,6 +300,10 @@ class RecordStore:
         """The node's database engine (bootstrap disposes of it on shutdown)."""
         return self._engine
 
+    def close(self) -> None:
+        """Hand back the connection reads keep (before the engine is disposed of)."""
+        self._reads.close()
+
     def _compile(self, statement: Select[Any]) -> Compiled:
         return Compiled(statement, self._engine)
 
@@ -314,7 +319,7 @@ class RecordStore:
         return compiled
 
     def _fetch(self, statement: Compiled, values: dict[str, Any]) -> list[Any]:
-        return fetch(self._engine, statement, values, failure=StorageError, what="records")
+        return self._reads.fetch(statement, values)
 
     def _load(self, statement: Compiled, values: dict[str, Any]) -> list[Person]:
         return [_person(row) for row in self._fetch(statement, values)]
