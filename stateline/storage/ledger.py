@@ -28,17 +28,23 @@ What is stored:
 Appends go through :class:`LedgerWriter`, one connection owned by the ledger's single writer
 thread (on SQLite with ``synchronous=FULL``, so a commit is on disk when it returns). Hot
 statements are Core statements compiled once and run on the DBAPI cursor, rows going to the
-driver's ``executemany`` as they are. Driver errors become :class:`LedgerUnavailable`.
+driver's ``executemany`` as they are. On SQLite an append's entries, subject rows and nodes go
+instead as one statement each that reads its rows from a JSON array (``json_each``): the
+driver binds parameters one row at a time holding the interpreter lock, but runs a statement
+without it, so a whole batch is written while other threads go on encoding the next one.
+Driver errors become :class:`LedgerUnavailable`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -55,6 +61,7 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
 )
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.expression import ClauseElement, Executable
@@ -262,6 +269,28 @@ class LedgerStore:
         self._by_subject = sql(
             select(entries).where(entries.c.idx.in_(found)).order_by(entries.c.idx)
         )
+        # SQLite 3.38 made the JSON functions part of every build.
+        self._bulk = engine.dialect.name == "sqlite" and sqlite3.sqlite_version_info >= (3, 38)
+        if self._bulk:
+            self._bulk_entries = sql(
+                text(
+                    f"INSERT INTO {entries.name} (idx, body, leaf_hash) "
+                    "SELECT :start + key, CAST(value AS BLOB), substr(:hashes, key * 32 + 1, 32) "
+                    "FROM json_each(:bodies)"
+                )
+            )
+            self._bulk_subjects = sql(
+                text(
+                    f"INSERT INTO {subjects.name} (bucket, subject, idx) SELECT "
+                    "value ->> 0, value ->> 1, value ->> 2 FROM json_each(:rows)"
+                )
+            )
+            self._bulk_nodes = sql(
+                text(
+                    f"INSERT INTO {nodes.name} (id, hash) "
+                    "SELECT value, substr(:hashes, key * 32 + 1, 32) FROM json_each(:ids)"
+                )
+            )
         self._leaves: dict[int, Compiled] = {}
         self._nodes: dict[int, Compiled] = {}
         self._subtrees: dict[tuple[int, int], bytes] = {}  # (level, index) -> hash, read once
@@ -297,12 +326,35 @@ class LedgerStore:
             head_row: Work = (self.insert_head, _HEAD_COLUMNS, [(1, size, note)])
         else:
             head_row = (self.update_head, ("row", "size", "note"), [(1, size, note)])
-        return [
-            (self.insert_entry, _ENTRY_COLUMNS, rows),
-            (self.insert_subject, _SUBJECT_COLUMNS, subject_rows),
-            (self.insert_node, _NODE_COLUMNS, node_rows),
-            head_row,
+        if not self._bulk or len(rows) < 2:
+            return [
+                (self.insert_entry, _ENTRY_COLUMNS, rows),
+                (self.insert_subject, _SUBJECT_COLUMNS, subject_rows),
+                (self.insert_node, _NODE_COLUMNS, node_rows),
+                head_row,
+            ]
+        start = rows[0][0]
+        texts: list[str] = []
+        for n, (index, body, _leaf) in enumerate(rows):
+            if index != start + n or body is None:
+                raise ValueError("appended entries have bodies and consecutive indexes")
+            # Canonical JSON is valid UTF-8: as a JSON string it comes back as the same text,
+            # and CAST gives back the same bytes.
+            texts.append(body.decode())
+        hashes = b"".join(row[2] for row in rows)  # fixed-size: one blob, cut in SQL
+        work: list[Work] = [
+            (
+                self._bulk_entries,
+                ("start", "bodies", "hashes"),
+                [(start, orjson.dumps(texts), hashes)],
+            ),
+            (self._bulk_subjects, ("rows",), [(orjson.dumps(subject_rows),)]),
         ]
+        if node_rows:
+            ids, hashes = orjson.dumps([r[0] for r in node_rows]), b"".join(r[1] for r in node_rows)
+            work.append((self._bulk_nodes, ("ids", "hashes"), [(ids, hashes)]))
+        work.append(head_row)
+        return work
 
     def checkpoint_work(self, size: int, signed_at: int, note: str) -> list[Work]:
         """Storing a published checkpoint."""

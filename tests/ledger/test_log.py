@@ -12,13 +12,13 @@ import pytest
 
 from stateline.ledger import merkle
 from stateline.ledger.checkpoint import Signer
-from stateline.ledger.entries import encode
+from stateline.ledger.entries import AdminChange, encode
 from stateline.ledger.keys import create
 from stateline.ledger.log import Committer, Ledger, open_ledger, submit_together
 from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.ledger import LedgerStore, LedgerUnavailable
-from tests.ledger.helpers import entries
+from tests.ledger.helpers import START, entries, subject
 
 
 def ledger_at(path: Path) -> Ledger:
@@ -54,6 +54,33 @@ async def test_append_async_awaits_the_group_commit(tmp_path: Path) -> None:
         assert sorted(indexes) == list(range(200))
         for entry, index in zip(batch, indexes, strict=True):
             assert ledger.entry_bytes(index) == encode(entry)
+
+
+def test_a_batch_keeps_every_byte_of_awkward_bodies(tmp_path: Path) -> None:
+    # A batch is written as JSON text on SQLite: quotes, backslashes, escapes, characters
+    # beyond Latin-1 and beyond the BMP must all come back byte for byte.
+    details = ['a "quoted" word', "back\\slash", "nul \x00 tab \t line\n", "Ñúñez 日本 🚓", ""]
+    batch = [
+        AdminChange(
+            message_id=f"a-{n}",
+            state="NY",
+            at=START,
+            change="directory",
+            actor="ops-1",
+            detail={"text": text, "nested": {"subjects": [text]}},
+        )
+        for n, text in enumerate(details)
+    ]
+    batch += entries(7, 50)
+    with ledger_at(tmp_path / "n.sqlite") as ledger:
+        assert ledger.append(batch) == list(range(len(batch)))
+        assert [ledger.entry_bytes(i) for i in range(len(batch))] == [encode(e) for e in batch]
+        assert [ledger.entry(i) for i in range(len(batch))] == batch
+        report = verify_ledger(ledger.store, [ledger.verifier])
+        assert report.ok, report.problems
+        assert ledger.entries_for_subject(subject(3)) == [
+            (i, e) for i, e in enumerate(batch) if subject(3) in e.subjects
+        ]
 
 
 def test_after_close_appends_fail_closed(tmp_path: Path) -> None:
