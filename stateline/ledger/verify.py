@@ -1,8 +1,10 @@
 """The verifier: recompute the whole log from its stored entries and check everything signed.
 
-:func:`verify_ledger` streams the entries in index order, a chunk at a time, and checks:
+:func:`verify_ledger` reads the entries in spans of ``2**SPAN_LEVEL``, each a complete subtree
+of the log, so spans are checked apart (by worker processes, one per core) and then joined in
+order. It checks:
 
-- indexes run 0, 1, 2... with no gap;
+- indexes run 0, 1, 2... with no gap, and none beyond the signed head;
 - each body hashes to its stored leaf hash, and the subject index says what the bodies say;
 - bodies are missing only from a prefix of the log that logged retention runs removed;
 - the tree nodes stored for proofs are the ones the entries give;
