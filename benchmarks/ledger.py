@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import random
 import sqlite3
 import statistics
@@ -77,8 +78,9 @@ def generate(count: int, first: int = 0) -> Iterator[Entry]:
 
 
 BULK_ENTRIES = (
-    "INSERT INTO {t} (idx, body, leaf_hash) SELECT ? + key, CAST(value AS BLOB), "
-    "substr(?, key * 32 + 1, 32) FROM json_each(?)"
+    "INSERT INTO {t} (idx, body, leaf_hash) SELECT ?1 + key, substr(?2, after + 1, value - after), "
+    "substr(?3, key * 32 + 1, 32) FROM (SELECT key, value, "
+    "coalesce(lag(value) OVER (ORDER BY key), 0) AS after FROM json_each(?4))"
 )
 BULK_SUBJECTS = "INSERT INTO {t}_s SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?)"
 
@@ -104,9 +106,10 @@ def baseline(path: Path, batches: list[list[Entry]], table: str, bulk: bool) -> 
             index += 1
         subjects.sort()
         if bulk:
-            texts = orjson.dumps([body.decode() for _i, body, _h in rows])
+            bodies = [body for _i, body, _h in rows]
+            ends = orjson.dumps(list(itertools.accumulate(map(len, bodies))))
             hashes = b"".join(h for _i, _b, h in rows)
-            db.execute(BULK_ENTRIES.format(t=table), (rows[0][0], hashes, texts))
+            db.execute(BULK_ENTRIES.format(t=table), (rows[0][0], b"".join(bodies), hashes, ends))
             db.execute(BULK_SUBJECTS.format(t=table), (orjson.dumps(subjects),))
         else:
             db.executemany(f"INSERT INTO {table} VALUES (?, ?, ?)", rows)

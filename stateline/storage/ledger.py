@@ -29,7 +29,7 @@ Appends go through :class:`LedgerWriter`, one connection owned by the ledger's s
 thread (on SQLite with ``synchronous=FULL``, so a commit is on disk when it returns). Hot
 statements are Core statements compiled once and run on the DBAPI cursor, rows going to the
 driver's ``executemany`` as they are. On SQLite an append's entries, subject rows and nodes go
-instead as one statement each that reads its rows from a JSON array (``json_each``): the
+instead as one statement each that reads its rows from one blob and a JSON array: the
 driver binds parameters one row at a time holding the interpreter lock, but runs a statement
 without it, so a whole batch is written while other threads go on encoding the next one.
 Driver errors become :class:`LedgerUnavailable`.
@@ -38,6 +38,7 @@ Driver errors become :class:`LedgerUnavailable`.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -274,9 +275,12 @@ class LedgerStore:
         if self._bulk:
             self._bulk_entries = sql(
                 text(
+                    # :ends holds where each body ends in the :bodies blob.
                     f"INSERT INTO {entries.name} (idx, body, leaf_hash) "
-                    "SELECT :start + key, CAST(value AS BLOB), substr(:hashes, key * 32 + 1, 32) "
-                    "FROM json_each(:bodies)"
+                    "SELECT :start + key, substr(:bodies, after + 1, value - after), "
+                    "substr(:hashes, key * 32 + 1, 32) FROM ("
+                    "SELECT key, value, coalesce(lag(value) OVER (ORDER BY key), 0) AS after "
+                    "FROM json_each(:ends))"
                 )
             )
             self._bulk_subjects = sql(
@@ -334,19 +338,18 @@ class LedgerStore:
                 head_row,
             ]
         start = rows[0][0]
-        texts: list[str] = []
+        bodies: list[bytes] = []
         for n, (index, body, _leaf) in enumerate(rows):
             if index != start + n or body is None:
                 raise ValueError("appended entries have bodies and consecutive indexes")
-            # Canonical JSON is valid UTF-8: as a JSON string it comes back as the same text,
-            # and CAST gives back the same bytes.
-            texts.append(body.decode())
-        hashes = b"".join(row[2] for row in rows)  # fixed-size: one blob, cut in SQL
+            bodies.append(body)
+        ends = orjson.dumps(list(itertools.accumulate(map(len, bodies))))
+        hashes = b"".join(row[2] for row in rows)  # fixed-size: cut in SQL by position
         work: list[Work] = [
             (
                 self._bulk_entries,
-                ("start", "bodies", "hashes"),
-                [(start, orjson.dumps(texts), hashes)],
+                ("start", "bodies", "ends", "hashes"),
+                [(start, b"".join(bodies), ends, hashes)],
             ),
             (self._bulk_subjects, ("rows",), [(orjson.dumps(subject_rows),)]),
         ]

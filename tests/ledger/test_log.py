@@ -57,8 +57,8 @@ async def test_append_async_awaits_the_group_commit(tmp_path: Path) -> None:
 
 
 def test_a_batch_keeps_every_byte_of_awkward_bodies(tmp_path: Path) -> None:
-    # A batch is written as JSON text on SQLite: quotes, backslashes, escapes, characters
-    # beyond Latin-1 and beyond the BMP must all come back byte for byte.
+    # A batch is written as one statement on SQLite, each body cut from one blob: quotes,
+    # backslashes, escapes, characters beyond Latin-1 and the BMP come back byte for byte.
     details = ['a "quoted" word', "back\\slash", "nul \x00 tab \t line\n", "Ñúñez 日本 🚓", ""]
     batch = [
         AdminChange(
