@@ -313,13 +313,17 @@ def _check_span(store: LedgerStore, span: _Span, level: int) -> _Checked:
         # The last span's last chunk also meets subject rows of entries the log does not hold.
         stored = store.subjects_between(lo, 1 << 62 if last and hi == stop else hi)
         named: list[tuple[int, int]] = []
-        name, leaves = named.append, []
+        name, leaves = named.append, [row[2] for row in rows]
+        # Indexes are unique and sorted: the first and the last tell whether any is missing.
+        if rows and rows[0][0] == expected and rows[-1][0] == expected + len(rows) - 1:
+            expected += len(rows)
+        else:
+            for idx, _body, _leaf in rows:
+                if idx != expected:
+                    problem(f"entry {expected}", f"missing (next stored entry is {idx})")
+                    expected = idx
+                expected += 1
         for idx, body, leaf in rows:
-            if idx != expected:
-                problem(f"entry {expected}", f"missing (next stored entry is {idx})")
-                expected = idx
-            expected += 1
-            leaves.append(leaf)
             if body is None:
                 if held:
                     problem(f"entry {idx}", "body removed, but entries before it are held")
