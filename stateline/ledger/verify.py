@@ -499,9 +499,12 @@ _WORKER: LedgerStore | None = None
 """The store a worker process checks spans of, opened once per process."""
 
 
-def _open_worker(url: str, prefix: str) -> None:
+def _open_worker(url: str, prefix: str, schemas: dict[str | None, str] | None) -> None:
     global _WORKER
-    _WORKER = LedgerStore(open_engine(url), prefix)
+    engine = open_engine(url)
+    if schemas:  # a node's own schema on a shared PostgreSQL
+        engine = engine.execution_options(schema_translate_map=schemas)
+    _WORKER = LedgerStore(engine, prefix)
 
 
 def _worker_span(span: _Span, level: int) -> _Checked:
@@ -519,11 +522,14 @@ def _run_spans(
         for span in spans:
             yield _check_span(store, span, level)
         return
-    url = store.engine.url.render_as_string(hide_password=False)
+    engine = store.engine
+    url = engine.url.render_as_string(hide_password=False)
+    schemas = engine.get_execution_options().get("schema_translate_map")
     # spawn, not fork: the caller may hold threads (a ledger's writer) and open connections.
     context = multiprocessing.get_context("spawn")
+    opening = (url, store.prefix, schemas)
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_open_worker, initargs=(url, store.prefix)
+        workers, mp_context=context, initializer=_open_worker, initargs=opening
     ) as pool:
         yield from pool.map(_worker_span, spans, itertools.repeat(level))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from stateline.ledger.checkpoint import COSIGNATURE_V1, Signer, cosign, open_che
 from stateline.ledger.entries import encode
 from stateline.ledger.log import Ledger
 from stateline.ledger.verify import verify_ledger
+from stateline.storage.engine import open_engine
 from stateline.storage.ledger import LedgerStore, LedgerUnavailable
 from tests.ledger.helpers import START, entries, subject
 
@@ -134,3 +136,38 @@ def test_a_failed_write_raises_ledger_unavailable_and_the_ledger_recovers(
         assert ledger.append(entries(2, 13)) == [13, 14]
         report = verify_ledger(ledger.store, [signer.verifier])
     assert report.ok, report.problems
+
+
+def test_worker_processes_verify_the_log_on_each_database(engine: Engine, signer: Signer) -> None:
+    # Workers open the database themselves, from its URL and a node's schema mapping (as a
+    # node on a shared PostgreSQL has it), and check spans of 32 entries at once.
+    url = engine.url.render_as_string(hide_password=False)
+    if engine.dialect.name == "postgresql":
+        schema = f"v_{uuid.uuid4().hex[:12]}"
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        mapped = open_engine(url).execution_options(schema_translate_map={None: schema})
+        table = f"{schema}.ledger_entries"  # plain SQL text is not mapped
+    else:
+        mapped, table = engine, "ledger_entries"
+    try:
+        with open_ledger(mapped, signer) as ledger:
+            ledger.append(entries(150))
+            ledger.checkpoint(1_760_000_000)
+            ledger.append(entries(50, 150))
+            store = ledger.store
+        for workers in (1, 2):
+            report = verify_ledger(store, [signer.verifier], span_level=5, workers=workers)
+            assert report.ok and report.size == 200 and report.checkpoints == 1, report.problems
+        with mapped.begin() as conn:
+            conn.execute(
+                text(f"UPDATE {table} SET leaf_hash = :h WHERE idx = 100"), {"h": bytes(32)}
+            )
+        for workers in (1, 2):
+            report = verify_ledger(store, [signer.verifier], span_level=5, workers=workers)
+            assert "entry 100: body does not match its leaf hash" in map(str, report.problems)
+    finally:
+        if mapped is not engine:
+            mapped.dispose()
+            with engine.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
