@@ -132,13 +132,17 @@ class Committer:
 
     Folding journaled entries into each log (its tree nodes, subject index and signed head)
     is the costly part, so it is done in rounds over every log with something to fold: one
-    starts every ``settle_every`` seconds under load, or once the thread has been idle for
-    ``settle_after`` seconds, and goes in steps of at most ``settle_chunk`` entries between
-    journal commits, so no commit waits long behind it. A read folds its log at once. A fold
-    is one transaction that also deletes what it folded from the journal, so a crash in
-    between loses nothing: the next open folds it. If a shared fold fails, each ledger's share
-    is tried again on its own; a ledger that still fails refuses new appends until a later
-    fold succeeds.
+    starts every ``settle_every`` seconds under load, or once appends have stopped for
+    ``settle_after`` seconds, and goes in steps of at most ``settle_chunk`` entries. Under
+    load each step rides in a journal commit, so appends never wait for a fold's own commit
+    and a fold costs no fsync of its own; when idle, steps go on their own. A read folds its
+    log at once. A fold is one transaction that also deletes what it folded from the journal,
+    so a crash in between loses nothing: the next open folds it. If a shared fold fails, each
+    ledger's share is tried again on its own; a ledger that still fails refuses new appends
+    until a later fold succeeds.
+
+    A caller that would only wait for the thread may commit on its own thread instead
+    (:meth:`commit`), while the thread is not writing.
     """
 
     def __init__(
@@ -163,13 +167,18 @@ class Committer:
         self._settled_at = time.monotonic()
         self._queue: queue.SimpleQueue[list[_Append] | _Call | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        # Held by whichever thread writes: the writer thread, or a caller committing in line.
+        self._busy = threading.Lock()
+        self._asleep = False  # the writer thread waits for work with nothing to fold
+        self._active_at = 0.0  # when a caller last committed in line
         self._closed = False
         self._thread = threading.Thread(target=self._run, name=f"{name} writer", daemon=True)
         self._thread.start()
 
     @property
     def writer(self) -> LedgerWriter:
-        """The connection; only work running on the writer thread (:meth:`call`) uses it."""
+        """The connection; only work on the writer thread (:meth:`call`) or a caller committing
+        in line (:meth:`commit`) uses it, one at a time."""
         return self._writer
 
     def _put(self, job: list[_Append] | _Call) -> None:
@@ -181,6 +190,22 @@ class Committer:
     def submit(self, appends: list[_Append]) -> None:
         """Queue appends (of one ledger or several) to be committed together."""
         self._put(appends)
+
+    def commit(self, appends: list[_Append]) -> None:
+        """Commit appends on the calling thread, once the writer thread is not writing, and
+        return when their futures are resolved.
+
+        For a caller that would only wait for the writer thread: it spares waking that thread
+        and being woken by it, the costliest part of a small commit.
+        """
+        with self._busy:
+            if self._closed or not self._thread.is_alive():
+                raise LedgerUnavailable("the ledger writer is closed")
+            self._commit(appends, due=time.monotonic() - self._settled_at >= self._settle_every)
+            self._active_at = time.monotonic()
+            if self._unsettled and self._asleep:
+                self._asleep = False
+                self._queue.put([])  # to fold once idle
 
     def call(self, work: Callable[[], T]) -> T:
         """Run ``work`` on the writer thread, between commits, and wait for its result."""
@@ -196,56 +221,65 @@ class Committer:
             self._closed = True
             self._queue.put(None)
         self._thread.join()
-        self._writer.close()
+        with self._busy:
+            self._writer.close()
 
     def _run(self) -> None:
         while True:
+            with self._busy:
+                self._asleep = not self._unsettled
             try:
-                job = self._queue.get(timeout=self._settle_after if self._unsettled else None)
+                job = self._queue.get(timeout=None if self._asleep else self._settle_after)
             except queue.Empty:
-                self._settle_step(due=True)  # idle: fold a few more
+                with self._busy:
+                    if time.monotonic() - self._active_at >= self._settle_after:
+                        self._settle_step(due=True)  # idle: fold a few more
                 continue
-            if job is None:
-                self.settle()
-                return
-            batch: list[_Append] = []
-            count = 0
-            while True:
-                if isinstance(job, list):
-                    batch.extend(job)
-                    count += sum(len(a.rows) for a in job)
-                else:
-                    self._commit(batch)
-                    batch, count = [], 0
-                    _run_call(job)
-                if count >= self._max_batch:
-                    break
-                try:
-                    job = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    self._commit(batch)
-                    self.settle()
+            with self._busy:
+                self._asleep = False
+                if not self._serve(job):
                     return
-            self._commit(batch)
-            self._settle_step(due=time.monotonic() - self._settled_at >= self._settle_every)
 
-    def _settle_step(self, due: bool) -> None:
-        """Fold a few ledgers (a round over every unsettled one starts when ``due``): folds
-        go between journal commits a few at a time, so no commit waits long behind one."""
+    def _serve(self, job: list[_Append] | _Call | None) -> bool:
+        """Commit ``job`` and whatever is queued behind it; False once told to stop."""
+        if job is None:
+            self.settle()
+            return False
+        batch: list[_Append] = []
+        count = 0
+        while True:
+            if isinstance(job, list):
+                batch.extend(job)
+                count += sum(len(a.rows) for a in job)
+            else:
+                self._commit(batch)
+                batch, count = [], 0
+                _run_call(job)
+            if count >= self._max_batch:
+                break
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                self._commit(batch)
+                self.settle()
+                return False
+        self._commit(batch, due=time.monotonic() - self._settled_at >= self._settle_every)
+        return True
+
+    def _step(self, due: bool) -> tuple[list[Ledger], int | None]:
+        """The ledgers of the next fold step, and how many entries of each it takes (all,
+        unless one log has more than a step takes); a round over every unsettled ledger
+        starts when ``due``."""
         if not self._round and due and self._unsettled:
             self._round.extend(self._unsettled.values())
             self._settled_at = time.monotonic()
         if not self._round:
-            return
-        first = self._round[0]
-        if len(first._pending) > self._settle_chunk:
+            return [], None
+        if len(self._round[0]._pending) > self._settle_chunk:
             # A log with much to fold: a part now, the rest at the next steps.
-            self.settle([first], limit=self._settle_chunk)
-            if not first._pending or first._error is not None:
-                self._round.popleft()
-            return
+            return [self._round[0]], self._settle_chunk
         chunk: list[Ledger] = []
         entries = 0
         while self._round and (
@@ -254,13 +288,30 @@ class Committer:
             ledger = self._round.popleft()
             chunk.append(ledger)
             entries += len(ledger._pending)
-        if chunk:
-            self.settle(chunk)
+        return chunk, None
 
-    def _commit(self, batch: list[_Append]) -> None:
-        """Journal the batch: one transaction for every ledger in it."""
+    def _stepped(self, chunk: list[Ledger], limit: int | None) -> None:
+        if limit is not None and (not chunk[0]._pending or chunk[0]._error is not None):
+            self._round.popleft()  # the log a step took part of is done (or broken)
+        self._track(chunk)
+
+    def _settle_step(self, due: bool) -> None:
+        """Fold a step on its own, while no append waits."""
+        chunk, limit = self._step(due)
+        if chunk:
+            self.settle(chunk, limit=limit)
+            self._stepped(chunk, limit)
+
+    def _commit(self, batch: list[_Append], due: bool | None = None) -> None:
+        """Journal the batch: one transaction for every ledger in it. Unless ``due`` is None,
+        the next fold step goes in the same transaction: appends wait for one commit, never
+        for a fold's commit before theirs, and a fold costs no commit of its own."""
         if not batch:
+            if due is not None:
+                self._settle_step(due)
             return
+        chunk, limit = self._step(due) if due is not None else ([], None)
+        folds = [part for ledger in chunk if (part := ledger._prepare(limit=limit))]
         shares: dict[int, tuple[Ledger, list[_Append]]] = {}
         for append in batch:
             shares.setdefault(id(append.ledger), (append.ledger, []))[1].append(append)
@@ -277,20 +328,30 @@ class Committer:
                 if part is None:
                     ledger._failed(appends, ledger._error or LedgerUnavailable("fold failed"))
                     continue
+                folds = [f for f in folds if f.ledger is not ledger]  # this folds it all
                 taken.append((ledger, appends, pending, part))
             else:
                 origin = ledger.origin
                 rows.extend((origin, i, body, leaf, _tags(t)) for i, body, leaf, t in pending)
                 taken.append((ledger, appends, pending, None))
-        if not taken:
-            return
         work = self.journal.append_work(rows) if rows else []
         for _ledger, _appends, _pending, part in taken:
             if part is not None:
                 work += part.work
+        for part in folds:
+            work += part.work
         try:
-            self._writer.transaction(work)
+            if work:
+                self._writer.transaction(work)
         except LedgerUnavailable as error:
+            if folds:
+                # Perhaps a fold's fault: the appends go again on their own, and the fold
+                # step then by itself, where one broken log cannot fail the others.
+                self._commit(batch)
+                self._settle(folds)
+                if chunk:
+                    self._stepped(chunk, limit)
+                return
             for ledger, appends, _pending, _part in taken:
                 ledger._failed(appends, error)
             return
@@ -300,6 +361,10 @@ class Committer:
                 ledger._settled(part)
             if ledger._pending:
                 self._unsettled[id(ledger)] = ledger
+        for part in folds:
+            part.ledger._settled(part)
+        if chunk:
+            self._stepped(chunk, limit)
 
     def settle(
         self, only: Sequence[Ledger] | None = None, retry: bool = False, limit: int | None = None
@@ -316,8 +381,11 @@ class Committer:
         parts = [p for ledger in ledgers if (p := ledger._prepare(retry, limit=limit))]
         if parts:
             self._settle(parts)
+        self._track(ledgers)
+
+    def _track(self, ledgers: Sequence[Ledger]) -> None:
         for ledger in ledgers:
-            if ledger._pending:  # broken, or waiting to be tried again
+            if ledger._pending:  # more to fold, broken, or waiting to be tried again
                 self._unsettled[id(ledger)] = ledger
             else:
                 self._unsettled.pop(id(ledger), None)
@@ -361,11 +429,15 @@ def _run_call(job: _Call) -> None:
         job.future.set_exception(error)
 
 
-def submit_together(appends: Sequence[tuple[Ledger, Sequence[Entry]]]) -> list[Future[list[int]]]:
+def submit_together(
+    appends: Sequence[tuple[Ledger, Sequence[Entry]]], *, now: bool = False
+) -> list[Future[list[int]]]:
     """Queue entries for several ledgers at once; the futures give their indexes once durable.
 
     Ledgers that share a :class:`Committer` get their entries into the same commit. A closed
-    or broken ledger's future fails with :class:`LedgerUnavailable`; the others go on.
+    or broken ledger's future fails with :class:`LedgerUnavailable`; the others go on. With
+    ``now``, the calling thread commits them itself (:meth:`Committer.commit`) and the
+    futures are resolved on return.
     """
     futures: list[Future[list[int]]] = []
     queued: dict[int, tuple[Committer, list[_Append]]] = {}
@@ -384,7 +456,10 @@ def submit_together(appends: Sequence[tuple[Ledger, Sequence[Entry]]]) -> list[F
             )
     for committer, batch in queued.values():
         try:
-            committer.submit(batch)
+            if now:
+                committer.commit(batch)
+            else:
+                committer.submit(batch)
         except LedgerUnavailable as error:
             for append in batch:
                 append.future.set_exception(error)

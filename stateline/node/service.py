@@ -50,8 +50,10 @@ class GroupCommit:
 
     The loop waits for the writes rather than going on beside the ledgers' writer threads:
     threads taking turns at the GIL cost more than the wait, and requests that arrive
-    meanwhile join the next, larger write. One instance serves every node of a process, so a
-    national spread of traffic still shares each pass's wait.
+    meanwhile join the next, larger write. It commits them itself, on the writer's connection
+    (:meth:`~stateline.ledger.log.Committer.commit`): handing the write to the writer thread
+    and being woken by it cost more than the write. One instance serves every node of a
+    process, so a national spread of traffic still shares each pass's wait.
     """
 
     def __init__(self) -> None:
@@ -70,7 +72,7 @@ class GroupCommit:
         pending, self._pending = self._pending, {}
         batches = list(pending.values())
         appends = [(ledger, [e for es, _ in b for e in es]) for ledger, b in batches]
-        futures = submit_together(appends)
+        futures = submit_together(appends, now=True)
         for future, (_, batch) in zip(futures, batches, strict=True):
             try:
                 future.result()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -269,6 +270,51 @@ def test_a_fold_can_take_part_of_what_a_log_journaled(tmp_path: Path) -> None:
     assert [i for i, *_ in committer.journal.pending(ny.origin, 0)] == list(range(10, 30))
     assert ny.size == 30  # a read folds the rest
     assert ny.root == merkle.root([merkle.leaf_hash(encode(e)) for e in batch])
+    assert committer.journal.pending(ny.origin, 0) == []
+    ny.close()
+    committer.close()
+
+
+def test_a_caller_can_commit_on_its_own_thread(tmp_path: Path) -> None:
+    engine = open_engine(sqlite_url(str(tmp_path / "ledgers.sqlite")))
+    committer = Committer(engine, settle_every=3600, settle_after=3600)
+    ledgers = []
+    for state in ("NY", "CA"):
+        store = LedgerStore(engine, f"{state.lower()}_")
+        store.create_schema()
+        ledgers.append(
+            Ledger(store, Signer.generate(f"stateline/ledger/{state}"), committer=committer)
+        )
+    ny, ca = ledgers
+    batch = entries(12)
+    futures = submit_together([(ny, batch[:5]), (ca, batch[5:])], now=True)
+    # Durable on return: the futures are resolved and the journal holds every entry.
+    assert [f.result(timeout=0) for f in futures] == [[0, 1, 2, 3, 4], list(range(7))]
+    assert len(committer.journal.pending(ny.origin, 0)) == 5
+    assert len(committer.journal.pending(ca.origin, 0)) == 7
+    assert ny.append(batch[:2]) == [5, 6]  # the writer thread goes on from there
+    assert ny.root == merkle.root([merkle.leaf_hash(encode(e)) for e in batch[:5] + batch[:2]])
+    ny.close()
+    ca.close()
+    committer.close()
+    with pytest.raises(LedgerUnavailable):  # closed: nothing is written, nothing disclosed
+        submit_together([(ny, batch[:1])], now=True)[0].result(timeout=0)
+
+
+def test_entries_committed_in_line_are_folded_once_appends_stop(tmp_path: Path) -> None:
+    engine = open_engine(sqlite_url(str(tmp_path / "ledgers.sqlite")))
+    committer = Committer(engine, settle_after=0.01)
+    store = LedgerStore(engine, "ny_")
+    store.create_schema()
+    ny = Ledger(store, Signer.generate("stateline/ledger/NY"), committer=committer)
+    batch = entries(6)
+    for n in range(0, 6, 2):
+        submit_together([(ny, batch[n : n + 2])], now=True)[0].result(timeout=0)
+    # No read and no further append: the writer thread, told there is work, folds it itself.
+    deadline = time.monotonic() + 60
+    while store.end() < 6 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert store.end() == 6
     assert committer.journal.pending(ny.origin, 0) == []
     ny.close()
     committer.close()
