@@ -135,12 +135,11 @@ def serve(
     data: DataDir = None,
 ) -> None:
     """Serve the API over an existing data directory (made by ``stateline demo``)."""
-    import uvicorn
-
     from stateline.bootstrap import build, freeze_heap
     from stateline.storage.accounts import AccountStore
     from stateline.web.app import server_app
     from stateline.web.console.router import console_router
+    from stateline.web.server import serve as serve_app
     from stateline.web.witness import witness_router
 
     config = Config.from_env(data)
@@ -167,13 +166,7 @@ def serve(
         hub_witness = witness_router(system.hub_witness, system.logs())
     freeze_heap()
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
-    uvicorn.run(
-        server_app(system.exchange, system.log, router, hub_witness),
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
+    serve_app(server_app(system.exchange, system.log, router, hub_witness), host, port)
 
 
 def _witness_every(system: System, seconds: float) -> None:
@@ -248,23 +241,16 @@ def demo(
         )
     _summary(tally, system.exchange.switch.counters)
     if serve_api:
-        import uvicorn
-
         from stateline.bootstrap import freeze_heap
         from stateline.web.app import server_app
+        from stateline.web.server import serve as serve_app
 
         freeze_heap()
         console.print(
             f"\nStateline API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)"
         )
         console.print(f"Agency credentials for the demo: {config.credentials_file}")
-        uvicorn.run(
-            server_app(system.exchange, system.log),
-            host=host,
-            port=port,
-            log_level="warning",
-            access_log=False,
-        )
+        serve_app(server_app(system.exchange, system.log), host, port)
     system.close()
 
 
