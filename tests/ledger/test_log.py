@@ -97,10 +97,21 @@ def test_subjects_must_be_subject_keys(tmp_path: Path) -> None:
 
     from stateline.ledger.entries import EntryError
 
+    key = subject(1)
+    not_keys = [
+        "D1234567",
+        key.upper(),
+        key[:-1],
+        key + "0",
+        "0x" + key[2:],
+        key[:30] + " " + key[31:],
+    ]
     with ledger_at(tmp_path / "n.sqlite") as ledger:
-        with pytest.raises(EntryError):
-            ledger.append([replace(entries(1)[0], subjects=("D1234567",))])  # type: ignore[type-var]
+        for bad in not_keys:
+            with pytest.raises(EntryError):
+                ledger.append([replace(entries(1)[0], subjects=(key, bad))])  # type: ignore[type-var]
         assert ledger.size == 0
+        assert ledger.append([replace(entries(1)[0], subjects=(key, subject(2)))]) == [0]  # type: ignore[type-var]
 
 
 def test_a_tampered_head_stops_the_ledger_from_opening(tmp_path: Path) -> None:
