@@ -691,8 +691,10 @@ class Ledger:
             folding = self._pending[:limit] if limit is not None and not extra else self._pending
             for index, body, leaf, tags in [*folding, *extra]:
                 rows.append((index, body, leaf))
-                bucket = index >> BUCKET_BITS
-                subject_rows.extend((bucket, tag, index) for tag in tags)
+                if len(tags) == 1:  # the usual case, without a generator per entry
+                    subject_rows.append((index >> BUCKET_BITS, tags[0], index))
+                elif tags:
+                    subject_rows.extend((index >> BUCKET_BITS, tag, index) for tag in tags)
             subject_rows.sort()  # in key order: each fold writes one region of the index
             completed = tree.extend([r[2] for r in rows], every=STRIDE)
             node_rows = [(node_key(level, i), h) for level, i, h in completed]
