@@ -1,0 +1,60 @@
+"""The hub's message log: buffered metadata, written in batches, read back as it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from stateline.storage.engine import StorageError
+from stateline.storage.messages import MessageLog, MessageRecord
+
+START = datetime(2026, 3, 1, 12, 30, 15, 250000, tzinfo=UTC)
+
+
+def record(n: int, sender: str | None = "NYSTP0000", accepted: bool = True) -> MessageRecord:
+    return MessageRecord(
+        id=f"{n:032x}",
+        sender=sender,
+        mke="DQ" if accepted else None,
+        destinations="NY NJ" if accepted else "",
+        form="text",
+        received=START + timedelta(seconds=n),
+        accepted=accepted,
+        reason=None if accepted else 12,
+        replies=1,
+    )
+
+
+def test_flushed_records_read_back_as_they_were(engine: Engine) -> None:
+    log = MessageLog(engine)
+    log.create_schema()
+    records = [record(n) for n in range(5)] + [record(5, sender=None, accepted=False)]
+    for r in records:
+        log.append(r)
+    assert log.flush() == 6 and log.flush() == 0
+    newest_first = log.for_sender("NYSTP0000")
+    assert [r.id for r in newest_first] == [r.id for r in reversed(records[:5])]
+    for got, want in zip(reversed(newest_first), records, strict=False):
+        assert got.received.replace(tzinfo=UTC) == want.received
+        assert (got.sender, got.mke, got.destinations, got.form) == (
+            want.sender,
+            want.mke,
+            want.destinations,
+            want.form,
+        )
+        assert (got.accepted, got.reason, got.replies) == (want.accepted, want.reason, 1)
+    refused = log.get(records[5].id)
+    assert refused is not None and refused.sender is None and refused.accepted is False
+    assert refused.reason == 12
+
+
+def test_a_failed_flush_keeps_its_records_for_the_next(engine: Engine) -> None:
+    log = MessageLog(engine)  # no table yet: the write fails
+    log.append(record(1))
+    with pytest.raises(StorageError):
+        log.flush()
+    log.create_schema()
+    assert log.flush() == 1
+    assert log.get(record(1).id) is not None
