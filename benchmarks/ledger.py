@@ -49,7 +49,7 @@ from stateline.ledger.entries import (
 from stateline.ledger.log import Ledger, entry_row
 from stateline.ledger.verify import default_workers, verify_ledger
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import BUCKET_BITS, LedgerStore
+from stateline.storage.ledger import BUCKET_BITS, PAGE_SIZE, LedgerStore
 
 SECRET = b"benchmark subject secret"
 START = datetime(2025, 10, 1, tzinfo=UTC)
@@ -91,7 +91,9 @@ def baseline(path: Path, batches: list[list[Entry]], table: str, bulk: bool) -> 
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
-    db.execute(f"CREATE TABLE {table} (idx BIGINT PRIMARY KEY, body BLOB, leaf_hash BLOB NOT NULL)")
+    db.execute(
+        f"CREATE TABLE {table} (idx INTEGER PRIMARY KEY, body BLOB, leaf_hash BLOB NOT NULL)"
+    )
     db.execute(f"CREATE TABLE {table}_s (bucket BIGINT, subject BIGINT, idx BIGINT, "
                "PRIMARY KEY (bucket, subject, idx)) WITHOUT ROWID")  # fmt: skip
     db.commit()
@@ -123,7 +125,7 @@ def baseline(path: Path, batches: list[list[Entry]], table: str, bulk: bool) -> 
 def ledger_append(path: Path, batches: list[list[Entry]], in_flight: int, prefix: str) -> float:
     """``Ledger.submit`` of each batch, waiting whenever ``in_flight`` are not yet durable
     (several callers at once, as on a serving node); returns seconds until all are folded."""
-    engine = open_engine(sqlite_url(str(path)))
+    engine = open_engine(sqlite_url(str(path)), page_size=PAGE_SIZE)
     store = LedgerStore(engine, prefix)  # each run its own tables, in the same database
     store.create_schema()
     with Ledger(store, Signer.generate("stateline/ledger/NY")) as ledger:
@@ -158,6 +160,9 @@ def append_benchmark(entries: int, batch: int, rounds: int) -> None:
         for r in range(rounds):
             # Same database file for every run of a round; interleaved, so noise hits all.
             path = Path(tmp) / f"round{r}.sqlite"
+            made = open_engine(sqlite_url(str(path)), page_size=PAGE_SIZE)  # as a node makes it
+            made.connect().close()
+            made.dispose()
             for name, run in runs.items():
                 times[name].append(run(path))
             print(
@@ -187,7 +192,7 @@ def build_log(path: Path, count: int) -> LedgerStore:
         return store
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
-    engine = open_engine(sqlite_url(str(path)))
+    engine = open_engine(sqlite_url(str(path)), page_size=PAGE_SIZE)
     store = LedgerStore(engine)
     store.create_schema()
     key = Signer.generate("stateline/ledger/NY")

