@@ -219,6 +219,8 @@ class _Verifier:
                     f"entry {span.first_removed}", "body removed, but entries before it are held"
                 )
             removed += span.removed
+            if progress is not None:
+                progress(min(span.start + width, end), end)
             if not aligned:
                 continue
             for size, parts in span.parts:
@@ -230,8 +232,6 @@ class _Verifier:
                     tree.push(lv, digest)
                 aligned = span.start + width >= end
             self.meet(pending, tree.size, tree.root())
-            if progress is not None:
-                progress(min(span.start + width, end), end)
         nodes = _Nodes(iter(upper), problem)
         nodes.check(completed)
         nodes.finish()
