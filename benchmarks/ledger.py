@@ -16,8 +16,9 @@ processes share the machine). Then, on a log of ``--log-entries`` (built once an
 entries, after ``--warm`` untimed ones), consistency proof time, and the time to verify the
 whole log.
 
-    .venv/bin/python benchmarks/ledger.py [--entries 200000] [--log-entries 10000000]
-                                          [--cache DIR] [--proofs 2000] [--skip-verify]
+    .venv/bin/python benchmarks/ledger.py [--entries 200000] [--batch 20000]
+                                          [--log-entries 10000000] [--cache DIR]
+                                          [--proofs 2000] [--skip-verify]
 """
 
 from __future__ import annotations
@@ -268,7 +269,9 @@ def verify_benchmark(store: LedgerStore, verifier: Verifier) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=200_000)
-    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument(
+        "--batch", type=int, default=20_000, help="entries a commit (the writer takes up to 20,000)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--log-entries", type=int, default=10_000_000)
     parser.add_argument(
