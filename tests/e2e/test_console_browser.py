@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from argon2 import PasswordHasher
 
 from stateline.directory.credentials import hash_token
@@ -55,6 +50,7 @@ from stateline.web.console import console_router
 from stateline.wire import text
 from stateline.wire.grammar import MKE, NOT_ON_FILE, DataClass
 from stateline.wire.messages import Header, Query, Response
+from tests.serving import serving
 
 CHROMIUM = os.environ.get("STATELINE_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -93,29 +89,6 @@ def browser_or_skip() -> Any:
             pytest.fail(problem)
         pytest.skip(problem)
     return sync_playwright
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """The app under uvicorn on a free loopback port, in a thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:  # startup, not a timing assertion: a failed start ends the thread
-        assert thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
 
 
 def launch(playwright: Any, profile: Path, **options: Any) -> Any:

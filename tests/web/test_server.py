@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import StreamingResponse
 
 from stateline.web.server import OneWriteProtocol
+from tests.serving import serving
 
 
 def app() -> FastAPI:
@@ -38,27 +34,8 @@ def app() -> FastAPI:
     return api
 
 
-@contextmanager
-def serving() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    config = uvicorn.Config(app(), host="127.0.0.1", port=port, http=OneWriteProtocol)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:  # startup, not a timing assertion: a failed start ends the thread
-        assert thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
-
-
 def test_responses_on_one_connection_arrive_whole_and_in_order() -> None:
-    with serving() as url, httpx.Client(base_url=url) as client:
+    with serving(app(), http=OneWriteProtocol) as url, httpx.Client(base_url=url) as client:
         for n in range(20):
             response = client.post("/echo", json={"n": str(n)})
             assert response.status_code == 200 and response.json() == {"n": str(n)}
@@ -70,7 +47,7 @@ def test_responses_on_one_connection_arrive_whole_and_in_order() -> None:
 
 
 def test_a_response_before_the_connection_closes_is_sent_whole() -> None:
-    with serving() as url:
+    with serving(app(), http=OneWriteProtocol) as url:
         response = httpx.post(f"{url}/echo", json={"a": "b"}, headers={"Connection": "close"})
         assert response.status_code == 200 and response.json() == {"a": "b"}
         assert response.headers.get("connection") == "close"
