@@ -297,12 +297,11 @@ def _check_span(store: LedgerStore, span: _Span, level: int) -> _Checked:
 
     start, last = span.start, span.stop >= span.end
     stop = min(span.stop, span.end)
-    tree = CompactRange()
     chunk = min(1 << BUCKET_BITS, 1 << level)  # a bucket of subject rows per chunk of entries
     nodes = _Nodes(
         store.stream_nodes(stop, chunk, start, beyond=last), problem, top=level, upper=out.upper
     )
-    pending = list(span.sizes)
+    tree = _SpanTree(start, span.sizes, nodes)
     expected = start
     held = False  # a body was seen before a removed one
     sha256, find, close = hashlib.sha256, _SUBJECTS, _CLOSE
@@ -353,69 +352,68 @@ def _check_span(store: LedgerStore, span: _Span, level: int) -> _Checked:
                     problem(where, "subject rows for an entry the log does not hold")
                 else:
                     problem(where, "subject index differs from the body's subjects")
-        _extend(tree, start, leaves, pending, out.parts, nodes)
+        tree.extend(leaves)
     if expected < stop:
         problem(f"entries {expected}-{stop - 1}", "missing")
     nodes.finish()
-    out.leaves, out.hashes = tree.size, list(tree.hashes)
+    out.leaves, out.hashes, out.parts = tree.tree.size, list(tree.tree.hashes), tree.parts
     return out
 
 
-def _extend(
-    tree: CompactRange,
-    start: int,
-    leaves: list[bytes],
-    pending: list[int],
-    parts: list[tuple[int, list[bytes]]],
-    nodes: _Nodes,
-) -> None:
-    """Add leaves to a span's tree, keeping the hashes that lead to each signed size in it."""
-    full = len(leaves)
-    if full and full & (full - 1) == 0 and tree.size % full == 0:
-        _extend_aligned(tree, start, leaves, pending, parts, nodes)
-        return
-    at = 0
-    while pending and pending[0] - start <= tree.size + len(leaves) - at:
-        cut = pending[0] - start - tree.size + at
-        nodes.check(_shift(tree.extend(leaves[at:cut], every=STRIDE), start))
-        at = cut
-        parts.append((pending.pop(0), list(tree.hashes)))
-    nodes.check(_shift(tree.extend(leaves[at:], every=STRIDE), start))
+class _SpanTree:
+    """A span's subtree as its leaves arrive: the stored nodes it completes are checked, and
+    the hashes that lead to each signed size inside the span are kept for the join."""
 
+    def __init__(self, start: int, sizes: Sequence[int], nodes: _Nodes) -> None:
+        self.tree = CompactRange()
+        self.start = start  # where the span begins: a multiple of every subtree size in it
+        self.pending = [size - start for size in sizes]  # signed sizes, within the span
+        self.parts: list[tuple[int, list[bytes]]] = []  # (size, hashes of [start, size))
+        self.nodes = nodes
 
-def _extend_aligned(
-    tree: CompactRange,
-    start: int,
-    leaves: list[bytes],
-    pending: list[int],
-    parts: list[tuple[int, list[bytes]]],
-    nodes: _Nodes,
-) -> None:
-    """The fast path: a whole aligned power-of-two chunk, hashed a level at a time."""
-    base, top = tree.size, len(leaves).bit_length() - 1
-    tiers = levels(leaves)
-    before = tree.hashes
-    while pending and pending[0] - start < base + len(leaves):
-        size = pending.pop(0)
-        inside = [tiers[lv][i - (base >> lv)] for lv, i in subtrees(base, size - start)]
-        parts.append((size, [*before, *inside]))
-    completed = [
-        (lv, (base >> lv) + i, h)
-        for lv in range(STRIDE, top + 1, STRIDE)
-        for i, h in enumerate(tiers[lv])
-    ]
-    completed.extend(n for n in tree.push(top, tiers[top][0]) if n[0] % STRIDE == 0)
-    completed.sort(key=lambda n: node_key(n[0], n[1]))
-    nodes.check(_shift(completed, start))
-    if pending and pending[0] - start == tree.size:
-        parts.append((pending.pop(0), list(tree.hashes)))
+    def extend(self, leaves: list[bytes]) -> None:
+        tree, pending, full = self.tree, self.pending, len(leaves)
+        if full and full & (full - 1) == 0 and tree.size % full == 0:
+            self._extend_aligned(leaves)
+            return
+        at = 0
+        while pending and pending[0] <= tree.size + full - at:
+            cut = pending[0] - tree.size + at
+            self._check(tree.extend(leaves[at:cut], every=STRIDE))
+            at = cut
+            self._keep()
+        self._check(tree.extend(leaves[at:], every=STRIDE))
 
+    def _extend_aligned(self, leaves: list[bytes]) -> None:
+        """The fast path: a whole aligned power-of-two chunk, hashed a level at a time."""
+        tree, pending = self.tree, self.pending
+        base, top = tree.size, len(leaves).bit_length() - 1
+        tiers = levels(leaves)
+        before = tree.hashes
+        while pending and pending[0] < base + len(leaves):
+            size = pending.pop(0)
+            inside = [tiers[lv][i - (base >> lv)] for lv, i in subtrees(base, size)]
+            self.parts.append((self.start + size, [*before, *inside]))
+        completed = [
+            (lv, (base >> lv) + i, h)
+            for lv in range(STRIDE, top + 1, STRIDE)
+            for i, h in enumerate(tiers[lv])
+        ]
+        completed.extend(n for n in tree.push(top, tiers[top][0]) if n[0] % STRIDE == 0)
+        completed.sort(key=lambda n: node_key(n[0], n[1]))
+        self._check(completed)
+        if pending and pending[0] == tree.size:
+            self._keep()
 
-def _shift(completed: list[Node], start: int) -> list[Node]:
-    """A span's nodes, numbered within the whole tree (``start`` is a multiple of each size)."""
-    if not start:
-        return completed
-    return [(lv, (start >> lv) + i, h) for lv, i, h in completed]
+    def _keep(self) -> None:
+        self.parts.append((self.start + self.pending.pop(0), list(self.tree.hashes)))
+
+    def _check(self, completed: list[Node]) -> None:
+        """Check completed nodes, numbered within the whole tree."""
+        start = self.start
+        if start:
+            completed = [(lv, (start >> lv) + i, h) for lv, i, h in completed]
+        self.nodes.check(completed)
 
 
 _SUBJECTS = b',"subjects":["'
