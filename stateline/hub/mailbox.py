@@ -10,15 +10,22 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from stateline.wire.messages import AdminMessage, Reply
+from stateline.wire import text
+from stateline.wire.messages import AdminMessage, ErrorMessage, Reply, Response, StatusMessage
 
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """The replies to one message, for its sender only."""
+    """The replies to one message, for its sender only, in the wire's text.
+
+    Text, not the models: a busy hub holds a hundred thousand messages, and as objects their
+    replies' headers and records are millions the garbage collector walks again and again,
+    stalling every request while it does; a string it never looks into. A reply the hub
+    stamped is canonical, so its text parses back to the same reply.
+    """
 
     sender: str
-    replies: tuple[Reply, ...]
+    replies: tuple[str, ...]
     expires: datetime
 
 
@@ -32,14 +39,15 @@ class Mailbox:
         self._inbox: dict[str, deque[tuple[str, AdminMessage]]] = {}
 
     def hold(self, message_id: str, sender: str, replies: tuple[Reply, ...], now: datetime) -> None:
-        self._replies[message_id] = Held(sender, replies, now + self.ttl)
+        held = tuple(text.encode(reply) for reply in replies)
+        self._replies[message_id] = Held(sender, held, now + self.ttl)
         while len(self._replies) > self.capacity:
             self._replies.popitem(last=False)
 
     def add(self, message_id: str, sender: str, reply: Reply, now: datetime) -> None:
         """A reply that came after the others (a reviewed request): kept with them, or anew."""
         held = self._replies.pop(message_id, None)
-        earlier = held.replies if held is not None and held.sender == sender else ()
+        earlier = _parsed(held.replies) if held is not None and held.sender == sender else ()
         self.hold(message_id, sender, (*earlier, reply), now)
 
     def replies(self, message_id: str, ori: str, now: datetime) -> tuple[Reply, ...] | None:
@@ -50,7 +58,7 @@ class Mailbox:
         if held.expires < now:
             del self._replies[message_id]
             return None
-        return held.replies
+        return _parsed(held.replies)
 
     def deliver(self, message_id: str, recipient: str, message: AdminMessage) -> None:
         box = self._inbox.setdefault(recipient, deque(maxlen=1000))
@@ -58,3 +66,13 @@ class Mailbox:
 
     def inbox(self, ori: str) -> list[tuple[str, AdminMessage]]:
         return list(self._inbox.get(ori, ()))
+
+
+def _parsed(replies: tuple[str, ...]) -> tuple[Reply, ...]:
+    parsed: list[Reply] = []
+    for raw in replies:
+        reply = text.parse(raw)
+        if not isinstance(reply, AdminMessage | Response | ErrorMessage | StatusMessage):
+            raise ValueError("a held reply no longer parses")  # the hub made it: a bug
+        parsed.append(reply)
+    return tuple(parsed)
