@@ -71,7 +71,8 @@ class MessageLog:
         self.engine = engine
         self.batch = batch
         self._pending: list[tuple[Any, ...]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the buffer
+        self._writing = threading.Lock()  # one flush at a time, so records go in order
         # The insert goes to the driver's executemany with each value converted once by its
         # column type: through Connection.execute, a flush held the interpreter for
         # milliseconds, stalling the requests in flight beside it.
@@ -94,14 +95,18 @@ class MessageLog:
 
     def flush(self) -> int:
         """Write every buffered record in one transaction; returns how many."""
-        with self._lock:
-            rows, self._pending = self._pending, []
+        # Appends take only the buffer's lock, never the write's: a request on the event loop
+        # must not wait while a flush on another thread writes and commits.
+        with self._writing:
+            with self._lock:
+                rows, self._pending = self._pending, []
             if not rows:
                 return 0
             try:
                 self._write(rows)
             except (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error) as error:
-                self._pending[:0] = rows  # keep them for the next try
+                with self._lock:
+                    self._pending[:0] = rows  # keep them for the next try, in order
                 raise StorageError("message log write failed") from error
             return len(rows)
 

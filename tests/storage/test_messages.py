@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -58,3 +59,36 @@ def test_a_failed_flush_keeps_its_records_for_the_next(engine: Engine) -> None:
     log.create_schema()
     assert log.flush() == 1
     assert log.get(record(1).id) is not None
+
+
+def test_an_append_does_not_wait_for_a_flush_writing(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The event loop appends while a flush writes on another thread: it takes the buffer and
+    # goes on; what it appended goes in the next flush, after the records being written.
+    log = MessageLog(engine)
+    log.create_schema()
+    log.append(record(1))
+    writing, release = threading.Event(), threading.Event()
+    write = log._write
+
+    def held(rows: list[tuple[object, ...]]) -> None:
+        writing.set()
+        release.wait()
+        write(rows)
+
+    monkeypatch.setattr(log, "_write", held)
+    flusher = threading.Thread(target=log.flush)
+    flusher.start()
+    writing.wait()
+    appender = threading.Thread(target=log.append, args=(record(2),))
+    appender.start()
+    appender.join(timeout=30)
+    blocked = appender.is_alive()
+    release.set()
+    flusher.join()
+    appender.join()
+    assert not blocked, "an append waited for the write of an earlier flush"
+    assert log.get(record(1).id) is not None
+    assert log.flush() == 0  # the read flushed record 2 already
+    assert log.get(record(2).id) is not None
