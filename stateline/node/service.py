@@ -53,7 +53,10 @@ class GroupCommit:
     meanwhile join the next, larger write. It commits them itself, on the writer's connection
     (:meth:`~stateline.ledger.log.Committer.commit`): handing the write to the writer thread
     and being woken by it cost more than the write. One instance serves every node of a
-    process, so a national spread of traffic still shares each pass's wait.
+    process, so a national spread of traffic still shares each pass's wait. (Committing with
+    ``synchronous=NORMAL`` and leaving the WAL's fsync to a thread of its own, so that the
+    loop goes on while the disk works, was measured too: about 10% more CPU a request over
+    HTTP, and no lower p99.)
     """
 
     def __init__(self) -> None:
@@ -71,17 +74,29 @@ class GroupCommit:
     def _flush(self) -> None:
         pending, self._pending = self._pending, {}
         batches = list(pending.values())
-        appends = [(ledger, [e for es, _ in b for e in es]) for ledger, b in batches]
-        futures = submit_together(appends, now=True)
+        try:
+            appends = [(ledger, [e for es, _ in b for e in es]) for ledger, b in batches]
+            futures = submit_together(appends, now=True)
+        except Exception as error:
+            # No answer may leave without its entries, and none may wait for ever.
+            log.exception("ledger commit failed: %d answers withheld", len(batches))
+            failure = LedgerUnavailable(f"ledger commit failed: {type(error).__name__}")
+            for _, batch in batches:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(failure)
+            return
         for future, (_, batch) in zip(futures, batches, strict=True):
             try:
                 future.result()
             except LedgerUnavailable as error:
                 for _, done in batch:
-                    done.set_exception(error)
+                    if not done.done():  # its request may have been cancelled meanwhile
+                        done.set_exception(error)
                 continue
             for _, done in batch:
-                done.set_result(None)
+                if not done.done():
+                    done.set_result(None)
 
 
 class StateNode:

@@ -11,8 +11,11 @@ import asyncio
 import hashlib
 from dataclasses import replace
 
+import pytest
+
 from stateline.bootstrap import System
 from stateline.ledger.entries import Disclosure, RequestReceived
+from stateline.node import service
 from stateline.node.records.model import Person
 from stateline.wire import text
 from stateline.wire.grammar import TEMPORARILY_UNAVAILABLE
@@ -115,3 +118,29 @@ def test_killing_the_ledger_mid_traffic_discloses_nothing_unrecorded(
         assert all(digest(reply) in recorded for reply in answered)
     finally:
         reopened.close()
+
+
+def test_a_commit_that_fails_unexpectedly_withholds_its_answers_and_strands_none(
+    system: System,
+    tokens: dict[str, str],
+    people: dict[str, list[Person]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Not the database refusing (LedgerUnavailable) but a fault in the code around it: the
+    # answers of the group must still be refused, not wait for ever.
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a fault in the commit")
+
+    monkeypatch.setattr(service, "submit_together", broken)
+    raws = [f"DQ.{LOCAL}.NY.C{n}.TXT\nOLN/{people['NY'][n].oln}" for n in range(3)]
+
+    async def traffic() -> list[Response]:
+        submissions = await asyncio.wait_for(
+            asyncio.gather(*(system.exchange.submit(raw, tokens[LOCAL]) for raw in raws)), 60
+        )
+        return [reply for s in submissions for reply in s.replies if isinstance(reply, Response)]
+
+    replies = asyncio.run(traffic())
+    assert len(replies) == 3
+    assert all(r.text == (f"{TEMPORARILY_UNAVAILABLE} - AUDIT LEDGER",) for r in replies)
+    assert not any(r.records for r in replies)
