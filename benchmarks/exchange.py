@@ -91,9 +91,10 @@ async def in_process(config: Config, jobs: list[tuple[str, str, str]]) -> dict[s
             await switch.submit(raw, token)
             concurrent.append(time.perf_counter() - start)
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
     timings["elapsed"] = [time.perf_counter() - start]
+    timings["cpu"] = [time.process_time() - cpu]  # every thread of the process
     timings["concurrent"] = concurrent
     system.close()
     return timings
@@ -108,6 +109,15 @@ def http_requests(jobs: list[tuple[str, str, str]], tokens: dict[str, str]) -> l
         )
         for ori, state, oln in jobs
     ]
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU a process has used so far (Linux), else None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def serve(config: Config, port: int) -> subprocess.Popen[bytes]:
@@ -163,6 +173,11 @@ def main() -> None:
     report(f"DQ->DR, {IN_FLIGHT} in flight", timings["concurrent"], base)
     rate = len(timings["concurrent"]) / timings["elapsed"][0]
     print(f"  with {IN_FLIGHT} in flight the switch completes {rate:,.0f} round trips/s")
+    busy = timings["cpu"][0] / timings["elapsed"][0]
+    print(
+        f"  CPU {timings['cpu'][0] / len(timings['concurrent']) * 1e6:,.0f} us a round trip, "
+        f"busy {busy:.0%} of the time (a shared machine's other load shows as less)"
+    )
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
@@ -174,7 +189,9 @@ def main() -> None:
     server = serve(config, args.port)
     try:
         asyncio.run(loadgen.run("127.0.0.1", args.port, warm, rate=250))
+        before = cpu_seconds(server.pid)
         result = asyncio.run(loadgen.run("127.0.0.1", args.port, requests, args.rate))
+        after = cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait()
@@ -189,6 +206,8 @@ def main() -> None:
         f"p99 {percentile(latencies, 0.99) * 1000:.2f} ms   "
         f"max {max(latencies) * 1000:.2f} ms"
     )
+    if before is not None and after is not None:
+        print(f"server CPU {(after - before) / len(latencies) * 1e6:,.0f} us a request")
 
 
 if __name__ == "__main__":
