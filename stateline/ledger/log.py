@@ -132,9 +132,10 @@ class Committer:
     Folding journaled entries into each log (its tree nodes, subject index and signed head)
     is the costly part, so it is done in rounds over every log with something to fold: one
     starts every ``settle_every`` seconds under load, or once appends have stopped for
-    ``settle_after`` seconds, and goes in steps of at most ``settle_chunk`` entries. Under
-    load each step rides in a journal commit, so appends never wait for a fold's own commit
-    and a fold costs no fsync of its own; when idle, steps go on their own. A read folds its
+    ``settle_after`` seconds, and goes in steps of ``settle_chunk`` entries, or as many as
+    the commit a step rides in appends, if more. Under load each step rides in a journal
+    commit, so appends never wait for a fold's own commit, a fold costs no fsync of its own,
+    and the folds keep up with the appends; when idle, steps go on their own. A read folds its
     log at once. A fold is one transaction that also deletes what it folded from the journal,
     so a crash in between loses nothing: the next open folds it. If a shared fold fails, each
     ledger's share is tried again on its own; a ledger that still fails refuses new appends
@@ -267,23 +268,22 @@ class Committer:
         self._commit(batch, due=time.monotonic() - self._settled_at >= self._settle_every)
         return True
 
-    def _step(self, due: bool) -> tuple[list[Ledger], int | None]:
-        """The ledgers of the next fold step, and how many entries of each it takes (all,
-        unless one log has more than a step takes); a round over every unsettled ledger
-        starts when ``due``."""
+    def _step(self, due: bool, size: int = 0) -> tuple[list[Ledger], int | None]:
+        """The ledgers of the next fold step of about ``size`` entries (at least
+        ``settle_chunk``), and how many entries of each it takes (all, unless one log has more
+        than a step takes); a round over every unsettled ledger starts when ``due``."""
+        size = max(size, self._settle_chunk)
         if not self._round and due and self._unsettled:
             self._round.extend(self._unsettled.values())
             self._settled_at = time.monotonic()
         if not self._round:
             return [], None
-        if len(self._round[0]._pending) > self._settle_chunk:
+        if len(self._round[0]._pending) > size:
             # A log with much to fold: a part now, the rest at the next steps.
-            return [self._round[0]], self._settle_chunk
+            return [self._round[0]], size
         chunk: list[Ledger] = []
         entries = 0
-        while self._round and (
-            not chunk or entries + len(self._round[0]._pending) <= self._settle_chunk
-        ):
+        while self._round and (not chunk or entries + len(self._round[0]._pending) <= size):
             ledger = self._round.popleft()
             chunk.append(ledger)
             entries += len(ledger._pending)
@@ -309,7 +309,10 @@ class Committer:
             if due is not None:
                 self._settle_step(due)
             return
-        chunk, limit = self._step(due) if due is not None else ([], None)
+        # A step folds at least as many entries as the batch brings: under load the folds keep
+        # up in the journal commits, and the writer thread needs no commits of its own.
+        size = sum(len(a.rows) for a in batch)
+        chunk, limit = self._step(due, size) if due is not None else ([], None)
         folds = [part for ledger in chunk if (part := ledger._prepare(limit=limit))]
         shares: dict[int, tuple[Ledger, list[_Append]]] = {}
         for append in batch:

@@ -329,3 +329,35 @@ def test_entries_committed_in_line_are_folded_once_appends_stop(tmp_path: Path) 
     assert committer.journal.pending(ny.origin, 0) == []
     ny.close()
     committer.close()
+
+
+def test_a_fold_step_takes_as_many_entries_as_its_commit_brings(tmp_path: Path) -> None:
+    # Under load the folds must keep up inside the journal commits: a step is at least as
+    # large as the batch it rides with, not capped at ``settle_chunk``.
+    engine = open_engine(sqlite_url(str(tmp_path / "ledgers.sqlite")))
+    committer = Committer(engine, settle_every=0, settle_after=3600, settle_chunk=4)
+    stores, ledgers = [], []
+    for state in ("NY", "CA"):
+        store = LedgerStore(engine, f"{state.lower()}_")
+        store.create_schema()
+        stores.append(store)
+        ledgers.append(
+            Ledger(store, Signer.generate(f"stateline/ledger/{state}"), committer=committer)
+        )
+    (ny_store, ca_store), (ny, ca) = stores, ledgers
+    batch = entries(16)
+    submit_together([(ny, batch[:10]), (ca, batch[:10])], now=True)
+    # Told there is work, the writer thread folds one step of its own: four of NY's.
+    deadline = time.monotonic() + 60
+    while ny_store.end() < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (ny_store.end(), ca_store.end()) == (4, 0)
+    # Twelve entries ride in the next commit, so its step folds NY's last six at once.
+    submit_together([(ny, batch[10:16]), (ca, batch[10:16])], now=True)
+    assert (ny_store.end(), ca_store.end()) == (10, 0)
+    assert ny.size == 16 and ny.root == merkle.root(
+        [merkle.leaf_hash(encode(e)) for e in batch[:16]]
+    )
+    ny.close()
+    ca.close()
+    committer.close()
