@@ -7,7 +7,9 @@ recorded. Reply bodies wait in the hub's in-memory mailbox until fetched or expi
 
 from __future__ import annotations
 
+import operator
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -152,28 +154,8 @@ class MessageLog:
         return MessageRecord(**row._mapping) if row is not None else None
 
 
-_COLUMNS = (
-    "id",
-    "sender",
-    "mke",
-    "destinations",
-    "form",
-    "received",
-    "accepted",
-    "reason",
-    "replies",
-)
+_COLUMNS = tuple(column.name for column in messages.columns)
+"""The log's columns, in the table's order; a :class:`MessageRecord` has a field for each."""
 
-
-def _row(record: MessageRecord) -> tuple[Any, ...]:
-    return (
-        record.id,
-        record.sender,
-        record.mke,
-        record.destinations,
-        record.form,
-        record.received,
-        record.accepted,
-        record.reason,
-        record.replies,
-    )
+_row: Callable[[MessageRecord], tuple[Any, ...]] = operator.attrgetter(*_COLUMNS)
+"""A record's values in column order."""
