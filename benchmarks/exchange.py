@@ -4,7 +4,9 @@ In-process: authentication, parse, route, policy, search, redaction and answer t
 ``Switch.submit`` (and through the exchange service, which adds the message log), on one core,
 next to the baseline of the node's bare OLN lookup for the same licences.
 Over HTTP: the API served by uvicorn in a child process, driven open-loop at a fixed rate
-(latency counted from each request's scheduled time, so queueing is not hidden).
+(latency counted from each request's scheduled time, so queueing is not hidden), next to the
+baseline of the same server stack with no exchange behind it (``floor.py``) driven the same
+way, and how busy the machine was, and how much of it the host took, during each run.
 
     .venv/bin/python benchmarks/exchange.py [--people 1000] [--count 5000] [--rate 500]
 """
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -120,9 +123,71 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+@dataclass
+class HttpRun:
+    latencies: list[float]
+    cpu: float | None  # the server's CPU seconds a request
+    machine: str  # where the machine's CPU time went meanwhile, if known
+
+
+def http_round(
+    server: subprocess.Popen[bytes],
+    port: int,
+    warm: list[bytes],
+    requests: list[bytes],
+    rate: float,
+) -> HttpRun:
+    """Warm ``server`` up, drive it open-loop with ``requests`` at ``rate``, then stop it."""
+    try:
+        asyncio.run(loadgen.run("127.0.0.1", port, warm, rate=250))
+        before, machine = cpu_seconds(server.pid), machine_times()
+        result = asyncio.run(loadgen.run("127.0.0.1", port, requests, rate))
+        after, machine_after = cpu_seconds(server.pid), machine_times()
+    finally:
+        server.terminate()
+        server.wait()
+    assert result.statuses == {200: len(requests)}, result.statuses
+    cpu = None if before is None or after is None else (after - before) / len(requests)
+    return HttpRun(result.latencies, cpu, machine_share(machine, machine_after))
+
+
+def machine_times() -> list[int] | None:
+    """The machine's CPU time by kind since boot, from ``/proc/stat`` (Linux), else None."""
+    try:
+        first = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    return [int(v) for v in first[1:9]]
+
+
+def machine_share(before: list[int] | None, after: list[int] | None) -> str:
+    """How the machine's CPUs spent the time between two readings: working, idle (waiting
+    for the disk included), and stolen by the host for other guests."""
+    if before is None or after is None:
+        return ""
+    spent = [b - a for a, b in zip(before, after, strict=True)]
+    user, nice, system, idle, iowait, irq, softirq, steal = spent
+    total = (user + nice + system + idle + iowait + irq + softirq + steal) or 1
+    busy = user + nice + system + irq + softirq
+    return (
+        f"busy {busy / total:.0%}, idle {(idle + iowait) / total:.0%}, "
+        f"stolen by the host {steal / total:.0%}"
+    )
+
+
 def serve(config: Config, port: int) -> subprocess.Popen[bytes]:
+    """``stateline serve`` over ``config``'s data, once it answers."""
     env = dict(os.environ, STATELINE_DATA=str(config.data_dir))
-    command = [sys.executable, "-m", "stateline", "serve", "--port", str(port)]
+    return started([sys.executable, "-m", "stateline", "serve", "--port", str(port)], env, port)
+
+
+def serve_floor(port: int) -> subprocess.Popen[bytes]:
+    """The same server stack with no exchange behind it (``floor.py``), once it answers."""
+    floor = Path(__file__).with_name("floor.py")
+    return started([sys.executable, str(floor), str(port)], dict(os.environ), port)
+
+
+def started(command: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     for _ in range(300):
         try:
@@ -183,31 +248,28 @@ def main() -> None:
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
     tokens = demo.load_tokens(config)
     total = int(args.rate * args.seconds)
-    http_jobs = workload(config, args.people, 2, total)
-    requests = http_requests(http_jobs, tokens)
+    requests = http_requests(workload(config, args.people, 2, total), tokens)
     warm = http_requests(workload(config, args.people, 3, 500), tokens)
-    server = serve(config, args.port)
-    try:
-        asyncio.run(loadgen.run("127.0.0.1", args.port, warm, rate=250))
-        before = cpu_seconds(server.pid)
-        result = asyncio.run(loadgen.run("127.0.0.1", args.port, requests, args.rate))
-        after = cpu_seconds(server.pid)
-    finally:
-        server.terminate()
-        server.wait()
-    latencies = result.latencies
-    assert result.statuses == {200: len(requests)}, result.statuses
+    # The same requests at the same rate, first to the bare server stack, then to the API.
+    floor = http_round(serve_floor(args.port + 1), args.port + 1, warm, requests, args.rate)
+    api = http_round(serve(config, args.port), args.port, warm, requests, args.rate)
     print(
         f"\nover HTTP, open loop at {args.rate:.0f} requests/s for {args.seconds:.0f} s "
-        f"({len(latencies)} requests)"
+        f"({total} requests)"
     )
-    print(
-        f"p50 {statistics.median(latencies) * 1000:.2f} ms   "
-        f"p99 {percentile(latencies, 0.99) * 1000:.2f} ms   "
-        f"max {max(latencies) * 1000:.2f} ms"
-    )
-    if before is not None and after is not None:
-        print(f"server CPU {(after - before) / len(latencies) * 1e6:,.0f} us a request")
+    print(f"{'':<34}   p50 ms    p99 ms    max ms  server CPU a request")
+    for name, run in (("server stack alone (floor)", floor), ("DQ->DR through the API", api)):
+        cpu = f"{run.cpu * 1e6:>10,.0f} us" if run.cpu is not None else ""
+        print(
+            f"{name:<34} {statistics.median(run.latencies) * 1000:>8.2f} "
+            f"{percentile(run.latencies, 0.99) * 1000:>9.2f} {max(run.latencies) * 1000:>9.2f}"
+            f" {cpu}"
+        )
+    ratio = percentile(api.latencies, 0.99) / percentile(floor.latencies, 0.99)
+    print(f"  the API's p99 is {ratio:.1f}x the floor's")
+    for name, run in (("floor", floor), ("API", api)):
+        if run.machine:
+            print(f"  during the {name} run the machine was {run.machine}")
 
 
 if __name__ == "__main__":
