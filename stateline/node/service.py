@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -57,19 +58,42 @@ class GroupCommit:
     ``synchronous=NORMAL`` and leaving the WAL's fsync to a thread of its own, so that the
     loop goes on while the disk works, was measured too: about 10% more CPU a request over
     HTTP, and no lower p99.)
+
+    The write waits until the loop is otherwise idle: it lets the loop take turns, running
+    whatever is ready (answers the last write released go out; requests already on their way
+    reach this write), until a turn finds nothing else to run, or ``turns`` turns have passed.
+    Only then does the loop block on the disk. A lone request waits one turn, as it would for
+    any callback. After a stall, when many requests are under way at once, one write then
+    serves them all instead of each few paying a write of their own. Over HTTP at 500
+    requests/s the p99 was lower than with a write at the first turn in 6 of 8 alternated
+    pairs (median ratio 0.70), at the same CPU a request; one request at a time and 64 in
+    flight in process were unchanged.
     """
 
-    def __init__(self) -> None:
+    TURNS = 32
+    """The most turns a write waits for the loop to be idle."""
+    QUIET = 50e-6
+    """A turn of the loop shorter than this (seconds) ran nothing but the wait itself."""
+
+    def __init__(self, turns: int = TURNS) -> None:
         self._pending: dict[int, tuple[Ledger, list[tuple[list[Entry], asyncio.Future[None]]]]]
         self._pending = {}
+        self._turns = turns
 
     async def append(self, ledger: Ledger, entries: list[Entry]) -> None:
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
         if not self._pending:
-            loop.call_soon(self._flush)
+            loop.call_soon(self._wait, loop, self._turns, time.perf_counter())
         self._pending.setdefault(id(ledger), (ledger, []))[1].append((entries, done))
         await done
+
+    def _wait(self, loop: asyncio.AbstractEventLoop, turns: int, since: float) -> None:
+        now = time.perf_counter()
+        if turns > 0 and now - since >= self.QUIET:
+            loop.call_soon(self._wait, loop, turns - 1, now)
+        else:
+            self._flush()
 
     def _flush(self) -> None:
         pending, self._pending = self._pending, {}
