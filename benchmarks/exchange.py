@@ -167,7 +167,7 @@ def machine_share(before: list[int] | None, after: list[int] | None) -> str:
         return ""
     spent = [b - a for a, b in zip(before, after, strict=True)]
     user, nice, system, idle, iowait, irq, softirq, steal = spent
-    total = (user + nice + system + idle + iowait + irq + softirq + steal) or 1
+    total = sum(spent) or 1
     busy = user + nice + system + irq + softirq
     return (
         f"busy {busy / total:.0%}, idle {(idle + iowait) / total:.0%}, "

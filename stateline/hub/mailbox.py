@@ -39,16 +39,18 @@ class Mailbox:
         self._inbox: dict[str, deque[tuple[str, AdminMessage]]] = {}
 
     def hold(self, message_id: str, sender: str, replies: tuple[Reply, ...], now: datetime) -> None:
-        held = tuple(text.encode(reply) for reply in replies)
-        self._replies[message_id] = Held(sender, held, now + self.ttl)
-        while len(self._replies) > self.capacity:
-            self._replies.popitem(last=False)
+        self._keep(message_id, sender, tuple(text.encode(reply) for reply in replies), now)
 
     def add(self, message_id: str, sender: str, reply: Reply, now: datetime) -> None:
         """A reply that came after the others (a reviewed request): kept with them, or anew."""
         held = self._replies.pop(message_id, None)
-        earlier = _parsed(held.replies) if held is not None and held.sender == sender else ()
-        self.hold(message_id, sender, (*earlier, reply), now)
+        earlier = held.replies if held is not None and held.sender == sender else ()
+        self._keep(message_id, sender, (*earlier, text.encode(reply)), now)
+
+    def _keep(self, message_id: str, sender: str, replies: tuple[str, ...], now: datetime) -> None:
+        self._replies[message_id] = Held(sender, replies, now + self.ttl)
+        while len(self._replies) > self.capacity:
+            self._replies.popitem(last=False)
 
     def replies(self, message_id: str, ori: str, now: datetime) -> tuple[Reply, ...] | None:
         """The replies to ``message_id`` if ``ori`` sent it and they have not expired."""

@@ -45,9 +45,9 @@ def utc_now() -> datetime:
 
 
 class GroupCommit:
-    """Group commit on the event loop, across nodes: the entries of every answer ready in one
-    loop pass go to their ledgers at once, as one durable write per ledger database (ledgers
-    sharing a database share its commit).
+    """Group commit on the event loop, across nodes: the entries of every answer that reaches
+    the ledger before the loop goes idle go to their ledgers at once, as one durable write per
+    ledger database (ledgers sharing a database share its commit).
 
     The loop waits for the writes rather than going on beside the ledgers' writer threads:
     threads taking turns at the GIL cost more than the wait, and requests that arrive

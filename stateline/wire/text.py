@@ -326,8 +326,8 @@ def _stamp(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     # Fields, not strftime: a reply carries two stamps, and strftime costs nearly twice as much.
-    m = moment
-    return f"{m.hour:02d}:{m.minute:02d} {m.month:02d}/{m.day:02d}/{m.year:04d}"
+    hour, minute = moment.hour, moment.minute
+    return f"{hour:02d}:{minute:02d} {moment.month:02d}/{moment.day:02d}/{moment.year:04d}"
 
 
 def _fields(fields: Fields) -> str:
