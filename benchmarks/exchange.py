@@ -8,6 +8,9 @@ Over HTTP: the API served by uvicorn in a child process, driven open-loop at a f
 baseline of the same server stack with no exchange behind it (``floor.py``) driven the same
 way, and how busy the machine was, and how much of it the host took, during each run.
 
+Both run several rounds (``--rounds``, 3 by default) and report the median, as well as each
+round, since one round on a shared machine can land in a burst of the host's other work.
+
     .venv/bin/python benchmarks/exchange.py [--people 1000] [--count 5000] [--rate 500]
 """
 
@@ -22,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +63,9 @@ def workload(config: Config, people: int, seed: int, count: int) -> list[tuple[s
     return jobs
 
 
-async def in_process(config: Config, jobs: list[tuple[str, str, str]]) -> dict[str, list[float]]:
+async def in_process(
+    config: Config, jobs: list[tuple[str, str, str]], rounds: int
+) -> dict[str, list[float]]:
     system = build(config)
     freeze_heap()  # as `stateline serve` does before it serves
     tokens = demo.load_tokens(config)
@@ -68,7 +74,7 @@ async def in_process(config: Config, jobs: list[tuple[str, str, str]]) -> dict[s
     timings: dict[str, list[float]] = {"baseline": [], "switch": [], "exchange": []}
     for raw, token in messages[:500]:  # warm caches and statement compilation
         await switch.submit(raw, token)
-    for rounds in range(3):  # interleave so noise hits every path alike
+    for serial in range(3):  # interleave so noise hits every path alike
         for _ori, state, oln in jobs:
             start = time.perf_counter()
             system.nodes[state].records.by_oln(oln)
@@ -78,27 +84,28 @@ async def in_process(config: Config, jobs: list[tuple[str, str, str]]) -> dict[s
             submission = await switch.submit(raw, token)
             timings["switch"].append(time.perf_counter() - start)
         assert submission.accepted
-        if rounds == 0:
+        if serial == 0:
             for raw, token in messages:
                 start = time.perf_counter()
                 await exchange.submit(raw, token)
                 timings["exchange"].append(time.perf_counter() - start)
     # Many requests in flight at once, as a busy hub has: the ledger's group commit can then
     # make one durable write serve many answers.
-    pending = iter(messages)
     concurrent: list[float] = []
+    timings["concurrent"], timings["elapsed"], timings["cpu"] = concurrent, [], []
 
-    async def worker() -> None:
+    async def worker(pending: Iterator[tuple[str, str]]) -> None:
         for raw, token in pending:
             start = time.perf_counter()
             await switch.submit(raw, token)
             concurrent.append(time.perf_counter() - start)
 
-    start, cpu = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
-    timings["elapsed"] = [time.perf_counter() - start]
-    timings["cpu"] = [time.process_time() - cpu]  # every thread of the process
-    timings["concurrent"] = concurrent
+    for _ in range(rounds):
+        pending = iter(messages)
+        start, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(worker(pending) for _ in range(IN_FLIGHT)))
+        timings["elapsed"].append(time.perf_counter() - start)
+        timings["cpu"].append(time.process_time() - cpu)  # every thread of the process
     system.close()
     return timings
 
@@ -131,21 +138,12 @@ class HttpRun:
 
 
 def http_round(
-    server: subprocess.Popen[bytes],
-    port: int,
-    warm: list[bytes],
-    requests: list[bytes],
-    rate: float,
+    server: subprocess.Popen[bytes], port: int, requests: list[bytes], rate: float
 ) -> HttpRun:
-    """Warm ``server`` up, drive it open-loop with ``requests`` at ``rate``, then stop it."""
-    try:
-        asyncio.run(loadgen.run("127.0.0.1", port, warm, rate=250))
-        before, machine = cpu_seconds(server.pid), machine_times()
-        result = asyncio.run(loadgen.run("127.0.0.1", port, requests, rate))
-        after, machine_after = cpu_seconds(server.pid), machine_times()
-    finally:
-        server.terminate()
-        server.wait()
+    """Drive ``server`` open-loop with ``requests`` at ``rate``."""
+    before, machine = cpu_seconds(server.pid), machine_times()
+    result = asyncio.run(loadgen.run("127.0.0.1", port, requests, rate))
+    after, machine_after = cpu_seconds(server.pid), machine_times()
     assert result.statuses == {200: len(requests)}, result.statuses
     cpu = None if before is None or after is None else (after - before) / len(requests)
     return HttpRun(result.latencies, cpu, machine_share(machine, machine_after))
@@ -169,10 +167,7 @@ def machine_share(before: list[int] | None, after: list[int] | None) -> str:
     user, nice, system, idle, iowait, irq, softirq, steal = spent
     total = sum(spent) or 1
     busy = user + nice + system + irq + softirq
-    return (
-        f"busy {busy / total:.0%}, idle {(idle + iowait) / total:.0%}, "
-        f"stolen by the host {steal / total:.0%}"
-    )
+    return f"busy {busy / total:.0%}, idle {(idle + iowait) / total:.0%}, host {steal / total:.0%}"
 
 
 def serve(config: Config, port: int) -> subprocess.Popen[bytes]:
@@ -199,10 +194,13 @@ def started(command: list[str], env: dict[str, str], port: int) -> subprocess.Po
     raise RuntimeError("server did not start")
 
 
-def report(name: str, timings: list[float], baseline: float | None = None) -> None:
+def report(
+    name: str, timings: list[float], baseline: float | None = None, rate: float | None = None
+) -> None:
+    """One row: ``rate`` round trips a second (one at a time unless given), p50, p99."""
     median = statistics.median(timings) * 1000
     p99 = percentile(timings, 0.99) * 1000
-    per_second = len(timings) / sum(timings)
+    per_second = rate or len(timings) / sum(timings)
     ratio = f"{median / baseline:7.1f}x" if baseline else "   1.0x"
     print(f"{name:<34} {per_second:>10,.0f} {median:>9.3f} {p99:>9.3f} {ratio}")
 
@@ -213,6 +211,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=5000, help="queries per in-process round")
     parser.add_argument("--rate", type=float, default=500, help="HTTP requests per second")
     parser.add_argument("--seconds", type=float, default=10, help="HTTP run length")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="in-flight and HTTP rounds (medians are reported)"
+    )
     parser.add_argument("--data", type=Path, help="data directory to build or reuse")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
@@ -229,47 +230,80 @@ def main() -> None:
 
     if hasattr(os, "sched_setaffinity"):  # one core, as the target says
         os.sched_setaffinity(0, {0})
-    timings = asyncio.run(in_process(config, jobs))
+    timings = asyncio.run(in_process(config, jobs, args.rounds))
     print("\nin-process, one core            round trips/s  p50 ms    p99 ms  p50 vs bare")
     base = statistics.median(timings["baseline"]) * 1000
     report("bare OLN lookup (baseline)", timings["baseline"])
     report("DQ->DR through the switch", timings["switch"], base)
     report("DQ->DR + message log + mailbox", timings["exchange"], base)
-    report(f"DQ->DR, {IN_FLIGHT} in flight", timings["concurrent"], base)
-    rate = len(timings["concurrent"]) / timings["elapsed"][0]
-    print(f"  with {IN_FLIGHT} in flight the switch completes {rate:,.0f} round trips/s")
-    busy = timings["cpu"][0] / timings["elapsed"][0]
+    rates = [len(jobs) / elapsed for elapsed in timings["elapsed"]]
+    report(f"DQ->DR, {IN_FLIGHT} in flight", timings["concurrent"], base, statistics.median(rates))
+    cpus = [cpu / len(jobs) * 1e6 for cpu in timings["cpu"]]
+    busy = [cpu / elapsed for cpu, elapsed in zip(timings["cpu"], timings["elapsed"], strict=True)]
     print(
-        f"  CPU {timings['cpu'][0] / len(timings['concurrent']) * 1e6:,.0f} us a round trip, "
-        f"busy {busy:.0%} of the time (a shared machine's other load shows as less)"
+        f"  with {IN_FLIGHT} in flight the switch completes {statistics.median(rates):,.0f} "
+        f"round trips/s, median of {len(rates)} rounds ({', '.join(f'{r:,.0f}' for r in rates)})"
+    )
+    print(
+        f"  CPU {statistics.median(cpus):,.0f} us a round trip, busy "
+        f"{statistics.median(busy):.0%} of the time (a shared machine's other load shows as less)"
     )
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
     tokens = demo.load_tokens(config)
     total = int(args.rate * args.seconds)
-    requests = http_requests(workload(config, args.people, 2, total), tokens)
     warm = http_requests(workload(config, args.people, 3, 500), tokens)
-    # The same requests at the same rate, first to the bare server stack, then to the API.
-    floor = http_round(serve_floor(args.port + 1), args.port + 1, warm, requests, args.rate)
-    api = http_round(serve(config, args.port), args.port, warm, requests, args.rate)
+    floors: list[HttpRun] = []
+    apis: list[HttpRun] = []
+    servers = [serve_floor(args.port + 1), serve(config, args.port)]
+    try:
+        for port in (args.port + 1, args.port):
+            asyncio.run(loadgen.run("127.0.0.1", port, warm, rate=250))
+        for n in range(args.rounds):
+            # The same requests at the same rate, to the bare server stack, then to the API:
+            # alternated, so that the host's noise falls on both alike.
+            requests = http_requests(workload(config, args.people, 10 + n, total), tokens)
+            floors.append(http_round(servers[0], args.port + 1, requests, args.rate))
+            apis.append(http_round(servers[1], args.port, requests, args.rate))
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
     print(
-        f"\nover HTTP, open loop at {args.rate:.0f} requests/s for {args.seconds:.0f} s "
-        f"({total} requests)"
+        f"\nover HTTP, open loop at {args.rate:.0f} requests/s, {args.rounds} rounds of "
+        f"{args.seconds:.0f} s ({total} requests each), floor and API alternated"
     )
-    print(f"{'':<34}   p50 ms    p99 ms    max ms  server CPU a request")
-    for name, run in (("server stack alone (floor)", floor), ("DQ->DR through the API", api)):
-        cpu = f"{run.cpu * 1e6:>10,.0f} us" if run.cpu is not None else ""
+    print(f"{'':<34}   p50 ms    p99 ms    max ms  server CPU a request  the machine meanwhile")
+    for n, (floor, api) in enumerate(zip(floors, apis, strict=True), 1):
+        http_row(f"{n}: server stack alone (floor)", floor)
+        http_row(f"{n}: DQ->DR through the API", api)
+    p99 = {
+        name: statistics.median(percentile(r.latencies, 0.99) for r in runs)
+        for name, runs in (("floor", floors), ("API", apis))
+    }
+    cpu = {
+        name: [r.cpu for r in runs if r.cpu is not None]
+        for name, runs in (("floor", floors), ("API", apis))
+    }
+    print(
+        f"  median p99: floor {p99['floor'] * 1000:.2f} ms, API {p99['API'] * 1000:.2f} ms "
+        f"({p99['API'] / p99['floor']:.1f}x the floor's)"
+    )
+    if cpu["API"]:
         print(
-            f"{name:<34} {statistics.median(run.latencies) * 1000:>8.2f} "
-            f"{percentile(run.latencies, 0.99) * 1000:>9.2f} {max(run.latencies) * 1000:>9.2f}"
-            f" {cpu}"
+            f"  median server CPU a request: floor {statistics.median(cpu['floor']) * 1e6:,.0f} "
+            f"us, API {statistics.median(cpu['API']) * 1e6:,.0f} us"
         )
-    ratio = percentile(api.latencies, 0.99) / percentile(floor.latencies, 0.99)
-    print(f"  the API's p99 is {ratio:.1f}x the floor's")
-    for name, run in (("floor", floor), ("API", api)):
-        if run.machine:
-            print(f"  during the {name} run the machine was {run.machine}")
+
+
+def http_row(name: str, run: HttpRun) -> None:
+    cpu = f"{run.cpu * 1e6:>10,.0f} us" if run.cpu is not None else f"{'':>13}"
+    print(
+        f"{name:<34} {statistics.median(run.latencies) * 1000:>8.2f} "
+        f"{percentile(run.latencies, 0.99) * 1000:>9.2f} {max(run.latencies) * 1000:>9.2f}"
+        f" {cpu}    {run.machine}"
+    )
 
 
 if __name__ == "__main__":
