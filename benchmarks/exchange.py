@@ -242,7 +242,8 @@ def main() -> None:
     busy = [cpu / elapsed for cpu, elapsed in zip(timings["cpu"], timings["elapsed"], strict=True)]
     print(
         f"  with {IN_FLIGHT} in flight the switch completes {statistics.median(rates):,.0f} "
-        f"round trips/s, median of {len(rates)} rounds ({', '.join(f'{r:,.0f}' for r in rates)})"
+        f"round trips/s, median of {plural(len(rates), 'round')} "
+        f"({', '.join(f'{r:,.0f}' for r in rates)})"
     )
     print(
         f"  CPU {statistics.median(cpus):,.0f} us a round trip, busy "
@@ -271,7 +272,7 @@ def main() -> None:
             server.terminate()
             server.wait()
     print(
-        f"\nover HTTP, open loop at {args.rate:.0f} requests/s, {args.rounds} rounds of "
+        f"\nover HTTP, open loop at {args.rate:.0f} requests/s, {plural(args.rounds, 'round')} of "
         f"{args.seconds:.0f} s ({total} requests each), floor and API alternated"
     )
     print(f"{'':<34}   p50 ms    p99 ms    max ms  server CPU a request  the machine meanwhile")
@@ -295,6 +296,10 @@ def main() -> None:
             f"  median server CPU a request: floor {statistics.median(cpu['floor']) * 1e6:,.0f} "
             f"us, API {statistics.median(cpu['API']) * 1e6:,.0f} us"
         )
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 def http_row(name: str, run: HttpRun) -> None:

@@ -1,0 +1,57 @@
+"""The exchange benchmark still runs end to end and prints every figure it promises.
+
+A small run (a few people, a few hundred queries, one short HTTP round) on the real stack: the
+figures are not checked against any target here, only that each row is there with a number.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_pair() -> int:
+    """A port ``p`` with ``p + 1`` free too (the benchmark serves its floor on ``p + 1``)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            port = int(first.getsockname()[1])
+            with socket.socket() as second:
+                try:
+                    second.bind(("127.0.0.1", port + 1))
+                except OSError:
+                    continue
+                return port
+    raise RuntimeError("no two consecutive free ports")
+
+
+def test_exchange_benchmark_prints_its_figures(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "exchange.py"),
+        *("--people", "40", "--count", "150", "--rate", "50", "--seconds", "1"),
+        *("--rounds", "2", "--data", str(tmp_path / "data"), "--port", str(_free_pair())),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    number = r"[\d,]+(?:\.\d+)?"
+    for row in (
+        "bare OLN lookup (baseline)",
+        "DQ->DR through the switch",
+        "DQ->DR + message log + mailbox",
+        "DQ->DR, 64 in flight",
+    ):
+        assert re.search(rf"^{re.escape(row)}\s+{number}\s+{number}\s+{number}", out, re.M), row
+    assert re.search(rf"completes {number} round trips/s, median of 2 rounds \(", out)
+    for n in (1, 2):
+        for row in ("server stack alone (floor)", "DQ->DR through the API"):
+            line = rf"^{n}: {re.escape(row)}\s+{number}\s+{number}\s+{number}\s+{number} us"
+            assert re.search(line, out, re.M), (n, row)
+    assert re.search(rf"median p99: floor {number} ms, API {number} ms", out)
+    assert re.search(rf"median server CPU a request: floor {number} us, API {number} us", out)
