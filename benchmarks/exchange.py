@@ -10,8 +10,11 @@ way, and how busy the machine was, and how much of it the host took, during each
 
 Both run several rounds (``--rounds``, 3 by default) and report the median, as well as each
 round, since one round on a shared machine can land in a burst of the host's other work.
+The demo's ledgers start nearly empty; ``--ledger-entries`` gives each of them that many entries
+first, to measure a node that has served for months.
 
     .venv/bin/python benchmarks/exchange.py [--people 1000] [--count 5000] [--rate 500]
+                                            [--rounds 3] [--ledger-entries 50000]
 """
 
 from __future__ import annotations
@@ -108,6 +111,20 @@ async def in_process(
         timings["cpu"].append(time.process_time() - cpu)  # every thread of the process
     system.close()
     return timings
+
+
+def age_ledgers(config: Config, count: int) -> None:
+    """Append ``count`` entries to every state's ledger, as a node that has served for a while
+    has: a ledger's cost a request grows with it (docs/performance.md)."""
+    from ledger import generate  # the ledger benchmark's entries; it hashes its subjects on import
+
+    system = build(config)
+    try:
+        for state, node in system.nodes.items():
+            for first in range(0, count, 5000):
+                node.ledger.append(list(generate(min(5000, count - first), first, state)))
+    finally:
+        system.close()
 
 
 def http_requests(jobs: list[tuple[str, str, str]], tokens: dict[str, str]) -> list[bytes]:
@@ -215,6 +232,12 @@ def main() -> None:
         "--rounds", type=int, default=3, help="in-flight and HTTP rounds (medians are reported)"
     )
     parser.add_argument("--data", type=Path, help="data directory to build or reuse")
+    parser.add_argument(
+        "--ledger-entries",
+        type=int,
+        default=0,
+        help="entries to add to every state's ledger first, as after months of service",
+    )
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
 
@@ -226,6 +249,13 @@ def main() -> None:
         f"data: 51 jurisdictions x {args.people} people in {data} "
         f"({time.perf_counter() - start:.1f} s)"
     )
+    if args.ledger_entries:
+        start = time.perf_counter()
+        age_ledgers(config, args.ledger_entries)
+        print(
+            f"ledgers: {args.ledger_entries:,} entries added to each "
+            f"({time.perf_counter() - start:.1f} s)"
+        )
     jobs = workload(config, args.people, 1, args.count)
 
     if hasattr(os, "sched_setaffinity"):  # one core, as the target says

@@ -57,25 +57,26 @@ START = datetime(2025, 10, 1, tzinfo=UTC)
 SUBJECTS = [subject_key(SECRET, "NY", oln=f"B{n:08d}") for n in range(100_000)]
 
 
-def generate(count: int, first: int = 0) -> Iterator[Entry]:
-    """Realistic entries: a request, its decision and its disclosure, per query."""
+def generate(count: int, first: int = 0, state: str = "NY") -> Iterator[Entry]:
+    """Realistic entries of ``state``'s ledger: a request, its decision and its disclosure, per
+    query."""
+    ori = f"{state}STP0000"
     for i in range(first, first + count):
-        common = {
-            "message_id": f"NY{i // 3:012d}",
-            "state": "NY",
-            "at": START + timedelta(milliseconds=i),
-        }
+        message_id, at = f"{state}{i // 3:012d}", START + timedelta(milliseconds=i)
         who = (SUBJECTS[(i * 7919) % len(SUBJECTS)],)
         match i % 3:
             case 0:
-                yield RequestReceived(**common, requester="NYSTP0000", key="DQ", purpose="C",
-                                      reasons=("TRAFFIC",), subjects=who)  # fmt: skip
+                yield RequestReceived(message_id=message_id, state=state, at=at, requester=ori,
+                                      key="DQ", purpose="C", reasons=("TRAFFIC",),
+                                      subjects=who)  # fmt: skip
             case 1:
-                yield Decision(**common, outcome="release", data_classes={"licence": "release"},
-                               policy_ids=("ny-1",), subjects=who)  # fmt: skip
+                yield Decision(message_id=message_id, state=state, at=at, outcome="release",
+                               data_classes={"licence": "release"},
+                               policy_ids=(f"{state.lower()}-1",), subjects=who)  # fmt: skip
             case _:
-                yield Disclosure(**common, recipient="NYSTP0000", data_classes=("licence",),
-                                 answer_sha256="ab" * 32, subjects=who)  # fmt: skip
+                yield Disclosure(message_id=message_id, state=state, at=at, recipient=ori,
+                                 data_classes=("licence",), answer_sha256="ab" * 32,
+                                 subjects=who)  # fmt: skip
 
 
 BULK_ENTRIES = (
@@ -101,7 +102,8 @@ def baseline(path: Path, batches: list[list[Entry]], table: str, bulk: bool) -> 
     start = time.perf_counter()
     index = 0
     for batch in batches:
-        rows, subjects = [], []
+        rows: list[tuple[int, bytes, bytes]] = []
+        subjects: list[tuple[int, int, int]] = []
         for entry in batch:
             tags, body, leaf = entry_row(entry)  # the same encoding the ledger does
             rows.append((index, body, leaf))
