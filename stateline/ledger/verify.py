@@ -41,7 +41,6 @@ from stateline.ledger.checkpoint import (
 from stateline.ledger.merkle import CompactRange, Node, fold, levels, subtrees
 from stateline.storage.engine import open_engine
 from stateline.storage.ledger import (
-    BUCKET_BITS,
     STRIDE,
     JournalStore,
     LedgerStore,
@@ -51,6 +50,8 @@ from stateline.storage.ledger import (
 
 SPAN_LEVEL = 18
 """Entries are checked in spans of 2**18 (262,144): complete subtrees, checked apart."""
+CHUNK_LEVEL = 16
+"""Within a span, entries are read 2**16 (65,536) at a time, with their subject rows."""
 
 Progress = Callable[[int, int], None]
 """Called with (entries checked so far, entries in all) after each chunk."""
@@ -297,7 +298,7 @@ def _check_span(store: LedgerStore, span: _Span, level: int) -> _Checked:
 
     start, last = span.start, span.stop >= span.end
     stop = min(span.stop, span.end)
-    chunk = min(1 << BUCKET_BITS, 1 << level)  # a bucket of subject rows per chunk of entries
+    chunk = min(1 << CHUNK_LEVEL, 1 << level)
     nodes = _Nodes(
         store.stream_nodes(stop, chunk, start, beyond=last), problem, top=level, upper=out.upper
     )

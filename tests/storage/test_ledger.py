@@ -15,7 +15,7 @@ from stateline.ledger.entries import encode
 from stateline.ledger.log import Ledger
 from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine
-from stateline.storage.ledger import PAGE_SIZE, LedgerStore, LedgerUnavailable
+from stateline.storage.ledger import BUCKET_BITS, PAGE_SIZE, LedgerStore, LedgerUnavailable
 from tests.ledger.helpers import START, entries, subject
 
 ORIGIN = "stateline/ledger/NY"
@@ -114,6 +114,50 @@ def test_retention_drops_old_bodies_and_the_log_still_verifies(
         report = verify_ledger(ledger.store, [signer.verifier])
     assert report.ok, report.problems
     assert report.pruned == 40
+
+
+def _buckets(engine: Engine) -> list[tuple[int, int]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT bucket, idx FROM ledger_subjects ORDER BY idx"))
+        return [(int(b), int(i)) for b, i in rows]
+
+
+def test_a_ledger_with_the_old_bucket_size_is_rebucketed_when_opened(
+    engine: Engine, signer: Signer
+) -> None:
+    # Ledgers written with 65,536 entries a bucket name their subject rows differently; opened,
+    # they move to today's buckets once, and look-ups and verification work as before.
+    count = (1 << BUCKET_BITS) + 300
+    batch = entries(count)
+    with open_ledger(engine, signer) as ledger:
+        ledger.append(batch)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_subjects SET bucket = idx / 65536"))
+    assert {b for b, _ in _buckets(engine)} == {0}
+    with open_ledger(engine, signer) as ledger:
+        assert all(b == i >> BUCKET_BITS for b, i in _buckets(engine))
+        assert {b for b, _ in _buckets(engine)} == {0, 1}
+        named = ledger.entries_for_subject(subject(3))
+        assert [i for i, _ in named] == [i for i, e in enumerate(batch) if subject(3) in e.subjects]
+        assert named[-1][0] >= 1 << BUCKET_BITS  # found in both buckets
+        ledger.append(entries(5, count))
+        assert ledger.size == count + 5  # read, so folded: new rows go to today's buckets
+        report = verify_ledger(ledger.store, [signer.verifier])
+    assert report.ok, report.problems
+    assert report.size == count + 5
+
+
+def test_a_subject_index_of_no_known_bucket_size_is_left_for_verify_to_report(
+    engine: Engine, signer: Signer
+) -> None:
+    with open_ledger(engine, signer) as ledger:
+        ledger.append(entries((1 << BUCKET_BITS) + 10))
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE ledger_subjects SET bucket = 7"))
+    with open_ledger(engine, signer) as ledger:
+        assert {b for b, _ in _buckets(engine)} == {7}  # not moved
+        report = verify_ledger(ledger.store, [signer.verifier])
+    assert "entry 0: subject index differs from the body's subjects" in map(str, report.problems)
 
 
 def test_a_failed_write_raises_ledger_unavailable_and_the_ledger_recovers(
