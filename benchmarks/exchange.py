@@ -309,23 +309,21 @@ def main() -> None:
     for n, (floor, api) in enumerate(zip(floors, apis, strict=True), 1):
         http_row(f"{n}: server stack alone (floor)", floor)
         http_row(f"{n}: DQ->DR through the API", api)
-    p99 = {
-        name: statistics.median(percentile(r.latencies, 0.99) for r in runs)
-        for name, runs in (("floor", floors), ("API", apis))
-    }
-    cpu = {
-        name: [r.cpu for r in runs if r.cpu is not None]
-        for name, runs in (("floor", floors), ("API", apis))
-    }
+    floor_p99, api_p99 = (median_p99(runs) for runs in (floors, apis))
     print(
-        f"  median p99: floor {p99['floor'] * 1000:.2f} ms, API {p99['API'] * 1000:.2f} ms "
-        f"({p99['API'] / p99['floor']:.1f}x the floor's)"
+        f"  median p99: floor {floor_p99 * 1000:.2f} ms, API {api_p99 * 1000:.2f} ms "
+        f"({api_p99 / floor_p99:.1f}x the floor's)"
     )
-    if cpu["API"]:
+    floor_cpu, api_cpu = ([r.cpu for r in runs if r.cpu is not None] for runs in (floors, apis))
+    if floor_cpu and api_cpu:
         print(
-            f"  median server CPU a request: floor {statistics.median(cpu['floor']) * 1e6:,.0f} "
-            f"us, API {statistics.median(cpu['API']) * 1e6:,.0f} us"
+            f"  median server CPU a request: floor {statistics.median(floor_cpu) * 1e6:,.0f} us, "
+            f"API {statistics.median(api_cpu) * 1e6:,.0f} us"
         )
+
+
+def median_p99(runs: list[HttpRun]) -> float:
+    return statistics.median(percentile(run.latencies, 0.99) for run in runs)
 
 
 def plural(count: int, noun: str) -> str:
