@@ -101,6 +101,11 @@ def verify(
         f"{report.cosignatures} cosignatures, {report.pruned:,} bodies removed by retention; "
         f"root {_b64(report.root)}"
     )
+    if report.appended:
+        summary += (
+            f"; {report.appended:,} entries appended while it was verified, under a signed "
+            "head, not checked this time"
+        )
     if report.journaled:
         summary += (
             f"; {report.journaled:,} more entries in the journal, folded into the tree when "

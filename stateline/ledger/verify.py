@@ -78,6 +78,7 @@ class Report:
     cosignatures: int = 0
     pruned: int = 0
     journaled: int = 0  # durable in the journal, not yet folded into the tree
+    appended: int = 0  # folded in while the log was verified: signed, not checked this time
     problems: list[Problem] = field(default_factory=list)
     truncated: bool = False
 
@@ -101,6 +102,9 @@ class _Verifier:
         self.report = Report()
         self.max_problems = max_problems
         self.origin: str | None = None  # the log's name, from its signed head
+        self.signed: int | None = None  # the signed head's size, when it was first read
+        self.note: str | None = None  # that head's checkpoint note
+        self.extent = 0  # the entries checked: [0, extent)
 
     def problem(self, where: str, what: str) -> None:
         if len(self.report.problems) < self.max_problems:
@@ -130,11 +134,7 @@ class _Verifier:
                 self.origin = origin
                 if checkpoint.size != head[0]:
                     self.problem("head", f"signed for size {checkpoint.size}, stored as {head[0]}")
-                if store.end() > checkpoint.size:  # each fold writes its entries and the head
-                    self.problem(
-                        f"entries {checkpoint.size}-{store.end() - 1}",
-                        "stored beyond the signed head: no signature covers them",
-                    )
+                self.signed, self.note = checkpoint.size, head[1]
                 targets.append(_Target(checkpoint.size, checkpoint.root, "head"))
         notes: dict[int, str] = {}
         for checkpoint_id, size, _at, note in store.checkpoints():
@@ -188,7 +188,8 @@ class _Verifier:
         above its level, which only the joined tree can check.
         """
         store, problem = self.store, self.problem
-        end = store.end()
+        end = store.end() if self.signed is None else min(store.end(), self.signed)
+        self.extent = end
         width = 1 << level
         sizes = sorted({t.size for t in targets if 0 < t.size <= end})
         spans = [
@@ -250,6 +251,40 @@ class _Verifier:
             )
         return tree
 
+    def beyond(self, verifiers: Sequence[Verifier], origin: str | None) -> None:
+        """Report rows stored for leaves past the entries checked: no signature covers them.
+
+        On a serving node, a fold may add entries, subject rows, nodes and a new signed head,
+        all in one transaction, while the log is being verified. So the rows are read first and
+        the head after them: a fold that wrote any row read also wrote a head that covers it.
+        What lies between the two heads is signed but not checked this time.
+        """
+        store, covered = self.store, self.extent
+        end, subjects, nodes = store.beyond(covered)
+        head = store.head() if self.signed is not None else None
+        if head is not None and head[1] != self.note:
+            checkpoint = self.open("head", head[1], verifiers, origin)
+            if checkpoint is not None and self.signed is not None:
+                if checkpoint.size < self.signed:
+                    self.problem(
+                        "head",
+                        f"went back from size {self.signed} to {checkpoint.size} while the log "
+                        "was verified",
+                    )
+                else:
+                    covered = max(covered, checkpoint.size)
+                    self.report.appended = checkpoint.size - self.signed
+        if end > covered:  # each fold writes its entries and the head together
+            self.problem(
+                f"entries {covered}-{end - 1}",
+                "stored beyond the signed head: no signature covers them",
+            )
+        for idx in sorted({i for i in subjects if i >= covered})[:3]:
+            self.problem(f"entry {idx}", "subject rows for an entry the log does not hold")
+        for key in nodes:
+            if key >= covered << 6:
+                self.problem(f"tree node {key}", "stored, but not a node of this tree")
+
     def meet(self, pending: list[_Target], size: int, root: bytes) -> None:
         """Check the signed roots for ``size`` against the root the entries give."""
         while pending and pending[0].size == size:
@@ -264,7 +299,7 @@ class _Span:
 
     start: int
     stop: int
-    end: int  # the log's end: the last span also answers for what lies beyond it
+    end: int  # where the checked entries end (the signed head, or the last stored entry)
     sizes: tuple[int, ...]
     max_problems: int
 
@@ -296,12 +331,10 @@ def _check_span(store: LedgerStore, span: _Span, level: int) -> _Checked:
         else:
             out.truncated = True
 
-    start, last = span.start, span.stop >= span.end
+    start = span.start
     stop = min(span.stop, span.end)
     chunk = min(1 << CHUNK_LEVEL, 1 << level)
-    nodes = _Nodes(
-        store.stream_nodes(stop, chunk, start, beyond=last), problem, top=level, upper=out.upper
-    )
+    nodes = _Nodes(store.stream_nodes(stop, chunk, start), problem, top=level, upper=out.upper)
     tree = _SpanTree(start, span.sizes, nodes)
     expected = start
     held = False  # a body was seen before a removed one
@@ -310,8 +343,7 @@ def _check_span(store: LedgerStore, span: _Span, level: int) -> _Checked:
     chunks = zip(range(start, stop, chunk), store.stream_entries(stop, chunk, start), strict=True)
     for lo, rows in chunks:
         hi = min(lo + chunk, stop)
-        # The last span's last chunk also meets subject rows of entries the log does not hold.
-        stored = store.subjects_between(lo, 1 << 62 if last and hi == stop else hi)
+        stored = store.subjects_between(lo, hi)
         named: list[tuple[int, int]] = []
         name, leaves = named.append, [row[2] for row in rows]
         # Indexes are unique and sorted: the first and the last tell whether any is missing.
@@ -348,11 +380,7 @@ def _check_span(store: LedgerStore, span: _Span, level: int) -> _Checked:
                 out.retained_through = max(out.retained_through, _retention_through(idx, body))
         if set(named) != stored:
             for idx, _tag in sorted(set(named) ^ stored)[:3]:
-                where = f"entry {idx}"
-                if idx >= span.end:
-                    problem(where, "subject rows for an entry the log does not hold")
-                else:
-                    problem(where, "subject index differs from the body's subjects")
+                problem(f"entry {idx}", "subject index differs from the body's subjects")
         tree.extend(leaves)
     if expected < stop:
         problem(f"entries {expected}-{stop - 1}", "missing")
@@ -572,6 +600,7 @@ def verify_ledger(
     run = _Verifier(store, max_problems)
     targets = run.targets(verifiers, witnesses, trusted, origin)
     tree = run.entries(targets, progress, workers or default_workers(), span_level)
+    run.beyond(verifiers, origin or run.origin)
     run.report.size = tree.size
     run.report.root = tree.root()
     origin = origin or run.origin

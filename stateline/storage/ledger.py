@@ -544,16 +544,18 @@ class LedgerStore:
         return set(self.fetch(self._subjects_between, bounds))  # (int, int) tuples already
 
     def stream_nodes(
-        self, end: int, chunk: int = 100_000, start: int = 0, *, beyond: bool = True
+        self, end: int, chunk: int = 100_000, start: int = 0
     ) -> Iterator[list[tuple[int, bytes]]]:
-        """Stored nodes completed by leaves ``[start, end)``, in key order; with ``beyond``,
-        then every node of leaves the log does not hold (the verifier reports them)."""
+        """Stored nodes completed by leaves ``[start, end)``, in key order."""
         for rows in self.stream(self._node_chunk, start << 6, end << 6, chunk << 6):
             yield [(int(k), bytes(h)) for k, h in rows]
-        if beyond:
-            rows = self.fetch(self._node_chunk, {"lo": end << 6, "hi": 1 << 62})
-            if rows:
-                yield [(int(k), bytes(h)) for k, h in rows]
+
+    def beyond(self, size: int) -> tuple[int, list[int], list[int]]:
+        """What is stored for leaves from ``size`` on: the end of the entries, and the indexes
+        of subject rows and the keys of tree nodes there, in order."""
+        subjects = sorted(idx for idx, _tag in self.subjects_between(size, 1 << 62))
+        nodes = self.fetch(self._node_chunk, {"lo": size << 6, "hi": 1 << 62})
+        return self.end(), subjects, [int(key) for key, _hash in nodes]
 
     def run(self, statement: Executable) -> list[Any]:
         """A one-off Core statement on its own transaction (rare reads and admin writes)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -158,6 +159,37 @@ def test_a_subject_index_of_no_known_bucket_size_is_left_for_verify_to_report(
         assert {b for b, _ in _buckets(engine)} == {7}  # not moved
         report = verify_ledger(ledger.store, [signer.verifier])
     assert "entry 0: subject index differs from the body's subjects" in map(str, report.problems)
+
+
+def test_entries_folded_in_while_the_log_is_verified_are_not_taken_for_tampering(
+    engine: Engine, signer: Signer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a serving node a fold can land between the verifier's reads: new entries, subject
+    # rows, nodes and a new signed head, in one transaction. They are signed, not forged.
+    with open_ledger(engine, signer) as ledger:
+        ledger.append(entries(300))
+        store = ledger.store
+        stream = store.stream_entries
+
+        def fold_first(*args: Any, **kwargs: Any) -> Any:
+            monkeypatch.setattr(store, "stream_entries", stream)
+            ledger.append(entries(40, 300))
+            assert ledger.size == 340  # read, so folded
+            return stream(*args, **kwargs)
+
+        monkeypatch.setattr(store, "stream_entries", fold_first)
+        report = verify_ledger(store, [signer.verifier], workers=1)
+        assert report.ok, report.problems
+        assert report.size == 300 and report.appended == 40
+        # Rows past every signed head are still reported.
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO ledger_subjects (bucket, subject, idx) VALUES (0, 5, 345)")
+            )
+        report = verify_ledger(store, [signer.verifier], workers=1)
+    assert [str(p) for p in report.problems] == [
+        "entry 345: subject rows for an entry the log does not hold"
+    ]
 
 
 def test_a_failed_write_raises_ledger_unavailable_and_the_ledger_recovers(
