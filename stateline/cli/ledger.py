@@ -108,8 +108,8 @@ def verify(
         )
     if report.journaled:
         summary += (
-            f"; {report.journaled:,} more entries in the journal, folded into the tree when "
-            "the ledger next opens"
+            f"; {report.journaled:,} more entries in the journal, not yet in the tree (a "
+            "serving node folds them within a second, a stopped one when it next opens)"
         )
     if report.ok:
         console.print(f"[green]ledger {state.upper()} verifies:[/green] {summary}")

@@ -605,7 +605,8 @@ def verify_ledger(
     run.report.root = tree.root()
     origin = origin or run.origin
     if origin is not None:
-        # Entries a crash left in the journal: durable, and folded when the ledger next opens.
+        # Entries durable in the journal, not yet in the tree: a serving node folds them
+        # within a second; those a crash left, the ledger folds when it next opens.
         with contextlib.suppress(LedgerUnavailable):  # a database with no journal table
             run.report.journaled = len(JournalStore(store.engine).pending(origin, tree.size))
     return run.report
