@@ -12,21 +12,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.serving import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _free_pair() -> int:
     """A port ``p`` with ``p + 1`` free too (the benchmark serves its floor on ``p + 1``)."""
     for _ in range(50):
-        with socket.socket() as first:
-            first.bind(("127.0.0.1", 0))
-            port = int(first.getsockname()[1])
-            with socket.socket() as second:
-                try:
-                    second.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-                return port
+        port = free_port()
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
     raise RuntimeError("no two consecutive free ports")
 
 

@@ -259,21 +259,19 @@ class _Verifier:
         the head after them: a fold that wrote any row read also wrote a head that covers it.
         What lies between the two heads is signed but not checked this time.
         """
-        store, covered = self.store, self.extent
+        store, covered, signed = self.store, self.extent, self.signed
         end, subjects, nodes = store.beyond(covered)
-        head = store.head() if self.signed is not None else None
-        if head is not None and head[1] != self.note:
+        head = store.head() if signed is not None else None
+        if signed is not None and head is not None and head[1] != self.note:
             checkpoint = self.open("head", head[1], verifiers, origin)
-            if checkpoint is not None and self.signed is not None:
-                if checkpoint.size < self.signed:
-                    self.problem(
-                        "head",
-                        f"went back from size {self.signed} to {checkpoint.size} while the log "
-                        "was verified",
-                    )
-                else:
-                    covered = max(covered, checkpoint.size)
-                    self.report.appended = checkpoint.size - self.signed
+            if checkpoint is not None and checkpoint.size < signed:
+                self.problem(
+                    "head",
+                    f"went back from size {signed} to {checkpoint.size} while the log was verified",
+                )
+            elif checkpoint is not None:
+                covered = max(covered, checkpoint.size)
+                self.report.appended = checkpoint.size - signed
         if end > covered:  # each fold writes its entries and the head together
             self.problem(
                 f"entries {covered}-{end - 1}",

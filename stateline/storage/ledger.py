@@ -345,10 +345,10 @@ class LedgerStore:
         with self._engine.begin() as conn:
             last = select(func.max(c.bucket)).scalar_subquery()
             newest = select(func.max(c.bucket), func.max(c.idx)).where(c.bucket == last)
-            row = conn.execute(newest).first()
-            if row is None or row[1] is None or int(row[1]) >> BUCKET_BITS == int(row[0]):
+            bucket, top = conn.execute(newest).one()  # NULLs when there are no rows
+            if top is None or int(top) >> BUCKET_BITS == int(bucket):
                 return
-            if int(row[1]) >> _OLD_BUCKET_BITS != int(row[0]):
+            if int(top) >> _OLD_BUCKET_BITS != int(bucket):
                 return  # neither size: not ours to fix; `stateline ledger verify` reports it
             conn.execute(
                 self.tables.subjects.update()

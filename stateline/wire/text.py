@@ -326,8 +326,10 @@ def _stamp(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     # Fields, not strftime: a reply carries two stamps, and strftime costs nearly twice as much.
-    hour, minute = moment.hour, moment.minute
-    return f"{hour:02d}:{minute:02d} {moment.month:02d}/{moment.day:02d}/{moment.year:04d}"
+    return (
+        f"{moment.hour:02d}:{moment.minute:02d} "
+        f"{moment.month:02d}/{moment.day:02d}/{moment.year:04d}"
+    )
 
 
 def _fields(fields: Fields) -> str:
