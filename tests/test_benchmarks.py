@@ -55,3 +55,19 @@ def test_exchange_benchmark_prints_its_figures(tmp_path: Path) -> None:
             assert re.search(line, out, re.M), (n, row)
     assert re.search(rf"median p99: floor {number} ms, API {number} ms", out)
     assert re.search(rf"median server CPU a request: floor {number} us, API {number} us", out)
+
+
+def test_message_log_benchmark_prints_its_figures(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        str(ROOT / "benchmarks" / "messages.py"),
+        *("--messages", "3000", "--senders", "50", "--lists", "20", "--flushes", "3"),
+        *("--cache", str(tmp_path)),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    number = r"\d+(?:\.\d+)?"
+    for row in ("by sender alone (baseline)", "by sender and time"):
+        assert re.search(rf"^{re.escape(row)}\s+{number}\s+{number}$", out, re.M), row
+    assert re.search(rf"listing {number}x faster than the baseline; a flush {number}x", out)

@@ -19,11 +19,13 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Index,
     Integer,
     String,
     Table,
     insert,
     select,
+    text,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -35,7 +37,7 @@ messages = Table(
     "messages",
     hub_metadata,
     Column("id", String(32), primary_key=True),
-    Column("sender", String(9), index=True),
+    Column("sender", String(9)),
     Column("mke", String(2)),
     Column("destinations", String(64)),
     Column("form", String(4), nullable=False),
@@ -44,6 +46,12 @@ messages = Table(
     Column("reason", Integer),  # ER reason number when refused
     Column("replies", Integer, nullable=False),
 )
+
+by_sender = Index("ix_messages_sender_received", messages.c.sender, messages.c.received)
+"""An agency's messages in time order: its newest are read off the end, never sorted."""
+
+_SENDER_ONLY = "ix_messages_sender"
+"""The index by sender alone of logs made before :data:`by_sender`, which replaces it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +93,12 @@ class MessageLog:
         ]
 
     def create_schema(self) -> None:
+        """Create the log, or bring an older one up to date: older logs were indexed by sender
+        alone, so listing an agency's newest messages read and sorted all it had ever sent."""
         hub_metadata.create_all(self.engine, tables=[messages])
+        with self.engine.begin() as connection:
+            by_sender.create(connection, checkfirst=True)
+            connection.execute(text(f"DROP INDEX IF EXISTS {_SENDER_ONLY}"))
 
     def append(self, record: MessageRecord) -> None:
         row = _row(record)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, inspect, text
 
-from stateline.storage.engine import StorageError
+from stateline.storage.engine import StorageError, open_engine, sqlite_url
 from stateline.storage.messages import MessageLog, MessageRecord
 
 START = datetime(2026, 3, 1, 12, 30, 15, 250000, tzinfo=UTC)
@@ -92,3 +94,44 @@ def test_an_append_does_not_wait_for_a_flush_writing(
     assert log.get(record(1).id) is not None
     assert log.flush() == 0  # the read flushed record 2 already
     assert log.get(record(2).id) is not None
+
+
+def test_an_older_log_gets_the_index_that_lists_a_sender_newest_first(engine: Engine) -> None:
+    log = MessageLog(engine)
+    log.create_schema()
+    with engine.begin() as connection:  # the log as it was made before: indexed by sender alone
+        connection.execute(text("DROP INDEX ix_messages_sender_received"))
+        connection.execute(text("CREATE INDEX ix_messages_sender ON messages (sender)"))
+    records = [record(n, sender="NYSTP0000" if n % 2 else "NJSP00000") for n in range(8)]
+    for r in records:
+        log.append(r)
+    log.flush()
+    log.create_schema()
+    indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("messages")}
+    assert indexes == {"ix_messages_sender_received": ["sender", "received"]}
+    assert [r.id for r in log.for_sender("NYSTP0000", limit=3)] == [
+        records[n].id for n in (7, 5, 3)
+    ]
+    log.create_schema()  # and again: nothing left to change
+    assert [r.id for r in log.for_sender("NJSP00000")] == [records[n].id for n in (6, 4, 2, 0)]
+
+
+def test_a_senders_newest_messages_come_off_the_index_unsorted(tmp_path: Path) -> None:
+    # However many messages an agency has sent, listing its newest reads only those.
+    engine = open_engine(sqlite_url(str(tmp_path / "hub.sqlite")))
+    log = MessageLog(engine)
+    log.create_schema()
+    statements: list[tuple[str, Any]] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _keep(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
+        statements.append((statement, parameters))
+
+    log.for_sender("NYSTP0000", limit=10)
+    query, parameters = next(s for s in statements if s[0].lstrip().upper().startswith("SELECT"))
+    with engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", parameters).all()
+    steps = " / ".join(str(step[-1]) for step in plan)
+    assert "USING INDEX ix_messages_sender_received (sender=?)" in steps, steps
+    assert "TEMP B-TREE" not in steps, steps
+    engine.dispose()
