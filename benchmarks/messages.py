@@ -1,6 +1,6 @@
 """The hub's message log after a long history, beside the same log indexed the way it was before.
 
-An agency lists its own messages newest first (``GET /messages``, ``MessageLog.for_sender``),
+An agency lists its own messages newest first (``GET /v1/messages``, ``MessageLog.for_sender``),
 and the server writes the log in batches (``MessageLog.flush``). Both are timed on a log of N
 messages from S agencies, in today's layout, where an index on sender and time gives the
 newest messages in order, and in the earlier one (the baseline), indexed by sender alone,
