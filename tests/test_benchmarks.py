@@ -30,16 +30,20 @@ def _free_pair() -> int:
     raise RuntimeError("no two consecutive free ports")
 
 
-def test_exchange_benchmark_prints_its_figures(tmp_path: Path) -> None:
-    command = [
-        sys.executable,
-        str(ROOT / "benchmarks" / "exchange.py"),
-        *("--people", "40", "--count", "150", "--rate", "50", "--seconds", "1"),
-        *("--rounds", "2", "--data", str(tmp_path / "data"), "--port", str(_free_pair())),
-    ]
+def _run(script: str, *args: str) -> str:
+    """What ``benchmarks/<script>`` prints, once it has exited cleanly."""
+    command = [sys.executable, str(ROOT / "benchmarks" / script), *args]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
-    out = done.stdout
+    return done.stdout
+
+
+def test_exchange_benchmark_prints_its_figures(tmp_path: Path) -> None:
+    out = _run(
+        "exchange.py",
+        *("--people", "40", "--count", "150", "--rate", "50", "--seconds", "1"),
+        *("--rounds", "2", "--data", str(tmp_path / "data"), "--port", str(_free_pair())),
+    )
     number = r"[\d,]+(?:\.\d+)?"
     for row in (
         "bare OLN lookup (baseline)",
@@ -58,15 +62,11 @@ def test_exchange_benchmark_prints_its_figures(tmp_path: Path) -> None:
 
 
 def test_message_log_benchmark_prints_its_figures(tmp_path: Path) -> None:
-    command = [
-        sys.executable,
-        str(ROOT / "benchmarks" / "messages.py"),
+    out = _run(
+        "messages.py",
         *("--messages", "3000", "--senders", "50", "--lists", "20", "--flushes", "3"),
         *("--cache", str(tmp_path)),
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-2000:]
-    out = done.stdout
+    )
     number = r"\d+(?:\.\d+)?"
     for row in ("by sender alone (baseline)", "by sender and time"):
         assert re.search(rf"^{re.escape(row)}\s+{number}\s+{number}$", out, re.M), row
