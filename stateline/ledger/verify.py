@@ -277,7 +277,7 @@ class _Verifier:
                 f"entries {covered}-{end - 1}",
                 "stored beyond the signed head: no signature covers them",
             )
-        for idx in sorted({i for i in subjects if i >= covered})[:3]:
+        for idx in [i for i in subjects if i >= covered][:3]:
             self.problem(f"entry {idx}", "subject rows for an entry the log does not hold")
         for key in nodes:
             if key >= covered << 6:
@@ -598,10 +598,10 @@ def verify_ledger(
     run = _Verifier(store, max_problems)
     targets = run.targets(verifiers, witnesses, trusted, origin)
     tree = run.entries(targets, progress, workers or default_workers(), span_level)
-    run.beyond(verifiers, origin or run.origin)
+    origin = origin or run.origin
+    run.beyond(verifiers, origin)
     run.report.size = tree.size
     run.report.root = tree.root()
-    origin = origin or run.origin
     if origin is not None:
         # Entries durable in the journal, not yet in the tree: a serving node folds them
         # within a second; those a crash left, the ledger folds when it next opens.

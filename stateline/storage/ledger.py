@@ -551,9 +551,9 @@ class LedgerStore:
             yield [(int(k), bytes(h)) for k, h in rows]
 
     def beyond(self, size: int) -> tuple[int, list[int], list[int]]:
-        """What is stored for leaves from ``size`` on: the end of the entries, and the indexes
-        of subject rows and the keys of tree nodes there, in order."""
-        subjects = sorted(idx for idx, _tag in self.subjects_between(size, 1 << 62))
+        """What is stored for leaves from ``size`` on: the end of the entries, the entries
+        that subject rows name, and the keys of tree nodes there, in order."""
+        subjects = sorted({idx for idx, _tag in self.subjects_between(size, 1 << 62)})
         nodes = self.fetch(self._node_chunk, {"lo": size << 6, "hi": 1 << 62})
         return self.end(), subjects, [int(key) for key, _hash in nodes]
 
