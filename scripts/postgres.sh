@@ -3,8 +3,20 @@
 # Debian's packages when it is missing. `start` prints the shell line that exports its URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DATA="$PWD/.pgdata"
 PORT="${STATELINE_PG_PORT:-55432}"
+
+# The data folder lives outside the clone: as root the server runs as postgres, which cannot
+# reach into a clone under a folder only root may read. It is named by a hash of the clone's
+# path and the caller's uid, so each clone (and each user) keeps its own server.
+data_dir() {
+  local base=/var/tmp key
+  [ -d "$base" ] && [ -w "$base" ] || base="${TMPDIR:-/tmp}"
+  key=$(printf '%s:%s' "$PWD" "$(id -u)" | sha256sum | cut -c 1-16)
+  echo "$base/stateline-pg-$key"
+}
+DATA=$(data_dir)
+# Where the data folder was before it moved out of the clone; its server is stopped on sight.
+OLD_DATA="$PWD/.pgdata"
 
 find_bin() {
   local dir
@@ -17,27 +29,58 @@ find_bin() {
   echo "$dir"
 }
 
-# PostgreSQL refuses to run as root: as root, the server runs as the postgres user.
+owner() {  # the user the server runs as
+  if [ "$(id -u)" = 0 ]; then echo postgres; else id -un; fi
+}
+
+# PostgreSQL refuses to run as root: as root, the server runs as the postgres user. Commands
+# start in / because the caller's folder may be one the postgres user cannot read.
 as_owner() {
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
+  fi
+}
+
+# The data folder sits in a folder everyone may write to, so one that someone else made first
+# (or a link planted in its place) is refused rather than used.
+make_data_dir() {
+  if [ ! -e "$DATA" ] && [ ! -L "$DATA" ]; then
+    as_owner mkdir -m 700 "$DATA"
+  fi
+  local found
+  found=$(stat -c '%U %a %F' "$DATA")
+  if [ -L "$DATA" ] || [ "$found" != "$(owner) 700 directory" ]; then
+    echo "refusing to use $DATA: expected a directory owned by $(owner) with mode 700," \
+      "found: $found" >&2
+    exit 1
+  fi
+}
+
+stop_old() {
+  local bin=$1
+  if [ -f "$OLD_DATA/postmaster.pid" ]; then
+    as_owner "$bin/pg_ctl" -D "$OLD_DATA" -m fast stop >/dev/null 2>&1 || true
   fi
 }
 
 start() {
   local bin
   bin=$(find_bin)
+  stop_old "$bin"
+  make_data_dir
   if [ ! -f "$DATA/PG_VERSION" ]; then
-    mkdir -p "$DATA"
-    [ "$(id -u)" = 0 ] && chown postgres "$DATA"
     as_owner "$bin/initdb" -D "$DATA" -U stateline --auth=trust -E UTF8 >/dev/null
   fi
   if ! as_owner "$bin/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
-    as_owner "$bin/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
-      -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+    if ! as_owner "$bin/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
+      -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null; then
+      # Most often the port is taken by another clone's server: STATELINE_PG_PORT picks another.
+      as_owner tail -n 5 "$DATA/server.log" >&2 || true
+      exit 1
+    fi
   fi
   as_owner "$bin/psql" -h 127.0.0.1 -p "$PORT" -U stateline -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='stateline_test'" | grep -q 1 ||
@@ -48,7 +91,10 @@ start() {
 stop() {
   local bin
   bin=$(find_bin)
-  as_owner "$bin/pg_ctl" -D "$DATA" -m fast stop >/dev/null 2>&1 || true
+  stop_old "$bin"
+  if [ -f "$DATA/PG_VERSION" ]; then
+    as_owner "$bin/pg_ctl" -D "$DATA" -m fast stop >/dev/null 2>&1 || true
+  fi
 }
 
 case "${1:-start}" in
