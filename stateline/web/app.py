@@ -10,7 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stateline import __version__
@@ -65,7 +66,10 @@ class SubmitFastPath:
             await self.app(scope, receive, send)
             return
         headers = {k.lower(): v for k, v in scope["headers"]}
-        body = await _read_body(receive)
+        try:
+            body = await _read_body(receive)
+        except ClientDisconnect:
+            return  # the client is gone, and a message cut short is never acted on
         if body is None:
             status, payload = 413, b'{"detail":"message too large"}'
         else:
@@ -90,13 +94,17 @@ def _text(value: bytes | None) -> str | None:
 
 
 async def _read_body(receive: Receive) -> bytes | None:
-    """The whole request body, or None once it passes :data:`MAX_SUBMISSION`."""
+    """The whole request body, or None once it passes :data:`MAX_SUBMISSION`.
+
+    Raises :class:`ClientDisconnect` when the client goes away before the body is whole: a
+    message cut short may still parse, and a licence number cut short may be another person's.
+    """
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return b"".join(chunks)
+            raise ClientDisconnect
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_SUBMISSION:
@@ -149,6 +157,11 @@ def create_app(
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(_request: Request, _error: Exception) -> Response:
+        # The body was cut short and nothing was done with it; the answer goes nowhere.
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, _error: Exception) -> JSONResponse:
