@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 
@@ -13,6 +15,7 @@ from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.checkpoint import Verifier
 from stateline.ledger.keys import NodeKeys, load_or_create_witness, witness_name
+from stateline.ledger.lock import Holder, WriterLock
 from stateline.ledger.log import Committer, Ledger, open_ledger
 from stateline.ledger.witnessing import Observer, Site, witness_round
 from stateline.node.noticed import NodeNotices
@@ -47,6 +50,13 @@ class System:
     keys: dict[str, NodeKeys]
     committers: dict[str, Committer] = field(default_factory=dict)
     hub_witness: Observer | None = None
+    locks: list[WriterLock] = field(default_factory=list)
+
+    def announce(self, url: str) -> None:
+        """Name the URL this process serves in its ledger locks, so that commands run beside
+        it on the same data directory send their work here."""
+        for lock in self.locks:
+            lock.announce(replace(lock.holder, url=url))
 
     def witness_round(self, now: int) -> list[str]:
         """Every node publishes a checkpoint; the next state in the ring and the hub cosign it."""
@@ -75,6 +85,8 @@ class System:
             node.ledger.store.engine.dispose()
             node.records.close()
             node.records.engine.dispose()
+        for lock in self.locks:
+            lock.release()
 
 
 def _state_engine(url: str, state: str, shared: bool, page_size: int | None = None) -> Engine:
@@ -118,10 +130,33 @@ def open_ledger_engine(config: Config, state: str) -> Engine:
     return _state_engine(config.ledger_url(state), state, ledger_shared(config), PAGE_SIZE)
 
 
+def ledger_lock_path(config: Config, state: str) -> Path:
+    """The file whose lock a process holds while it writes ``state``'s ledger."""
+    return config.data_dir / "locks" / f"ledger-{state}.lock"
+
+
+def lock_ledgers(
+    config: Config, states: Sequence[str], holder: Holder, wait: float = 0.0
+) -> list[WriterLock]:
+    """Take the writer lock of every state's ledger, or none: raises
+    :class:`~stateline.ledger.lock.LedgerBusy` naming the process that writes one already."""
+    locks: list[WriterLock] = []
+    try:
+        for state in states:
+            path = ledger_lock_path(config, state)
+            locks.append(WriterLock.acquire(path, state, holder, wait))
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
+    return locks
+
+
 def open_state_ledger(
     config: Config, state: str, committer: Committer | None = None
 ) -> tuple[Ledger, NodeKeys]:
-    """A state's ledger where the configuration puts it, with the node's keys."""
+    """A state's ledger where the configuration puts it, with the node's keys (the caller
+    holds its writer lock: :func:`lock_ledgers`)."""
     engine = open_ledger_engine(config, state)
     prefix = ledger_prefix(config, state)
     return open_ledger(engine, config.keys_dir / state, state, prefix=prefix, committer=committer)
@@ -182,8 +217,24 @@ def freeze_heap() -> None:
     gc.freeze()
 
 
-def build(config: Config) -> System:
-    """Open every store and wire hub, transports and nodes together on the embedded default."""
+def build(config: Config, holder: Holder | None = None, wait: float = 0.0) -> System:
+    """Open every store and wire hub, transports and nodes together on the embedded default.
+
+    The process becomes the one writer of every node's ledger (``holder`` says who it is); if
+    another process writes one already, and has not let go within ``wait`` seconds, raises
+    :class:`~stateline.ledger.lock.LedgerBusy` naming it, having opened nothing.
+    """
+    holder = holder or Holder.this_process("stateline")
+    locks = lock_ledgers(config, config.states, holder, wait)
+    try:
+        return _build(config, locks)
+    except BaseException:
+        for lock in locks:
+            lock.release()
+        raise
+
+
+def _build(config: Config, locks: list[WriterLock]) -> System:
     hub_engine, directory, log = open_hub(config)
     nodes: dict[str, StateNode] = {}
     transports: dict[str, LocalTransport] = {}
@@ -228,4 +279,5 @@ def build(config: Config) -> System:
         keys,
         committers,
         hub_witness,
+        locks,
     )

@@ -96,3 +96,22 @@ def test_a_state_takes_its_statute_bundle(prepared: Config) -> None:
         assert isinstance(other, Response) and other.records
     finally:
         system.close()
+
+
+def test_one_process_writes_a_data_directorys_ledgers(prepared: Config) -> None:
+    """A second exchange on the same data directory is refused before it opens anything, and
+    is told which process writes the ledgers; once that one closes, it may."""
+    from stateline.ledger.lock import Holder, LedgerBusy
+
+    server = Holder.this_process("stateline serve")
+    first = build(prepared, server)
+    try:
+        first.announce("http://127.0.0.1:8123")
+        with pytest.raises(LedgerBusy) as refused:
+            build(prepared, Holder.this_process("stateline query"))
+        assert refused.value.holder is not None
+        assert refused.value.holder.url == "http://127.0.0.1:8123"
+        assert refused.value.holder.command == "stateline serve"
+    finally:
+        first.close()
+    build(prepared, Holder.this_process("stateline query")).close()

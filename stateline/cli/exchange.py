@@ -7,8 +7,9 @@ import json
 import statistics
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -27,6 +28,7 @@ from stateline.config import Config
 if TYPE_CHECKING:
     from stateline.bootstrap import System
     from stateline.demo import Tally
+    from stateline.ledger.lock import LedgerBusy
     from stateline.node.review_timer import DeadlineTimer
 
 
@@ -43,7 +45,13 @@ def query(
         str | None, typer.Option("--as", help="Send as this agency (demo credentials).")
     ] = None,
     token: Annotated[str | None, typer.Option(envvar="STATELINE_TOKEN", help="Credential.")] = None,
-    url: Annotated[str | None, typer.Option(help="A running server; default: in-process.")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="A running server; default: in-process, or through the server that serves "
+            "the data directory, if one does."
+        ),
+    ] = None,
     json_form: Annotated[bool, typer.Option("--json", help="Send the JSON form.")] = False,
     document: Annotated[
         Path | None,
@@ -51,9 +59,8 @@ def query(
     ] = None,
     data: DataDir = None,
 ) -> None:
-    """Send a query as an agency and print the replies."""
+    """Send a query as an agency and print the replies (wire text as it is, or JSON)."""
     from stateline.demo import load_tokens
-    from stateline.hub.switch import Form
 
     raw = message if message not in (None, "-") else sys.stdin.read()
     assert raw is not None
@@ -61,18 +68,51 @@ def query(
     config = Config.from_env(data)
     if token is None and as_ori is not None:
         token = load_tokens(config).get(as_ori)
-    form = Form.JSON if json_form else Form.TEXT
-    content = document.read_bytes() if document is not None else None
-    if url is not None:
-        import httpx
+    sent = (
+        _query_over_http(url, raw, token, json_form, document)
+        if url is not None
+        else _query_in_process(config, raw, token, json_form, document)
+    )
+    for reply in sent.replies:
+        # Raw: wire text must reach a pipe exactly as sent, never wrapped to a terminal's width.
+        typer.echo(reply if isinstance(reply, str) else json.dumps(reply, indent=2))
+        typer.echo()
+    if sent.id is not None:
+        errors.print(f"message {sent.id}", highlight=False)
+        if any(HELD in str(reply) for reply in sent.replies):
+            errors.print(
+                f"held for review: `stateline replies {sent.id} --wait` fetches the answer",
+                highlight=False,
+                markup=False,
+            )
+    raise typer.Exit(0 if sent.accepted else 1)
 
-        headers = {"content-type": "application/json" if json_form else "text/plain"}
-        if token:
-            headers["authorization"] = f"Bearer {token}"
-        if document is not None and content is not None:
+
+HELD = "REQUEST HELD FOR REVIEW"
+"""The note of a node's answer that says the request waits for a person."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Sent:
+    id: str | None
+    accepted: bool
+    replies: list[Any]  # wire text, or the JSON form as a dict
+
+
+def _query_over_http(
+    url: str, raw: str, token: str | None, json_form: bool, document: Path | None
+) -> _Sent:
+    import httpx
+
+    base = url.rstrip("/")
+    headers = {"content-type": "application/json" if json_form else "text/plain"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    try:
+        if document is not None:
             attached = httpx.post(
-                f"{url.rstrip('/')}/v1/documents",
-                content=content,
+                f"{base}/v1/documents",
+                content=document.read_bytes(),
                 headers={
                     **headers,
                     "content-type": "application/octet-stream",
@@ -83,34 +123,78 @@ def query(
                 errors.print(f"[red]document refused:[/red] {attached.json().get('detail')}")
                 raise typer.Exit(1)
             raw = with_document(raw, str(attached.json()["id"]), json_form)
-        response = httpx.post(f"{url.rstrip('/')}/v1/messages", content=raw, headers=headers)
+        response = httpx.post(f"{base}/v1/messages", content=raw, headers=headers, timeout=120)
         body = response.json()
-        replies, accepted = body.get("replies", []), body.get("accepted", False)
-    else:
-        from stateline.bootstrap import build
-        from stateline.hub.attachments import Receipt
-        from stateline.web.api import encode
+    except (httpx.HTTPError, ValueError) as error:
+        errors.print(f"[red]cannot reach {base}:[/red] {error}")
+        raise typer.Exit(1) from error
+    return _Sent(body.get("id"), bool(body.get("accepted")), list(body.get("replies", [])))
 
-        system = build(config)
-        if document is not None and content is not None:
-            receipt = system.exchange.attach(token, content, document.name)
+
+def _query_in_process(
+    config: Config, raw: str, token: str | None, json_form: bool, document: Path | None
+) -> _Sent:
+    """Build the exchange here and send the message through it; if a server already writes
+    this data directory's ledgers, send it through that server instead (one writer each)."""
+    from stateline.hub.attachments import Receipt
+    from stateline.hub.switch import Form
+    from stateline.web.api import encode
+
+    system = _open_system(config, "stateline query")
+    if isinstance(system, str):
+        return _query_over_http(system, raw, token, json_form, document)
+    form = Form.JSON if json_form else Form.TEXT
+    try:
+        if document is not None:
+            receipt = system.exchange.attach(token, document.read_bytes(), document.name)
             if not isinstance(receipt, Receipt):
-                system.close()
                 errors.print(f"[red]document refused:[/red] {receipt.value}")
                 raise typer.Exit(1)
             raw = with_document(raw, receipt.id, json_form)
         submission = asyncio.run(system.exchange.submit(raw, token, form))
-        replies = [encode(reply, form) for reply in submission.replies]
-        accepted = submission.accepted
+    finally:
         system.close()
-    for reply in replies:
-        console.print(
-            reply if isinstance(reply, str) else json.dumps(reply, indent=2),
-            markup=False,
-            highlight=False,
-        )
-        console.print()
-    raise typer.Exit(0 if accepted else 1)
+    replies = [encode(reply, form) for reply in submission.replies]
+    return _Sent(submission.id, submission.accepted, replies)
+
+
+WAIT_FOR_WRITER = 30.0
+"""Seconds an in-process command waits for another command (not a server) to let go of the
+ledgers."""
+
+
+def _open_system(config: Config, command: str) -> System | str:
+    """The exchange built in this process, or the URL of the server that writes the data
+    directory's ledgers already (the caller sends its work there). Another writer that serves
+    nothing (a command, or a server still starting) is waited for a while, then named in the
+    error."""
+    import time
+
+    from stateline.bootstrap import build
+    from stateline.ledger.lock import Holder, LedgerBusy
+
+    holder = Holder.this_process(command)
+    deadline = time.monotonic() + WAIT_FOR_WRITER
+    while True:
+        try:
+            return build(config, holder, wait=0.2)
+        except LedgerBusy as busy:
+            if busy.holder is not None and busy.holder.url:
+                errors.print(f"{busy}: sending through it", highlight=False, markup=False)
+                return busy.holder.url
+            if time.monotonic() >= deadline:
+                raise _busy(busy) from busy
+
+
+def _busy(busy: LedgerBusy) -> typer.Exit:
+    """The error for a command that would write ledgers another process writes."""
+    errors.print(
+        f"[red]{busy}[/red]: one process writes a ledger at a time. Send queries to that "
+        "server with --url, or stop it first.",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return typer.Exit(1)
 
 
 def with_document(raw: str, document_id: str, json_form: bool) -> str:
@@ -135,7 +219,7 @@ def serve(
     data: DataDir = None,
 ) -> None:
     """Serve the API over an existing data directory (made by ``stateline demo``)."""
-    from stateline.bootstrap import build, freeze_heap
+    from stateline.bootstrap import freeze_heap
     from stateline.storage.accounts import AccountStore
     from stateline.web.app import server_app
     from stateline.web.console.router import console_router
@@ -143,7 +227,7 @@ def serve(
     from stateline.web.witness import witness_router
 
     config = Config.from_env(data)
-    system = build(config)
+    system = _serving_system(config, "stateline serve")
     router = None
     if review_console is not None:
         node = system.nodes[review_console.upper()]
@@ -165,8 +249,26 @@ def serve(
     if system.hub_witness is not None:  # nodes elsewhere ask the hub to cosign over HTTP
         hub_witness = witness_router(system.hub_witness, system.logs())
     freeze_heap()
+    system.announce(_local_url(host, port))
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
     serve_app(server_app(system.exchange, system.log, router, hub_witness), host, port)
+
+
+def _serving_system(config: Config, command: str) -> System:
+    """The exchange for a command that serves or replays: it writes every ledger of the data
+    directory, so it refuses to start beside another process that does."""
+    from stateline.bootstrap import build
+    from stateline.ledger.lock import Holder, LedgerBusy
+
+    try:
+        return build(config, Holder.this_process(command))
+    except LedgerBusy as busy:
+        raise _busy(busy) from busy
+
+
+def _local_url(host: str, port: int) -> str:
+    """Where commands on this machine reach a server listening on ``host``."""
+    return f"http://{'127.0.0.1' if host in ('0.0.0.0', '::', '') else host}:{port}"
 
 
 def _witness_every(system: System, seconds: float) -> None:
@@ -217,7 +319,6 @@ def demo(
 ) -> None:
     """Build a national exchange on the embedded default, replay traffic, summarise, serve."""
     from stateline import demo as demo_mod
-    from stateline.bootstrap import build
 
     config = Config.from_env(data)
     console.print(
@@ -233,7 +334,7 @@ def demo(
             bar.update(tasks[name], completed=done)
 
         demo_mod.prepare(config, people, seed, progress)
-        system = build(config)
+        system = _serving_system(config, "stateline demo")
         agencies = system.directory.list()
         sent = list(demo_mod.traffic(config, people, seed, messages, agencies))
         tally = asyncio.run(
@@ -246,6 +347,7 @@ def demo(
         from stateline.web.server import serve as serve_app
 
         freeze_heap()
+        system.announce(_local_url(host, port))
         console.print(
             f"\nStateline API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)"
         )

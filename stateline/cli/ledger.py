@@ -42,16 +42,47 @@ def _store(data: Path | None, state: str) -> tuple[Any, Config]:
     return store, config
 
 
-def _ledger(data: Path | None, state: str) -> Any:
+def _ledger(data: Path | None, state: str, command: str) -> Any:
+    """The state's ledger, opened to write: this process becomes its one writer (released by
+    the ledger's ``close``), or the command stops, naming the process that writes it."""
+    from stateline.bootstrap import ledger_lock_path
+    from stateline.ledger.lock import Holder, LedgerBusy, WriterLock
     from stateline.ledger.log import Ledger
 
     store, config = _store(data, state)
+    state = state.upper()
+    try:
+        lock = WriterLock.acquire(
+            ledger_lock_path(config, state), state, Holder.this_process(command), wait=5.0
+        )
+    except LedgerBusy as busy:
+        raise _fail(f"{busy}: one process writes a ledger at a time; stop it first") from busy
     try:
         keys = load(_keys_dir(config, state))
-        return Ledger(store, keys.signer)
+        ledger = Ledger(store, keys.signer, on_close=lock.release)
     except (KeyFileError, StorageError) as error:
-        errors.print(f"[red]cannot open the {state.upper()} ledger:[/red] {error}")
+        lock.release()
+        errors.print(f"[red]cannot open the {state} ledger:[/red] {error}")
         raise typer.Exit(1) from error
+    return ledger
+
+
+def _committed(data: Path | None, state: str) -> tuple[Any, int, str | None]:
+    """The state's ledger store to read, its committed size and signed head. Entries still in
+    the journal are folded first when no other process writes the ledger; beside a serving
+    node, they are in the tree within a second."""
+    from stateline.bootstrap import ledger_lock_path
+    from stateline.ledger.lock import holder_of
+    from stateline.ledger.proofs import signed_head
+
+    store, config = _store(data, state)
+    if holder_of(ledger_lock_path(config, state.upper())) is None:
+        _ledger(data, state, "stateline ledger").close()  # folds what a stopped node left
+    try:
+        head = signed_head(store)
+    except StorageError as error:
+        raise _fail(f"cannot read the ledger: {error}") from error
+    return store, (head[0] if head else 0), (head[1] if head else None)
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -125,7 +156,7 @@ def verify(
 @app.command("checkpoint")
 def checkpoint(state: State, data: DataDir = None) -> None:
     """Sign a checkpoint at the ledger's current size, store it and print it."""
-    ledger = _ledger(data, state)
+    ledger = _ledger(data, state, "stateline ledger checkpoint")
     try:
         note = ledger.checkpoint(int(time.time()))
     except StorageError as error:
@@ -146,23 +177,24 @@ def prove(
 ) -> None:
     """Print an inclusion proof of one entry, with the signed checkpoint it leads to."""
     from stateline.ledger.checkpoint import Checkpoint, parse_note
+    from stateline.ledger.keys import origin_for
+    from stateline.ledger.proofs import inclusion_proof
 
-    ledger = _ledger(data, state)
+    store, committed, head = _committed(data, state)
+    if not 0 <= entry < committed or head is None:
+        raise _fail(f"the ledger holds entries 0 to {committed - 1}, not {entry}", 2)
     try:
-        if not 0 <= entry < ledger.size:
-            raise _fail(f"the ledger holds entries 0 to {ledger.size - 1}, not {entry}", 2)
         # The latest published checkpoint that covers the entry, else the signed head.
-        notes = [n for _i, size, _t, n in ledger.store.checkpoints() if size > entry]
-        note = notes[-1] if notes else ledger.head
+        notes = [n for _i, size, _t, n in store.checkpoints() if entry < size <= committed]
+        note = notes[-1] if notes else head
         size = Checkpoint.parse(parse_note(note).text).size
-        proof = ledger.inclusion_proof(entry, size)
-        body = ledger.entry_bytes(entry)
+        proof = inclusion_proof(store, entry, size)
+        row = store.entry(entry)
     except StorageError as error:
         raise _fail(f"cannot read the ledger: {error}") from error
-    finally:
-        ledger.close()
+    body = row[1] if row is not None else None
     document = {
-        "origin": ledger.origin,
+        "origin": origin_for(state.upper()),
         "index": entry,
         "tree_size": size,
         "leaf_hash": _b64(proof.leaf_hash),
@@ -234,22 +266,23 @@ def consistency(
     data: DataDir = None,
 ) -> None:
     """Print (and check) the proof that the log of NEW entries extends the log of OLD."""
-    ledger = _ledger(data, state)
+    from stateline.ledger.keys import origin_for
+    from stateline.ledger.proofs import consistency_proof, root_at
+
+    store, committed, _head = _committed(data, state)
+    if not 0 <= old <= new <= committed:
+        raise _fail(f"sizes must satisfy 0 <= OLD <= NEW <= {committed}", 2)
     try:
-        if not 0 <= old <= new <= ledger.size:
-            raise _fail(f"sizes must satisfy 0 <= OLD <= NEW <= {ledger.size}", 2)
-        proof = ledger.consistency_proof(old, new)
-        old_root, new_root = ledger.root_at(old), ledger.root_at(new)
+        proof = consistency_proof(store, old, new)
+        old_root, new_root = root_at(store, old), root_at(store, new)
     except StorageError as error:
         raise _fail(f"cannot read the ledger: {error}") from error
-    finally:
-        ledger.close()
     try:
         verify_consistency(old, new, old_root, new_root, proof)
     except ProofError as error:
         raise _fail(f"the stored tree gives a bad proof: {error}") from error
     document = {
-        "origin": ledger.origin,
+        "origin": origin_for(state.upper()),
         "old_size": old,
         "new_size": new,
         "old_root": _b64(old_root),
@@ -298,8 +331,14 @@ def witness(
         _remote_witness(url, witness_key, state, data)
         return
     from stateline.bootstrap import build
+    from stateline.ledger.lock import Holder, LedgerBusy
 
-    system = build(Config.from_env(data))
+    try:
+        system = build(Config.from_env(data), Holder.this_process("stateline ledger witness"))
+    except LedgerBusy as busy:
+        raise _fail(
+            f"{busy}: it runs witnessing rounds itself; to ask a witness elsewhere, use --url"
+        ) from busy
     try:
         refusals = system.witness_round(int(time.time()))
     finally:
@@ -336,7 +375,7 @@ def _remote_witness(
     refusals = []
     states = [state.upper()] if state else list(config.states)
     for code in states:
-        ledger = _ledger(data, code)
+        ledger = _ledger(data, code, "stateline ledger witness")
         try:
             site = Site(ledger, load(_keys_dir(config, code)))
             refusal = remote_cosign(site, post, verifier, int(time.time()))

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,15 +43,8 @@ from stateline.ledger.checkpoint import (
 )
 from stateline.ledger.entries import AdminChange, Entry, EntryError, decode, encode, micros
 from stateline.ledger.keys import NodeKeys, load_or_create, origin_for
-from stateline.ledger.merkle import (
-    EMPTY_ROOT,
-    CompactRange,
-    consistency_ranges,
-    frontier,
-    inclusion_ranges,
-    leaf_hash,
-    root_from_inclusion_proof,
-)
+from stateline.ledger.merkle import CompactRange, frontier, leaf_hash
+from stateline.ledger.proofs import InclusionProof, consistency_proof, inclusion_proof, root_at
 from stateline.storage.ledger import (
     BUCKET_BITS,
     STRIDE,
@@ -75,20 +68,6 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 _HEX_DIGITS = "0123456789abcdef"
 _Row = tuple[tuple[int, ...], bytes, bytes]  # subject tags, body, leaf hash
-
-
-@dataclass(frozen=True, slots=True)
-class InclusionProof:
-    """Entry ``index`` is in the tree of ``size`` leaves: its leaf hash and audit path."""
-
-    index: int
-    size: int
-    leaf_hash: bytes
-    path: tuple[bytes, ...]
-
-    def root(self) -> bytes:
-        """The root the proof leads to (compare it with a signed checkpoint's)."""
-        return root_from_inclusion_proof(self.index, self.size, self.leaf_hash, self.path)
 
 
 @dataclass(slots=True)
@@ -495,8 +474,10 @@ class Ledger:
         *,
         max_batch: int = 20_000,
         committer: Committer | None = None,
+        on_close: Callable[[], None] | None = None,
     ) -> None:
         self.origin = origin or signer.name
+        self._on_close = on_close  # releases the writer lock the opener took, if it took one
         self._store = store
         self._signer = signer
         self._owns_committer = committer is None
@@ -510,11 +491,12 @@ class Ledger:
         self._retry_at = 0.0
         try:
             self._tree, self._head, self._pending = self._load()
+            self._next = self._tree.size + len(self._pending)  # the index the next entry gets
+            self._committer.call(self._recover)
         except BaseException:
             if self._owns_committer:
                 self._committer.close()
             raise
-        self._next = self._tree.size + len(self._pending)  # the index the next entry gets
         if self._pending:  # entries a crash left in the journal: fold them now
             self._fold()
 
@@ -531,6 +513,60 @@ class Ledger:
         if [p[0] for p in pending] != list(range(tree.size, tree.size + len(pending))):
             raise LedgerUnavailable("the ledger journal has a gap: run `stateline ledger verify`")
         return tree, head, pending
+
+    def _recover(self) -> None:
+        """Append again, at the end of the log, journaled entries at indexes its tree already
+        holds, with an admin entry that says so; never drop them.
+
+        Only a second process appending to the same ledger leaves such entries (it handed out
+        indexes the first had folded already), which the writer lock now prevents; ledgers
+        written before it may hold some. One transaction moves them, so a crash halfway
+        leaves them where they were. An orphan whose leaf is the tree's own at its index is a
+        copy of an entry already folded, and is only removed.
+        """
+        journal = self._committer.journal
+        orphans = journal.orphans(self.origin, self._tree.size)
+        if not orphans:
+            return
+        first, last = orphans[0][0], orphans[-1][0]
+        stored = {index: leaf for index, _body, leaf in self._store.entries(first, last + 1)}
+        copies = [index for index, _body, leaf, _tags in orphans if stored.get(index) == leaf]
+        lost = [row for row in orphans if stored.get(row[0]) != row[2]]
+        moved: list[_Pending] = []
+        index = self._next
+        for _old, body, leaf, listed in lost:
+            moved.append((index, body, leaf, tuple(int(t) for t in listed.split(",") if t)))
+            index += 1
+        if lost:
+            note = AdminChange(
+                message_id=f"journal-recovery-{self._next}",
+                state=self.origin.rsplit("/", 1)[-1],
+                at=datetime.now(UTC),
+                change="journal_recovery",
+                actor="ledger",
+                detail={
+                    "reason": "entries journaled by a second writer at indexes already taken",
+                    "journaled_at": [row[0] for row in lost],
+                    "appended_from": self._next,
+                    "count": len(lost),
+                },
+            )
+            note_tags, note_body, note_leaf = entry_row(note)
+            moved.append((index, note_body, note_leaf, note_tags))
+        rows = [(self.origin, i, body, leaf, _tags(t)) for i, body, leaf, t in moved]
+        work = journal.remove_work(self.origin, [row[0] for row in orphans])
+        work += journal.append_work(rows) if rows else []
+        self._committer.writer.transaction(work)
+        self._pending.extend(moved)
+        self._next += len(moved)
+        log.error(
+            "ledger %s: %d journaled entries at indexes already in the tree appended again "
+            "from index %d (%d copies of folded entries removed)",
+            self.origin,
+            len(lost),
+            moved[0][0] if moved else self._next,
+            len(copies),
+        )
 
     def _load_tree(self) -> tuple[CompactRange, str | None]:
         stored = self._store.head()
@@ -699,13 +735,14 @@ class Ledger:
                 elif tags:
                     subject_rows.extend((index >> BUCKET_BITS, tag, index) for tag in tags)
             subject_rows.sort()  # in key order: each fold writes one region of the index
+            start = tree.size
             completed = tree.extend([r[2] for r in rows], every=STRIDE)
             node_rows = [(node_key(level, i), h) for level, i, h in completed]
             note = sign_checkpoint(Checkpoint(self.origin, tree.size, tree.root()), self._signer)
             work = self._store.append_work(
                 rows, subject_rows, node_rows, tree.size, note, self._head is None
             )
-            work += self._committer.journal.settle_work(self.origin, tree.size)
+            work += self._committer.journal.settle_work(self.origin, start, tree.size)
         except Exception as error:
             self._broken(error)
             return None
@@ -735,12 +772,16 @@ class Ledger:
             if self._closed:
                 return
             self._closed = True
-        if self._owns_committer:
-            self._committer.close()
-            return
-        with contextlib.suppress(LedgerUnavailable):  # a closed committer has finished
-            # Queued before us: journaled by now; then folded into the tree.
-            self._committer.call(lambda: self._committer.settle([self], retry=True))
+        try:
+            if self._owns_committer:
+                self._committer.close()
+                return
+            with contextlib.suppress(LedgerUnavailable):  # a closed committer has finished
+                # Queued before us: journaled by now; then folded into the tree.
+                self._committer.call(lambda: self._committer.settle([self], retry=True))
+        finally:
+            if self._on_close is not None:
+                self._on_close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -821,20 +862,15 @@ class Ledger:
 
     def root_at(self, size: int) -> bytes:
         """The root hash of the first ``size`` entries."""
-        size = self._size(size)
-        return self._store.range_hashes([(0, size)])[0] if size else EMPTY_ROOT
+        return root_at(self._store, self._size(size))
 
     def inclusion_proof(self, index: int, size: int | None = None) -> InclusionProof:
         """Proof that entry ``index`` is in the tree of ``size`` entries (committed by default)."""
-        size = self._size(size)
-        ranges = inclusion_ranges(index, size)
-        hashes = self._store.range_hashes([*ranges, (index, index + 1)])
-        return InclusionProof(index, size, hashes[-1], tuple(hashes[:-1]))
+        return inclusion_proof(self._store, index, self._size(size))
 
     def consistency_proof(self, old: int, new: int | None = None) -> list[bytes]:
         """Proof that the tree of ``new`` entries extends the tree of ``old`` entries."""
-        new = self._size(new)
-        return self._store.range_hashes(consistency_ranges(old, new))
+        return consistency_proof(self._store, old, self._size(new))
 
     def entry(self, index: int) -> Entry | None:
         """Entry ``index``; ``None`` when there is no such entry or retention removed it."""

@@ -606,5 +606,16 @@ def verify_ledger(
         # Entries durable in the journal, not yet in the tree: a serving node folds them
         # within a second; those a crash left, the ledger folds when it next opens.
         with contextlib.suppress(LedgerUnavailable):  # a database with no journal table
-            run.report.journaled = len(JournalStore(store.engine).pending(origin, tree.size))
+            journal = JournalStore(store.engine)
+            run.report.journaled = len(journal.pending(origin, tree.size))
+            orphans = journal.orphans(origin, tree.size)
+            if orphans:
+                # No fold takes these: the log would never hold them, yet its tree verifies.
+                run.problem(
+                    "journal",
+                    f"{len(orphans)} journaled entries at indexes the tree already holds "
+                    f"({', '.join(str(row[0]) for row in orphans[:10])}"
+                    f"{' ...' if len(orphans) > 10 else ''}): a second writer's, not in the "
+                    "log; the ledger appends them again when its writer next opens it",
+                )
     return run.report

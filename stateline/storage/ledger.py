@@ -645,13 +645,25 @@ class JournalStore:
         self._engine = engine
         self.insert = Compiled(journal.insert(), engine, _JOURNAL_COLUMNS)
         c = journal.c
+        # A fold removes exactly the entries it folded: a row it did not fold is never lost.
         self.delete = Compiled(
-            journal.delete().where(c.log == bindparam("log"), c.idx < bindparam("below")),
+            journal.delete().where(
+                c.log == bindparam("log"), c.idx >= bindparam("start"), c.idx < bindparam("below")
+            ),
             engine,
+        )
+        self.remove = Compiled(
+            journal.delete().where(c.log == bindparam("log"), c.idx == bindparam("idx")), engine
         )
         self._pending = Compiled(
             select(c.idx, c.body, c.leaf_hash, c.tags)
             .where(c.log == bindparam("log"), c.idx >= bindparam("start"))
+            .order_by(c.idx),
+            engine,
+        )
+        self._orphans = Compiled(
+            select(c.idx, c.body, c.leaf_hash, c.tags)
+            .where(c.log == bindparam("log"), c.idx < bindparam("below"))
             .order_by(c.idx),
             engine,
         )
@@ -665,14 +677,28 @@ class JournalStore:
     def append_work(self, rows: Sequence[JournalRow]) -> list[Work]:
         return [(self.insert, _JOURNAL_COLUMNS, rows)]
 
-    def settle_work(self, log: str, below: int) -> list[Work]:
-        """Removing ``log``'s journaled entries below index ``below`` (now in its tree)."""
-        return [(self.delete, ("log", "below"), [(log, below)])]
+    def settle_work(self, log: str, start: int, below: int) -> list[Work]:
+        """Removing ``log``'s journaled entries ``[start, below)``, folded into its tree in the
+        same transaction."""
+        return [(self.delete, ("log", "start", "below"), [(log, start, below)])]
+
+    def remove_work(self, log: str, indexes: Sequence[int]) -> list[Work]:
+        """Removing ``log``'s journaled entries at ``indexes`` (appended again elsewhere)."""
+        return [(self.remove, ("log", "idx"), [(log, i) for i in indexes])]
 
     def pending(self, log: str, start: int) -> list[tuple[int, bytes, bytes, str]]:
         """``log``'s journaled entries from index ``start``, in index order."""
-        values = {"log": log, "start": start}
-        rows = fetch(self._engine, self._pending, values, failure=LedgerUnavailable, what="ledger")
+        return self._read(self._pending, {"log": log, "start": start})
+
+    def orphans(self, log: str, below: int) -> list[tuple[int, bytes, bytes, str]]:
+        """``log``'s journaled entries at indexes below ``below``, which its tree holds already:
+        entries no fold will take, journaled by a second writer that reused those indexes."""
+        return self._read(self._orphans, {"log": log, "below": below})
+
+    def _read(
+        self, statement: Compiled, values: dict[str, Any]
+    ) -> list[tuple[int, bytes, bytes, str]]:
+        rows = fetch(self._engine, statement, values, failure=LedgerUnavailable, what="ledger")
         return [(int(i), bytes(b), bytes(h), str(t)) for i, b, h, t in rows]
 
 

@@ -361,3 +361,45 @@ def test_a_fold_step_takes_as_many_entries_as_its_commit_brings(tmp_path: Path) 
     ny.close()
     ca.close()
     committer.close()
+
+
+def test_a_second_writers_entries_stay_in_the_journal_and_are_appended_again(
+    tmp_path: Path,
+) -> None:
+    """Two writers of one ledger (two processes, before writers took a lock): a fold removes
+    only what it folded, verify tells, and the next open appends the stray entries again."""
+    path = tmp_path / "ledgers.sqlite"
+    signer = Signer.generate("stateline/ledger/NY")
+
+    def writer() -> tuple[Ledger, Committer, LedgerStore]:
+        engine = open_engine(sqlite_url(str(path)))
+        committer = Committer(engine, settle_every=3600, settle_after=3600)
+        store = LedgerStore(engine, "ny_")
+        store.create_schema()
+        return Ledger(store, signer, committer=committer), committer, store
+
+    (a, a_commits, store), (b, b_commits, _) = writer(), writer()  # both see an empty log
+    batch = entries(12)
+    assert a.append(batch[:6]) == list(range(6))
+    assert a.size == 6  # folded: the journal's rows 0-5 are gone
+    assert b.append(batch[6:]) == list(range(6))  # the same indexes again, journaled
+    with pytest.raises(LedgerUnavailable):
+        _ = b.size  # its fold collides with a's entries: it fails closed
+    assert a.append(entries(1, 12)) == [6]
+    assert a.size == 7  # this fold must not take b's rows with it
+    assert len(a_commits.journal.orphans(a.origin, 7)) == 6
+    report = verify_ledger(store, [signer.verifier], origin=a.origin)
+    assert not report.ok
+    assert [p.where for p in report.problems] == ["journal"]
+    assert "6 journaled entries at indexes the tree already holds" in report.problems[0].what
+    for ledger, commits in ((a, a_commits), (b, b_commits)):
+        ledger.close()
+        commits.close()
+    again_store = LedgerStore(open_engine(sqlite_url(str(path))), "ny_")
+    with Ledger(again_store, signer) as again:
+        assert again.size == 14  # a's seven, b's six, and the admin entry saying so
+        assert [again.entry(i) for i in range(7, 13)] == batch[6:]
+        recovery = again.entry(13)
+        assert isinstance(recovery, AdminChange) and recovery.change == "journal_recovery"
+        assert recovery.detail["journaled_at"] == [0, 1, 2, 3, 4, 5]
+    assert verify_ledger(again_store, [signer.verifier], origin=a.origin).ok
