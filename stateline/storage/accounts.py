@@ -5,6 +5,9 @@ SHA-256, so a copy of the database opens no session. A TOTP code is accepted onc
 time step used is kept, and a code from that step or an earlier one is refused (RFC 6238 §5.2).
 Sign-in failures are one error whatever was wrong, and an unknown user costs the same argon2
 work as a known one, so neither the message nor the timing tells which names exist.
+Failures lock the name tried and the client's address for a while (``storage.lockouts``), the
+same for names that exist and names that do not; while locked, sign-in is refused before the
+password is checked, and a success clears the name's count.
 """
 
 from __future__ import annotations
@@ -31,13 +34,16 @@ from sqlalchemy import (
     Table,
     delete,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from stateline.node.review import Reviewer, Role
 from stateline.storage.engine import StorageError
+from stateline.storage.lockouts import Kind, Lockouts, Subject, signin_failures
 from stateline.storage.schema import node_metadata
 
 review_accounts = Table(
@@ -50,6 +56,7 @@ review_accounts = Table(
     Column("totp_last_step", Integer),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created", DateTime(timezone=True), nullable=False),
+    Column("last_signin", DateTime(timezone=True)),
 )
 
 review_sessions = Table(
@@ -61,7 +68,7 @@ review_sessions = Table(
     Column("expires", DateTime(timezone=True), nullable=False),
 )
 
-TABLES = (review_accounts, review_sessions)
+TABLES = (review_accounts, review_sessions, signin_failures)
 
 SESSION_LIFETIME = timedelta(hours=8)
 """A session lasts one working shift, then its holder signs in again."""
@@ -74,6 +81,20 @@ TOTP_WINDOW = 1
 
 class AuthenticationFailed(Exception):
     """Sign-in refused: wrong name, password or code, or a disabled account (never says which)."""
+
+
+class SignInLocked(AuthenticationFailed):
+    """Sign-in refused unchecked: too many failures for the name or from the client's address.
+
+    ``until`` is when to try again; ``by`` says which counts hold the lock; ``started`` is true
+    when this attempt's failure began it (rather than the attempt coming while locked).
+    """
+
+    def __init__(self, until: datetime, by: frozenset[Kind], *, started: bool) -> None:
+        super().__init__("sign-in locked")
+        self.until = until
+        self.by = by
+        self.started = started
 
 
 class AccountError(Exception):
@@ -103,6 +124,22 @@ class Session:
     expires: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class AccountStatus:
+    """An account as its administrator lists it: when made, last signed in, locked until."""
+
+    account: Account
+    created: datetime
+    last_signin: datetime | None
+    locked_until: datetime | None
+
+
+def account_ref(username: str) -> str:
+    """How logs name an account: the first 16 hex digits of a SHA-256 of its username."""
+    name = username.strip().lower()
+    return hashlib.sha256(f"stateline console account:{name}".encode()).hexdigest()[:16]
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -130,18 +167,38 @@ class AccountStore:
         *,
         session_lifetime: timedelta = SESSION_LIFETIME,
         hasher: PasswordHasher | None = None,
+        lockouts: Lockouts | None = None,
     ) -> None:
         self.engine = engine
         self.session_lifetime = session_lifetime
         self.hasher = hasher or PasswordHasher()
+        self.lockouts = lockouts or Lockouts(engine)
         # Verified against when the name is unknown, so that costs the same as a wrong password.
         self._decoy = self.hasher.hash(secrets.token_urlsafe(16))
 
     def create_schema(self) -> None:
         try:
             node_metadata.create_all(self.engine, tables=list(TABLES))
+            self._add_last_signin()
         except SQLAlchemyError as error:
             raise StorageError("account schema creation failed") from error
+
+    def _add_last_signin(self) -> None:
+        """Accounts made before sign-ins were recorded get the column, empty."""
+
+        def present() -> bool:
+            columns = inspect(self.engine).get_columns("review_accounts")
+            return any(column["name"] == "last_signin" for column in columns)
+
+        if present():
+            return
+        kind = DateTime(timezone=True).compile(dialect=self.engine.dialect)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE review_accounts ADD COLUMN last_signin {kind}"))
+        except SQLAlchemyError:
+            if not present():  # else another process opening the database added it just now
+                raise
 
     def create_account(
         self,
@@ -194,17 +251,100 @@ class AccountStore:
         except SQLAlchemyError as error:
             raise StorageError("account write failed") from error
 
+    def reset(
+        self,
+        username: str,
+        password: str,
+        *,
+        totp_secret: str | None = None,
+    ) -> Account:
+        """A new password (and, given one, a new TOTP secret) for an account; its sessions end
+        and its lockout is cleared. Without ``totp_secret`` the account keeps its TOTP."""
+        name = username.strip().lower()
+        if len(password) < MIN_PASSWORD:
+            raise AccountError(f"a password has at least {MIN_PASSWORD} characters")
+        values: dict[str, Any] = {"password_hash": self.hasher.hash(password)}
+        if totp_secret is not None:
+            pyotp.TOTP(totp_secret).now()  # refuses a secret that is not base32
+            values |= {"totp_secret": totp_secret, "totp_last_step": None}
+        try:
+            with self.engine.begin() as conn:
+                statement = update(review_accounts).where(review_accounts.c.username == name)
+                if conn.execute(statement.values(**values)).rowcount != 1:
+                    raise AccountError(f"no account named {name}")
+                conn.execute(delete(review_sessions).where(review_sessions.c.username == name))
+        except SQLAlchemyError as error:
+            raise StorageError("account write failed") from error
+        self.lockouts.clear(Subject.account(name))
+        account = self.get(name)
+        assert account is not None  # updated just now; nothing deletes accounts
+        return account
+
+    def list_accounts(self, now: datetime | None = None) -> list[AccountStatus]:
+        """Every account by username, with its last sign-in and its lock if locked at ``now``."""
+        query = select(review_accounts).order_by(review_accounts.c.username)
+        try:
+            with self.engine.connect() as conn:
+                rows = [row._mapping for row in conn.execute(query)]
+        except SQLAlchemyError as error:
+            raise StorageError("account read failed") from error
+        subjects = {Subject.account(row["username"]): row["username"] for row in rows}
+        locks = {
+            subjects[f.subject]: f.locked_until
+            for f in self.lockouts.locked(list(subjects), _now(now))
+        }
+        return [
+            AccountStatus(
+                _account(row),
+                _utc(row["created"]),
+                _utc(row["last_signin"]) if row["last_signin"] is not None else None,
+                locks.get(row["username"]),
+            )
+            for row in rows
+        ]
+
     def authenticate(
         self,
         username: str,
         password: str,
         totp_code: str | None = None,
         *,
+        address: str | None = None,
         now: datetime | None = None,
     ) -> Session:
-        """Check name, password and (when the account has TOTP) code; open a session."""
+        """Check name, password and (when the account has TOTP) code; open a session.
+
+        ``address`` is the client's (its failures are counted too). Raises ``SignInLocked``
+        while the name or the address is locked, and when this failure locks one of them;
+        ``AuthenticationFailed`` for any other failure.
+        """
         moment = _now(now)
         name = username.strip().lower()
+        subjects = [Subject.account(name)]
+        if address:
+            subjects.append(Subject.address(address))
+        held = self.lockouts.locked(subjects, moment)
+        if held:
+            until = max(f.locked_until for f in held if f.locked_until is not None)
+            raise SignInLocked(until, frozenset(f.subject.kind for f in held), started=False)
+        try:
+            session = self._sign_in(name, password, totp_code, moment)
+        except AuthenticationFailed as failed:
+            counted = [self.lockouts.fail(subject, moment) for subject in subjects]
+            locked = [f for f in counted if f.locked_until is not None]
+            if locked:
+                until = max(f.locked_until for f in locked if f.locked_until is not None)
+                by = frozenset(f.subject.kind for f in locked)
+                raise SignInLocked(until, by, started=True) from failed
+            raise
+        # The name's count starts again; the address's does not, so that an attacker holding
+        # one account cannot wipe its address's failures by signing in to it.
+        self.lockouts.clear(subjects[0])
+        return session
+
+    def _sign_in(
+        self, name: str, password: str, totp_code: str | None, moment: datetime
+    ) -> Session:
         row = self._row(name) if USERNAME_RE.fullmatch(name) else None
         try:
             self.hasher.verify(row["password_hash"] if row else self._decoy, password)
@@ -214,8 +354,10 @@ class AccountStore:
             raise AuthenticationFailed("sign-in failed")
         if row["totp_secret"] is not None:
             self._check_totp(row, totp_code or "", moment)
+        signed_in: dict[str, Any] = {"last_signin": moment}
         if self.hasher.check_needs_rehash(row["password_hash"]):
-            self._update(name, password_hash=self.hasher.hash(password))
+            signed_in["password_hash"] = self.hasher.hash(password)
+        self._update(name, **signed_in)
         token = secrets.token_urlsafe(32)
         expires = moment + self.session_lifetime
         session_row = {
