@@ -120,6 +120,9 @@ TABLES = (review_items, review_documents, review_actions)
 HISTORY_DAYS = 30
 """The window of a requester's recent history shown to reviewers."""
 
+DECIDED = tuple(s for s in ReviewState if s not in OPEN)
+"""States of items decided: approved in full or in part, or denied. None ever moves again."""
+
 
 Items = list[HeldItem]
 Actions = list[ReviewAction]
@@ -193,6 +196,47 @@ class ReviewStore:
             query = query.where(review_items.c.state.in_([s.value for s in states]))
         query = query.order_by(review_items.c.received, review_items.c.message_id).limit(limit)
         return [_item(row._mapping) for row in self._read(query)]
+
+    def decided(
+        self,
+        *,
+        message_id: str = "",
+        requester: str = "",
+        outcome: ReviewState | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Items:
+        """Decided items, the latest decision first, that match every filter given (see
+        ``count_decided``); ``offset`` and ``limit`` cut one page of them."""
+        query = (
+            self._decided(message_id, requester, outcome)
+            .order_by(review_items.c.decided_at.desc(), review_items.c.message_id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_item(row._mapping) for row in self._read(query)]
+
+    def count_decided(
+        self, *, message_id: str = "", requester: str = "", outcome: ReviewState | None = None
+    ) -> int:
+        """How many decided items match: ``message_id`` anywhere in the id (any case),
+        ``requester`` at the start of the requesting ORI, ``outcome`` the state decided to."""
+        query = self._decided(message_id, requester, outcome).with_only_columns(func.count())
+        return int(self._read(query)[0][0])
+
+    def _decided(self, message_id: str, requester: str, outcome: ReviewState | None) -> Any:
+        query = select(review_items).where(review_items.c.state.in_([s.value for s in DECIDED]))
+        if message_id.strip():
+            term = message_id.strip().lower()
+            query = query.where(
+                func.lower(review_items.c.message_id).contains(term, autoescape=True)
+            )
+        if requester.strip():
+            ori = requester.strip().upper()
+            query = query.where(review_items.c.requester_ori.startswith(ori, autoescape=True))
+        if outcome is not None:
+            query = query.where(review_items.c.state == outcome.value)
+        return query
 
     def overdue(self, now: datetime) -> Items:
         """Held items at or past their deadline, oldest first: the ones to escalate."""

@@ -193,3 +193,53 @@ def test_database_errors_become_storage_errors() -> None:
 def test_naive_times_are_refused(store: ReviewStore) -> None:
     with pytest.raises(ValueError, match="timezone"):
         store.hold(held("m1", T0.replace(tzinfo=None)))
+
+
+def decide(store: ReviewStore, message_id: str, action: Action, at: datetime) -> None:
+    item = store.get(message_id)
+    assert item is not None
+    part = frozenset({DataClass.ADDRESS}) if action is Action.APPROVE_IN_PART else frozenset()
+    store.apply(transition(item, action, COUNSEL, at, released=part, reason="because"))
+
+
+def test_decided_items_latest_decision_first(store: ReviewStore) -> None:
+    store.hold(held("a1", T0))
+    store.hold(held("a2", T0 + timedelta(hours=1), NYPD))
+    store.hold(held("a3", T0 + timedelta(hours=2)))
+    store.hold(held("open", T0 + timedelta(hours=3)))
+    store.hold(held("escalated", T0 + timedelta(hours=3)))
+    store.apply(escalation(store.get("escalated"), T0 + timedelta(days=2)))  # type: ignore[arg-type]
+    decide(store, "a3", Action.DENY, T0 + timedelta(hours=4))
+    decide(store, "a1", Action.APPROVE, T0 + timedelta(hours=6))  # received first, decided last
+    decide(store, "a2", Action.APPROVE_IN_PART, T0 + timedelta(hours=5))
+    assert [i.message_id for i in store.decided()] == ["a1", "a2", "a3"]
+    assert store.count_decided() == 3
+    assert [i.message_id for i in store.decided(limit=2)] == ["a1", "a2"]
+    assert [i.message_id for i in store.decided(limit=2, offset=2)] == ["a3"]
+    [first] = store.decided(limit=1)
+    assert first == store.get("a1")
+
+
+def test_decided_items_searched_by_message_id_requester_and_outcome(store: ReviewStore) -> None:
+    for n, (requester, action) in enumerate(
+        ((ICE, Action.DENY), (NYPD, Action.APPROVE), (ICE, Action.APPROVE), (NYPD, Action.DENY))
+    ):
+        store.hold(held(f"9f3a{n}c{n}", T0 + timedelta(minutes=n), requester))
+        decide(store, f"9f3a{n}c{n}", action, T0 + timedelta(hours=1, minutes=n))
+    store.hold(held("9f3a-still-held", T0))
+
+    def ids(**terms: object) -> list[str]:
+        found = [i.message_id for i in store.decided(**terms)]  # type: ignore[arg-type]
+        assert store.count_decided(**terms) == len(found)  # type: ignore[arg-type]
+        return found
+
+    assert ids(message_id="A2C") == ["9f3a2c2"]  # anywhere in the id, any case
+    assert ids(message_id="9f3a") == ["9f3a3c3", "9f3a2c2", "9f3a1c1", "9f3a0c0"]
+    assert ids(message_id="%") == []  # a LIKE wildcard is a character like any other
+    assert ids(message_id="_1") == []  # (unescaped, it would find 9f3a1c1)
+    assert ids(requester="ny03") == ["9f3a3c3", "9f3a1c1"]  # the start of the ORI
+    assert ids(requester="0303000") == []
+    assert ids(outcome=ReviewState.DENIED) == ["9f3a3c3", "9f3a0c0"]
+    assert ids(outcome=ReviewState.DENIED, requester=ICE.ori) == ["9f3a0c0"]
+    assert ids(outcome=ReviewState.HELD) == []  # only decided items are ever listed
+    assert ids(message_id="  ", requester=" ") == ["9f3a3c3", "9f3a2c2", "9f3a1c1", "9f3a0c0"]
