@@ -1,5 +1,6 @@
-"""The review console in a real headless Chromium: sign in, read the queue, decide, and the
-requester fetches its late reply from the agency API.
+"""The review console in a real headless Chromium: sign in, read the queue, decide, the
+requester fetches its late reply from the agency API, and the decided requests are listed and
+searched.
 
 The browser is Debian's ``chromium`` (``scripts/browser.sh`` installs it; Playwright's own
 browser downloads are never used), driven by the ``playwright`` package. The server is the real
@@ -11,6 +12,7 @@ the test skips, except under CI, where it fails.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -165,7 +167,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     service.hold(held(people[1], "m-deny"))
     service.hold(held(people[2], "m-counsel", COUNSEL_DUTY))
     # Plain HTTP on loopback: Secure cookies would need TLS, which this test does not set up.
-    console = console_router(service, accounts, title="NY review", secure_cookies=False)
+    console = console_router(service, accounts, title="NY review", secure_cookies=False, state="NY")
     try:
         with serving(create_app(exchange, console=console)) as url:
             yield Site(url, service, audited, people)
@@ -230,6 +232,14 @@ def drive(page: Any, site: Site, tmp_path: Path) -> None:
     page.goto(f"{site.url}/console/")
     expect(page).to_have_url(f"{site.url}/console/signin")
 
+    # Five wrong passwords lock a name: the form says until when, on New York's clock.
+    for n in range(5):
+        page.fill("#username", "sam")
+        page.fill("#password", f"guess number {n}")
+        page.click("button[type=submit]")
+    expect(page.locator(".error")).to_contain_text("Too many failed sign-ins")
+    expect(page.locator(".error")).to_contain_text(re.compile(r"until [\d-]+ [\d:]+ E[SD]T"))
+
     # Signed in: the queue, oldest first.
     page.fill("#username", "rita")
     page.fill("#password", PASSWORD)
@@ -238,6 +248,10 @@ def drive(page: Any, site: Site, tmp_path: Path) -> None:
     rows = page.locator("#queue-rows tr")
     expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("DCICE0100")
+    # Times on New York's clock, the UTC time in the tooltip.
+    received = rows.first.locator("time").first
+    expect(received).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d E[SD]T$"))
+    expect(received).to_have_attribute("title", re.compile(r"^[\d-]+ [\d:]+ UTC$"))
     shot(page, tmp_path, "queue")
 
     # The request, its requester and its legal process with the document; approve in part.
@@ -292,6 +306,40 @@ def drive(page: Any, site: Site, tmp_path: Path) -> None:
     ]
     page.goto(f"{site.url}/console/")
     expect(page.locator("#queue-rows tr")).to_have_count(1)
+
+    # The decided requests, the latest decision first, searched as the reviewer types.
+    page.click("header nav a:has-text('Decided')")
+    expect(page).to_have_url(f"{site.url}/console/decided")
+    decided = page.locator("#decided-rows tr")
+    expect(decided).to_have_count(2)
+    expect(decided.first).to_have_attribute("data-message", "m-deny")
+    expect(decided.nth(1)).to_contain_text("Approved in part")
+    expect(decided.first.locator("time").first).to_have_text(re.compile(r"E[SD]T$"))
+    page.fill("#message", "PART")
+    expect(decided).to_have_count(1)
+    expect(decided.first).to_have_attribute("data-message", "m-part")
+    expect(page).to_have_url(f"{site.url}/console/decided?message=PART")
+    page.fill("#message", "")
+    page.select_option("#outcome", "denied")
+    expect(page).to_have_url(f"{site.url}/console/decided?outcome=denied")
+    expect(decided).to_have_count(1)
+    expect(decided.first).to_have_attribute("data-message", "m-deny")
+    page.fill("#ori", "NY")
+    expect(page.locator("#decided-rows")).to_contain_text("No decided request matches.")
+    page.fill("#ori", "DCICE")
+    expect(decided.first).to_have_attribute("data-message", "m-deny")
+    shot(page, tmp_path, "decided")
+    # Each row opens the request's own page, which leads back to the list.
+    page.click("#decided-rows a")
+    expect(page).to_have_url(f"{site.url}/console/items/m-deny")
+    expect(page.locator("#decision .outcome")).to_contain_text("Denied")
+    page.click("text=← Decided requests")
+    expect(page.locator("#decided-rows tr")).to_have_count(2)
+    # A reload of a searched address shows the same search, without HTMX.
+    page.goto(f"{site.url}/console/decided?outcome=partially-approved")
+    expect(page.locator("#outcome")).to_have_value("partially-approved")
+    expect(decided).to_have_count(1)
+    expect(decided.first).to_have_attribute("data-message", "m-part")
 
 
 def shot(page: Any, tmp_path: Path, name: str) -> None:

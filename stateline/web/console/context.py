@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, tzinfo
+from functools import partial
 from typing import Any
 
 from fastapi import Request
@@ -14,14 +15,10 @@ from stateline.node.outbox import Outbox
 from stateline.node.review import ReviewState
 from stateline.node.review_service import ReviewService
 from stateline.storage.accounts import AccountStore
+from stateline.web.console import zones
 from stateline.wire.grammar import DataClass
 
 PREFIX = "/console"
-
-
-def when(moment: datetime | None) -> str:
-    """A time as reviewers read it: to the minute, in UTC."""
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment is not None else ""
 
 
 def day(value: date) -> str:
@@ -46,7 +43,8 @@ def classes(values: Any) -> str:
     return ", ".join(sorted(DataClass(v).value for v in values)) or "none"
 
 
-def templates() -> Environment:
+def templates(zone: tzinfo = UTC) -> Environment:
+    """The console's templates; the ``when`` filter shows times in ``zone``."""
     env = Environment(
         loader=PackageLoader("stateline.web", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -54,7 +52,7 @@ def templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = when
+    env.filters["when"] = partial(zones.when, zone=zone)
     env.filters["day"] = day
     env.filters["classes"] = classes
     env.filters["label"] = label
@@ -72,6 +70,7 @@ class Console:
     secure_cookies: bool
     title: str
     outbox: Outbox | None = None  # the node's notices outbox, when the console shows it
+    zone: tzinfo = UTC  # the node's state's clock, which pages show times in
 
     def render(
         self, request: Request, name: str, status: int = 200, **context: Any

@@ -9,7 +9,8 @@ from stateline.node.review_service import ReviewService
 from stateline.storage.accounts import AccountStore
 from stateline.web.console.context import PREFIX, Console, templates
 from stateline.web.console.security import SecureRoute
-from stateline.web.console.views import assets, items, notices, queue, signin
+from stateline.web.console.views import assets, decided, items, notices, queue, signin
+from stateline.web.console.zones import zone_for
 
 
 def console_router(
@@ -19,17 +20,21 @@ def console_router(
     title: str = "Review console",
     secure_cookies: bool = True,
     outbox: Outbox | None = None,
+    state: str | None = None,
 ) -> APIRouter:
     """The review console, to mount with ``create_app(..., console=console_router(...))``.
 
     ``secure_cookies=False`` only for plain-HTTP tests: browsers send a Secure cookie over
-    HTTPS alone. With an ``outbox``, the console also serves the notices outbox.
+    HTTPS alone. With an ``outbox``, the console also serves the notices outbox. ``state`` is
+    the node's state (``NY``): pages show times on its clock; without it, in UTC.
     """
-    console = Console(service, accounts, templates(), secure_cookies, title, outbox)
+    zone = zone_for(state)
+    console = Console(service, accounts, templates(zone), secure_cookies, title, outbox, zone)
     router = APIRouter(prefix=PREFIX, route_class=SecureRoute, include_in_schema=False)
     signin.routes(console, router)
     queue.routes(console, router)
     items.routes(console, router)
+    decided.routes(console, router)
     if outbox is not None:
         notices.routes(console, outbox, router)
     assets.routes(router)

@@ -117,7 +117,8 @@ def console(tmp_path: Path) -> Iterator[Console]:
     hold(service, "m-new", people[1], document=Document(PNG, "image/png", "warrant.png"))
     hold(service, "m-counsel", people[2], duties=("log", COUNSEL_DUTY))
     exchange = Exchange(Switch(Directory({}, {}), {}), None, Mailbox())
-    app = create_app(exchange, console=console_router(service, accounts, title="NY review"))
+    router = console_router(service, accounts, title="NY review", state="NY")
+    app = create_app(exchange, console=router)
     with TestClient(app, base_url="https://testserver") as client:
         yield Console(client, service, accounts, sink, people)
     engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyotp
@@ -17,7 +18,7 @@ from stateline.web.console.security import HEADERS, SESSION_COOKIE
 from stateline.wire.grammar import DataClass
 from stateline.wire.messages import Response
 
-from .conftest import PASSWORD, PNG, SECRET, Console
+from .conftest import PASSWORD, PNG, SECRET, Console, hold
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 ROOT = Path(__file__).resolve().parents[3]
@@ -123,6 +124,32 @@ def test_request_detail_shows_request_requester_history_and_process(console: Con
     ):
         assert expected in page
     assert "<strong>3</strong> in all" in page
+
+
+def test_times_are_shown_on_the_states_clock_with_utc_in_the_tooltip(console: Console) -> None:
+    winter = datetime(2026, 1, 15, 14, 0, tzinfo=UTC)
+    hold(console.service, "m-winter", console.people[3], received=winter)
+    sign_in(console.client, "rita")
+    page = console.client.get("/console/items/m-winter").text
+    received = (
+        '<time datetime="2026-01-15T14:00:00Z" title="2026-01-15 14:00 UTC">'
+        "2026-01-15 09:00 EST</time>"
+    )
+    deadline = (
+        '<time datetime="2026-01-16T14:00:00Z" title="2026-01-16 14:00 UTC">'
+        "2026-01-16 09:00 EST</time>"
+    )
+    assert f"received {received} · deadline {deadline}" in page
+    assert "14:00 UTC</time>" not in page  # UTC only in the tooltip
+    queue = console.client.get("/console/").text
+    assert received in queue  # the queue shows the same clock
+    summer = console.client.get("/console/items/m-new").text  # held an hour ago, in any season
+    assert re.search(r'title="[\d-]+ [\d:]+ UTC">[\d-]+ [\d:]+ E[SD]T</time>', summer)
+
+
+def test_the_console_refuses_a_state_with_no_node(console: Console) -> None:
+    with pytest.raises(ValueError, match="not a state with a node"):
+        console_router(console.service, console.accounts, state="ZZ")
 
 
 def test_document_only_to_signed_in_users(console: Console) -> None:
