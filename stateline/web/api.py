@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from stateline.directory.checks import SenderRefusal
@@ -17,6 +17,7 @@ from stateline.hub.attachments import DocumentRefusal, Receipt
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form, Submission
 from stateline.storage.messages import MessageLog
+from stateline.web import bodies
 from stateline.wire import jsonform, text
 from stateline.wire.errors import ErReason
 from stateline.wire.messages import ErrorMessage, Message
@@ -154,7 +155,12 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
             raise HTTPException(401, "a valid bearer credential is required")
         return ori
 
-    @api.post("/messages", openapi_extra=SUBMIT_BODY, summary="Submit a message")
+    @api.post(
+        "/messages",
+        openapi_extra=SUBMIT_BODY,
+        summary="Submit a message",
+        responses=bodies.SUBMIT,
+    )
     async def submit(request: Request) -> Response:
         """Send one DQ, RQ, KQ or AM, as text (``text/plain``) or JSON (``application/json``).
 
@@ -174,6 +180,7 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
         openapi_extra=DOCUMENT_BODY,
         status_code=201,
         summary="Attach a legal-process document",
+        responses=bodies.ATTACH,
     )
     async def attach(request: Request) -> Response:
         """Attach a warrant, order or subpoena (PDF, PNG or JPEG) for the caller's queries.
@@ -202,7 +209,12 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
             return _json({"detail": result.value}, STATUS_FOR_DOCUMENT[result])
         return _json(receipt_body(result), 201)
 
-    @api.get("/messages/{message_id}/replies", summary="Fetch a message's replies")
+    @api.get(
+        "/messages/{message_id}/replies",
+        summary="Fetch a message's replies",
+        response_model=None,
+        responses=bodies.REPLIES,
+    )
     async def replies(
         message_id: str, form: Form = Form.TEXT, authorization: str | None = Header(None)
     ) -> dict[str, Any]:
@@ -213,15 +225,28 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
             raise HTTPException(404, "no such message of this agency, or its replies expired")
         return {"id": message_id, "replies": [encode(reply, form) for reply in found]}
 
-    @api.get("/messages", summary="List the agency's own messages")
-    async def messages(limit: int = 100, authorization: str | None = Header(None)) -> Any:
+    @api.get(
+        "/messages",
+        summary="List the agency's own messages",
+        response_model=None,
+        responses=bodies.MESSAGES,
+    )
+    async def messages(
+        limit: Annotated[int, Query(ge=1, le=1000, description="How many, newest first.")] = 100,
+        authorization: str | None = Header(None),
+    ) -> Any:
         """Metadata of the caller's latest messages (no field values: see the audit ledger)."""
         ori = caller(authorization)
         if log is None:
             return []
         return [asdict(record) for record in log.for_sender(ori, min(limit, 1000))]
 
-    @api.get("/mailbox", summary="Administrative messages left for the agency")
+    @api.get(
+        "/mailbox",
+        summary="Administrative messages left for the agency",
+        response_model=None,
+        responses=bodies.MAILBOX,
+    )
     async def mailbox(
         form: Form = Form.TEXT, authorization: str | None = Header(None)
     ) -> list[dict[str, Any]]:
@@ -231,7 +256,12 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
             for message_id, message in exchange.mailbox.inbox(ori)
         ]
 
-    @api.get("/schema/message", summary="The JSON Schema of the message JSON form")
+    @api.get(
+        "/schema/message",
+        summary="The JSON Schema of the message JSON form",
+        response_model=None,
+        responses=bodies.SCHEMA,
+    )
     async def schema() -> dict[str, Any]:
         return jsonform.json_schema()
 

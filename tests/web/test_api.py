@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from stateline.bootstrap import System
 from stateline.directory.demo import SUSPENDED_ORI
@@ -193,3 +198,123 @@ def test_the_fast_path_bounds_the_body_and_hides_faults(
         assert fault.json() == {"detail": "internal error"}
         assert "D12345678" not in fault.text
         assert "D12345678" not in caplog.text  # nor in the application log
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/v1/messages", "limit=-1"),
+        ("/v1/messages", "limit=0"),
+        ("/v1/messages", "limit=1001"),
+        ("/v1/messages", "limit=-99999999999999999999999999"),
+        ("/v1/messages", "limit=99999999999999999999999999"),
+        ("/v1/messages", "limit=ten"),
+        ("/v1/messages", "limit="),
+        ("/v1/mailbox", "form=xml"),
+        ("/v1/mailbox", "form="),
+        ("/v1/messages/NOSUCHMESSAGE/replies", "form=TEXT%00"),
+    ],
+)
+def test_a_bad_query_value_is_a_422_naming_it(
+    client: TestClient, tokens: dict[str, str], path: str, query: str
+) -> None:
+    response = client.get(f"{path}?{query}", headers=auth(tokens[LOCAL]))
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["detail"]
+    assert problem["loc"] == ["query", query.split("=")[0]]
+    assert problem["msg"].startswith("Input should be")
+
+
+def test_the_listing_takes_limits_from_1_to_1000(
+    client: TestClient, tokens: dict[str, str], people: dict[str, list[Person]]
+) -> None:
+    for n in range(3):
+        raw = f"DQ.{LOCAL}.NY.TXT\nOLN/{people['NY'][n].oln}"
+        assert client.post("/v1/messages", content=raw, headers=auth(tokens[LOCAL])).is_success
+    one = client.get("/v1/messages?limit=1", headers=auth(tokens[LOCAL]))
+    assert one.status_code == 200 and len(one.json()) == 1
+    most = client.get("/v1/messages?limit=1000", headers=auth(tokens[LOCAL]))
+    assert most.status_code == 200 and len(most.json()) >= 3
+
+
+def resolved(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        schema = spec["components"]["schemas"][name]
+    return schema
+
+
+def test_every_answer_of_every_route_has_a_schema(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for status, answer in operation["responses"].items():
+                where = f"{method.upper()} {path} {status}"
+                (content,) = answer.get("content", {None: None}).values()
+                assert content is not None, f"{where}: no body documented"
+                schema = resolved(spec, content["schema"])
+                assert schema.get("properties") or schema.get("items"), f"{where}: {schema}"
+
+
+def conforms(spec: dict[str, Any], answer: httpx.Response, method: str, path: str) -> None:
+    """``answer``'s body is what the OpenAPI document says the route answers with its status."""
+    pointer = "/".join(
+        step.replace("~", "~0").replace("/", "~1")
+        for step in (
+            "paths",
+            path,
+            method,
+            "responses",
+            str(answer.status_code),
+            "content",
+            "application/json",
+            "schema",
+        )
+    )
+    registry: Registry[Any] = Registry().with_resource(
+        "urn:openapi", Resource.from_contents(spec, default_specification=DRAFT202012)
+    )
+    Draft202012Validator({"$ref": f"urn:openapi#/{pointer}"}, registry=registry).validate(
+        answer.json()
+    )
+
+
+def test_answers_are_what_the_openapi_document_says(
+    client: TestClient, tokens: dict[str, str], people: dict[str, list[Person]]
+) -> None:
+    spec = client.get("/openapi.json").json()
+    headers = auth(tokens[LOCAL])
+    raw = f"DQ.{LOCAL}.NY.TXT\nOLN/{people['NY'][3].oln}"
+    sent = client.post("/v1/messages", content=raw, headers=headers)
+    conforms(spec, sent, "post", "/v1/messages")
+    message = {"mke": "DQ", "ori": LOCAL, "destinations": ["NY"], "fields": {"OLN": "1"}}
+    conforms(
+        spec, client.post("/v1/messages", json=message, headers=headers), "post", "/v1/messages"
+    )
+    conforms(spec, client.post("/v1/messages", content=raw), "post", "/v1/messages")
+    replies = f"/v1/messages/{sent.json()['id']}/replies"
+    conforms(spec, client.get(replies, headers=headers), "get", "/v1/messages/{message_id}/replies")
+    conforms(
+        spec,
+        client.get(f"{replies}?form=json", headers=headers),
+        "get",
+        "/v1/messages/{message_id}/replies",
+    )
+    conforms(spec, client.get(replies), "get", "/v1/messages/{message_id}/replies")
+    conforms(spec, client.get("/v1/messages", headers=headers), "get", "/v1/messages")
+    pdf = {"content-type": "application/pdf"}
+    conforms(
+        spec,
+        client.post("/v1/documents", content=PDF, headers=headers | pdf),
+        "post",
+        "/v1/documents",
+    )
+    conforms(
+        spec, client.post("/v1/documents", content=b"", headers=headers), "post", "/v1/documents"
+    )
+    am = f"AM.{LOCAL}.NJSTP0000.TXT\nPLEASE CALL DESK SERGEANT"
+    assert client.post("/v1/messages", content=am, headers=headers).is_success
+    inbox = client.get("/v1/mailbox", headers=auth(tokens["NJSTP0000"]))
+    assert inbox.json()
+    conforms(spec, inbox, "get", "/v1/mailbox")
+    conforms(spec, client.get("/v1/schema/message"), "get", "/v1/schema/message")
