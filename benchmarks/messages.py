@@ -1,12 +1,12 @@
 """The hub's message log after a long history, beside the same log indexed the way it was before.
 
 An agency lists its own messages newest first (``GET /v1/messages``, ``MessageLog.for_sender``),
-and the server writes the log in batches (``MessageLog.flush``). Both are timed on a log of N
-messages from S agencies, in today's layout, where an index on sender and time gives the
-newest messages in order, and in the earlier one (the baseline), indexed by sender alone,
-where a listing read and sorted every message the agency had sent. The two logs are built
-once and kept under ``--cache``; the timings are interleaved so the machine's noise hits both
-alike, and medians are reported.
+and the server writes the log durably, a burst of requests a commit (``MessageLog.record``).
+Both are timed on a log of N messages from S agencies, in today's layout, where an index on
+sender and time gives the newest messages in order, and in the earlier one (the baseline),
+indexed by sender alone, where a listing read and sorted every message the agency had sent.
+The two logs are built once and kept under ``--cache``; the timings are interleaved so the
+machine's noise hits both alike, and medians are reported.
 
     .venv/bin/python benchmarks/messages.py [--messages 1000000] [--senders 500] [--cache DIR]
 """
@@ -30,7 +30,7 @@ from stateline.storage.messages import MessageLog, MessageRecord
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 BATCH = 500
-"""Messages a flush writes here: about a second of traffic at 500 requests/s."""
+"""Messages written together here: about a second of traffic at 500 requests/s."""
 
 
 def senders(count: int) -> list[str]:
@@ -65,7 +65,7 @@ def build(path: Path, count: int, agencies: list[str], before: bool) -> MessageL
     if not done.exists():
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
-    log = MessageLog(open_engine(sqlite_url(str(path))), batch=50_000)
+    log = MessageLog(open_engine(sqlite_url(str(path))))
     if done.exists():
         print(f"reusing {path}")
         return log
@@ -75,12 +75,17 @@ def build(path: Path, count: int, agencies: list[str], before: bool) -> MessageL
             connection.execute(text("DROP INDEX ix_messages_sender_received"))
             connection.execute(text("CREATE INDEX ix_messages_sender ON messages (sender)"))
     start = time.perf_counter()
-    for record in records(0, count, agencies, seed=1):
-        log.append(record)
-    log.flush()
+    write(log, records(0, count, agencies, seed=1))
     print(f"built {path.name}: {count:,} messages in {time.perf_counter() - start:.1f} s")
     done.touch()
     return log
+
+
+def write(log: MessageLog, batch: Iterator[MessageRecord]) -> None:
+    """Write ``batch`` as the server does, each record on its own, and wait until all are
+    durable: the writer groups those queued together into a commit."""
+    for future in [log.record(record) for record in batch]:
+        future.result()
 
 
 def main() -> None:
@@ -117,10 +122,9 @@ def main() -> None:
                 log.for_sender(ori)
                 lists[name].append(time.perf_counter() - start)
             if n < args.flushes:
-                for _ in range(BATCH):
-                    log.append(next(fresh[name]))
+                batch = [next(fresh[name]) for _ in range(BATCH)]
                 start = time.perf_counter()
-                log.flush()
+                write(log, iter(batch))
                 flushes[name].append(time.perf_counter() - start)
     per_sender = args.messages // args.senders
     print(

@@ -11,7 +11,6 @@ from sqlalchemy import Engine, text
 
 from stateline.config import Config
 from stateline.hub.exchange import Exchange
-from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.checkpoint import Verifier
 from stateline.ledger.keys import NodeKeys, load_or_create_witness, witness_name
@@ -75,7 +74,7 @@ class System:
         self.exchange.switch.directory = load_directory(self.directory)
 
     def close(self) -> None:
-        self.log.flush()
+        self.log.close()
         self.hub_engine.dispose()
         for node in self.nodes.values():
             node.ledger.close()
@@ -263,7 +262,7 @@ def _build(config: Config, locks: list[WriterLock]) -> System:
         transports[state] = LocalTransport(nodes[state])
     routes: dict[str, Transport] = dict(transports)
     switch = Switch(load_directory(directory), routes, deadline=config.deadline)
-    exchange = Exchange(switch, log, Mailbox())
+    exchange = Exchange(switch, log)
     for node in nodes.values():
         attach_notices(node)  # first: finishing a review brings its notices up to date
         attach_review(node, exchange)

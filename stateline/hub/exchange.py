@@ -1,40 +1,90 @@
-"""The exchange service: the switch plus its message log and mailbox, as the web and CLI use it."""
+"""The exchange service: the switch plus its message log and mailbox, as the web and CLI use it.
+
+Every input's line in the message log, the answers its states' nodes gave and the replies kept
+for its sender are durable before the reply goes out: the nodes' ledgers record the
+disclosures, and ``stateline ledger reconcile`` checks the two against each other.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from stateline.directory.checks import SenderRefusal
 from stateline.hub.attachments import DocumentRefusal, Receipt
-from stateline.hub.mailbox import Mailbox
+from stateline.hub.mailbox import Keeping, parsed_admin, parsed_reply
 from stateline.hub.switch import Form, Submission, Switch
-from stateline.storage.messages import MessageRecord
-from stateline.wire.messages import ErrorMessage, Reply
+from stateline.ledger.entries import answer_digest
+from stateline.storage.messages import Answer, Kept, MessageRecord
+from stateline.wire import text
+from stateline.wire.messages import AdminMessage, ErrorMessage, Reply
+
+log = logging.getLogger(__name__)
 
 
 class Log(Protocol):
-    def append(self, record: MessageRecord) -> None: ...
+    """The hub's message log and mailbox, as the exchange writes and reads them."""
+
+    def record(
+        self, record: MessageRecord, answered: Sequence[Answer] = (), kept: Sequence[Kept] = ()
+    ) -> Future[None]: ...
+
+    def late(self, answer: Answer | None, kept: Kept) -> Future[None]: ...
+
+    def held_for(self, message_id: str, ori: str, now: datetime) -> list[Kept] | None: ...
+
+    def waiting(self, ori: str, now: datetime, limit: int = 1000) -> list[Kept]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Something in an agency's mailbox: a late reply to one of its messages, or an AM."""
+
+    message_id: str
+    kind: str  # late, am
+    message: Reply | AdminMessage
+    at: datetime
+    fetched: bool
 
 
 class Exchange:
-    """Submits messages through the switch, logs their metadata and holds their replies."""
+    """Submits messages through the switch, logs them durably and keeps their replies."""
 
-    def __init__(self, switch: Switch, log: Log | None, mailbox: Mailbox) -> None:
+    def __init__(self, switch: Switch, log: Log, keeping: Keeping | None = None) -> None:
         self.switch = switch
         self.log = log
-        self.mailbox = mailbox
+        self.keeping = keeping or Keeping()
+        switch.late = self._answered_late
 
     async def submit(self, raw: str, token: str | None, form: Form = Form.TEXT) -> Submission:
+        """Send one input through the switch; returns once its log line, its nodes' answers
+        and its kept replies are durable (raises :class:`StorageError` if they cannot be:
+        then no reply may go out)."""
         submission = await self.switch.submit(raw, token, form)
+        now = self.switch.clock()
+        keeping = self.keeping
+        kept: list[Kept] = []
         if submission.sender is not None:
-            self.mailbox.hold(
-                submission.id, submission.sender, submission.replies, submission.received
-            )
+            expires = keeping.reply_expires(now)
+            kept = [
+                Kept(submission.id, submission.sender, "reply", text.encode(r), now, expires, now)
+                for r in submission.replies
+            ]
         if submission.forwarded is not None:
-            for recipient in submission.mailboxes:
-                self.mailbox.deliver(submission.id, recipient, submission.forwarded)
-        if self.log is not None:
-            self.log.append(record_of(submission, form))
+            body = text.encode(submission.forwarded)
+            kept += [
+                Kept(submission.id, recipient, "am", body, now, keeping.late_expires(now))
+                for recipient in submission.mailboxes
+            ]
+        answered = [
+            Answer(submission.id, state, now, digest) for state, digest in submission.answered
+        ]
+        await asyncio.wrap_future(self.log.record(record_of(submission, form), answered, kept))
         return submission
 
     def attach(
@@ -44,12 +94,50 @@ class Exchange:
         return self.switch.attach(token, content, filename)
 
     def deliver(self, message_id: str, requester: str, reply: Reply) -> None:
-        """Take a late reply (the outcome of a state's review) for the requester to fetch."""
+        """Take a late reply (the outcome of a state's review) for the requester to fetch;
+        returns once it is durable."""
+        self._late(message_id, requester, reply).result()
+
+    def _answered_late(self, message_id: str, _state: str, reply: Reply) -> None:
+        """A node answered after the deadline: its answer waits in the requester's mailbox."""
+        recipient = reply.header.destinations[0] if reply.header.destinations else ""
+        written = self._late(message_id, recipient, reply)
+        written.add_done_callback(_report_failure(message_id))
+
+    def _late(self, message_id: str, recipient: str, reply: Reply) -> Future[None]:
         now = self.switch.clock()
-        self.mailbox.add(message_id, requester, self.switch.stamp(reply, now), now)
+        stamped = text.encode(self.switch.stamp(reply, now))
+        answer = None
+        if not isinstance(reply, ErrorMessage):
+            # What the node's ledger records: the digest of the answer as the node sent it.
+            digest = answer_digest(text.encode(reply).encode())
+            answer = Answer(message_id, reply.header.ori[:2], now, digest, late=True)
+        expires = self.keeping.late_expires(now)
+        return self.log.late(answer, Kept(message_id, recipient, "late", stamped, now, expires))
 
     def replies(self, message_id: str, ori: str) -> tuple[Reply, ...] | None:
-        return self.mailbox.replies(message_id, ori, self.switch.clock())
+        """The replies to ``ori``'s message ``message_id`` while the hub keeps them."""
+        kept = self.log.held_for(message_id, ori, self.switch.clock())
+        return None if kept is None else tuple(parsed_reply(k.body) for k in kept)
+
+    def waiting(self, ori: str) -> list[Waiting]:
+        """Late replies and AMs kept for ``ori``, newest first."""
+        found: list[Waiting] = []
+        for kept in self.log.waiting(ori, self.switch.clock()):
+            message = parsed_admin(kept.body) if kept.kind == "am" else parsed_reply(kept.body)
+            found.append(
+                Waiting(kept.message_id, kept.kind, message, kept.at, kept.fetched is not None)
+            )
+        return found
+
+
+def _report_failure(message_id: str) -> Callable[[Future[None]], None]:
+    def done(written: Future[None]) -> None:
+        if written.exception() is not None:
+            # The node disclosed it; without the mailbox the agency cannot fetch it: say so.
+            log.error("late answer to message %s could not be kept", message_id)
+
+    return done
 
 
 def record_of(submission: Submission, form: Form) -> MessageRecord:

@@ -8,6 +8,7 @@ gets an SM. Time and ids come from outside so that tests can fix them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import uuid
@@ -24,6 +25,7 @@ from stateline.documents import Document
 from stateline.hub.attachments import Attachments, DocumentRefusal, Receipt
 from stateline.hub.merge import merge, status
 from stateline.hub.routing import Route, RoutePlan, plan_route
+from stateline.ledger.entries import answer_digest
 from stateline.transport.base import Delivery, NodeUnavailable, Transport
 from stateline.wire import jsonform, text
 from stateline.wire.errors import ErReason, Rejection
@@ -56,7 +58,9 @@ class Submission:
     """One accepted or refused input and the replies it got, each stamped with its output header.
 
     ``sender`` is the authenticated ORI, or None when the sender was refused before it was
-    known. ``mailboxes`` are the agencies an AM was left for.
+    known. ``mailboxes`` are the agencies an AM was left for. ``answered`` names each state
+    whose node answered in time, with the SHA-256 of its answer's bytes (what the node's
+    ledger records of it).
     """
 
     id: str
@@ -68,6 +72,11 @@ class Submission:
     destinations: tuple[str, ...] = ()
     mailboxes: tuple[str, ...] = ()
     forwarded: AdminMessage | None = None
+    answered: tuple[tuple[str, str], ...] = ()
+
+
+Late = Callable[[str, str, Reply], None]
+"""Takes a node's answer that came after the deadline: ``late(message_id, state, reply)``."""
 
 
 class Directory:
@@ -123,6 +132,7 @@ class Switch:
         self.clock = clock
         self.new_id = new_id or message_ids()
         self.attachments = attachments or Attachments()
+        self.late: Late | None = None  # where answers past the deadline go (the mailbox)
         self.counters: Counter[str] = Counter()
         self._input_seq: Counter[str] = Counter()
         self._output_seq: Counter[str] = Counter()
@@ -186,6 +196,11 @@ class Switch:
         requester = self.directory.agencies[sender]
         answers = await self._fan_out(message_id, message, requester, plan, document)
         collected = self._collect(message.header, plan, answers)
+        answered = tuple(
+            (state, answer_digest(text.encode(reply).encode()))
+            for state, reply in answers.items()
+            if reply is not None
+        )
         return self._done(
             message_id,
             sender,
@@ -193,6 +208,7 @@ class Switch:
             received,
             collected,
             destinations=message.header.destinations,
+            answered=answered,
         )
 
     def sender(self, token: str | None) -> str | SenderRefusal:
@@ -258,9 +274,21 @@ class Switch:
             if task.done():
                 answers[state] = task.result()
             else:
-                task.cancel()
+                # Never cancelled: a node that is writing its ledger entries must not be cut
+                # off halfway. Its answer goes to the requester's mailbox when it comes.
+                task.add_done_callback(functools.partial(self._answered_late, message_id, state))
                 answers[state] = None
         return answers
+
+    def _answered_late(self, message_id: str, state: str, task: asyncio.Task[Reply | None]) -> None:
+        reply = None if task.cancelled() else task.result()
+        if reply is None:
+            return
+        if self.late is None:
+            # No mailbox to take it: the node disclosed an answer nobody will fetch.
+            log.error("late answer of %s to message %s dropped: no mailbox", state, message_id)
+            return
+        self.late(message_id, state, reply)
 
     async def _deliver(self, state: str, delivery: Delivery) -> Reply | None:
         try:
@@ -309,6 +337,7 @@ class Switch:
         destinations: tuple[str, ...] = (),
         mailboxes: tuple[str, ...] = (),
         forwarded: AdminMessage | None = None,
+        answered: tuple[tuple[str, str], ...] = (),
     ) -> Submission:
         input_seq = 0
         if sender is not None:
@@ -325,4 +354,5 @@ class Switch:
             destinations,
             mailboxes,
             forwarded,
+            answered,
         )

@@ -54,10 +54,10 @@ from stateline.storage.ledger import (
     LedgerStore,
     LedgerUnavailable,
     LedgerWriter,
-    Work,
     node_key,
     subject_tag,
 )
+from stateline.storage.writer import Work
 
 DEFAULT_RETENTION = timedelta(days=7 * 365 + 2)
 """How long entries keep their bodies by default: seven years (two leap days included)."""

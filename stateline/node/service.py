@@ -30,9 +30,9 @@ from stateline.node.review_service import ReviewService
 from stateline.storage.engine import StorageError
 from stateline.storage.ledger import LedgerUnavailable
 from stateline.storage.records import RecordStore
-from stateline.transport.base import Delivery
+from stateline.transport.base import Delivery, NodeUnavailable
 from stateline.wire import text
-from stateline.wire.grammar import MKE, NOT_ON_FILE, RESPONSE_TO, TEMPORARILY_UNAVAILABLE
+from stateline.wire.grammar import MKE, NOT_ON_FILE, RESPONSE_TO
 from stateline.wire.messages import Fields, Header, Query, Response
 
 log = logging.getLogger(__name__)
@@ -156,14 +156,14 @@ class StateNode:
             found = self.search(query)
         try:
             notices = self.owe_notices(delivery, request, decision, found, at)
-        except StorageError:
+        except StorageError as error:
             # A notice the law asks for that cannot be kept: disclose nothing (fail closed).
             log.error(
                 "notices of %s unavailable: message %s not answered",
                 self.state,
                 delivery.message_id,
             )
-            return self.answer(delivery, (), (f"{TEMPORARILY_UNAVAILABLE} - NOTICES",))
+            raise NodeUnavailable(f"{delivery.destination}: notices unavailable") from error
         if decision.outcome is Outcome.DENY:
             lacking = self.missing(request, decision)
             response = self.answer(delivery, (), ("REQUEST DENIED", *decision.reasons, *lacking))
@@ -178,7 +178,9 @@ class StateNode:
                 notes = (f"WITHHELD BY {self.state} POLICY: {withheld}", *lacking)
             response = self.answer(delivery, records, notes)
         if not await self.audit(delivery, decision, found, response, at, notices):
-            return self.answer(delivery, (), (f"{TEMPORARILY_UNAVAILABLE} - AUDIT LEDGER",))
+            # No answer at all, rather than one that says so: whatever answers a query is a
+            # disclosure the ledger must hold. The hub tells the requester the state is down.
+            raise NodeUnavailable(f"{delivery.destination}: audit ledger unavailable")
         return response
 
     def owe_notices(

@@ -37,7 +37,6 @@ Driver errors become :class:`LedgerUnavailable`.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
 import sqlite3
@@ -72,6 +71,7 @@ from stateline.storage.compiled import Compiled, fetch
 from stateline.storage.engine import StorageError
 from stateline.storage.schema import NAMING, node_metadata
 from stateline.storage.witnessed import WitnessMemory, witnessed_table
+from stateline.storage.writer import DurableWriter, Work
 
 STRIDE = 3
 """Interior nodes are stored at levels that are multiples of this."""
@@ -613,9 +613,6 @@ def _entry_row(row: Sequence[Any]) -> EntryRow:
     return int(idx), None if body is None else bytes(body), bytes(leaf)
 
 
-Work = tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]
-"""One statement of a transaction: the statement, its column names, its rows."""
-
 JournalRow = tuple[str, int, bytes, bytes, str]
 """A journaled entry: its log's origin, index, body, leaf hash and subject tags."""
 
@@ -702,68 +699,13 @@ class JournalStore:
         return [(int(i), bytes(b), bytes(h), str(t)) for i, b, h, t in rows]
 
 
-class LedgerWriter:
+class LedgerWriter(DurableWriter):
     """The one connection appends go through; every call is one committed transaction.
 
     One writer can serve several ledgers in the same database (their statements name their
-    own tables), so a single commit, and a single fsync, makes all their entries durable.
-
-    On SQLite the connection runs with ``synchronous=FULL``: in WAL mode the engine's default
-    ``NORMAL`` syncs the WAL only at checkpoints, so a power cut could lose a commit that has
-    returned, and an answer must never leave before its entry is on disk. Grouped commits make
-    the extra fsync cheap. A failed transaction is rolled back, the connection dropped (the
-    next call opens a fresh one), and :class:`LedgerUnavailable` raised.
+    own tables), so a single commit, and a single fsync, makes all their entries durable. A
+    failure raises :class:`LedgerUnavailable`.
     """
 
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self._connection: Any = None
-
-    def _connect(self) -> Any:
-        if self._connection is None:
-            engine = self._engine
-            try:
-                connection = engine.raw_connection()
-            except SQLAlchemyError as exc:
-                raise LedgerUnavailable(f"cannot reach the ledger database: {exc}") from exc
-            if engine.dialect.name == "sqlite":
-                cursor = connection.cursor()
-                cursor.execute("PRAGMA synchronous=FULL")
-                cursor.close()
-                connection.commit()
-            self._connection = connection
-        return self._connection
-
-    def transaction(self, work: Sequence[Work]) -> None:
-        """Run ``work`` as one committed transaction."""
-        connection = self._connect()
-        try:
-            cursor = connection.cursor()
-            try:
-                for statement, names, rows in work:
-                    if len(rows) == 1:
-                        cursor.execute(statement.sql, statement.rows(names, rows)[0])
-                    elif rows:
-                        cursor.executemany(statement.sql, statement.rows(names, rows))
-            finally:
-                cursor.close()
-            connection.commit()
-        except Exception as exc:
-            self._drop()
-            raise LedgerUnavailable(f"cannot write the ledger: {exc}") from exc
-
-    def _drop(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is None:
-            return
-        with contextlib.suppress(Exception):  # it is going away: its own error is moot
-            connection.rollback()
-        try:
-            connection.invalidate()
-        finally:
-            connection.close()
-
-    def close(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            connection.close()
+        super().__init__(engine, LedgerUnavailable)

@@ -1,17 +1,30 @@
-"""The hub's message log: what each agency sent and when, with no field values.
+"""The hub's message log and mailbox: what each agency sent, which states answered, and the
+replies waiting for their agency.
 
-Only metadata is persisted (id, sender, key, destinations, times, outcome, reply count): query
-fields and answers carry personal data, and the audit ledger is the one place a disclosure is
-recorded. Reply bodies wait in the hub's in-memory mailbox until fetched or expired.
+Three tables in the hub's database, written together, durably, before an answer goes out:
+
+- ``messages``: one row per input (id, sender, key, destinations, times, outcome, reply count,
+  the idempotency key a retry names it by). No field values.
+- ``answers``: one row per answer a state's node gave the hub, with the SHA-256 of the answer's
+  bytes as the node sent it, the digest the node's ledger records in its disclosure entry.
+  ``stateline ledger reconcile`` matches the two, answer for disclosure.
+- ``mailbox``: the replies (wire text, as stamped) and AMs waiting for an agency, until they
+  expire: replies answered at once are kept for a retry to get them again, late replies (a
+  reviewed request's answer, a state that answered after the deadline) and AMs until fetched.
+  These are personal data: they leave the table when they expire (:meth:`MessageLog.purge`).
+
+An answer's rows must be as durable as its ledger entries (reconcile compares them), so every
+write goes through one :class:`~stateline.storage.writer.GroupWriter`: a burst of requests
+shares a commit.
 """
 
 from __future__ import annotations
 
 import operator
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -23,15 +36,24 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    func,
     insert,
+    inspect,
+    literal_column,
     select,
     text,
+    update,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.storage.compiled import Compiled
 from stateline.storage.engine import StorageError
 from stateline.storage.schema import hub_metadata
+from stateline.storage.writer import GroupWriter, Work
 
 messages = Table(
     "messages",
@@ -45,13 +67,47 @@ messages = Table(
     Column("accepted", Boolean, nullable=False),
     Column("reason", Integer),  # ER reason number when refused
     Column("replies", Integer, nullable=False),
+    Column("idempotency_key", String(100)),  # a retry's name for it, unique per sender
 )
 
 by_sender = Index("ix_messages_sender_received", messages.c.sender, messages.c.received)
 """An agency's messages in time order: its newest are read off the end, never sorted."""
 
+by_key = Index(
+    "ix_messages_sender_idempotency_key",
+    messages.c.sender,
+    messages.c.idempotency_key,
+    unique=True,
+)
+"""A retry finds the first message by its key; a key names one message of its sender."""
+
 _SENDER_ONLY = "ix_messages_sender"
 """The index by sender alone of logs made before :data:`by_sender`, which replaces it."""
+
+answers = Table(
+    "answers",
+    hub_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(32), nullable=False, index=True),
+    Column("state", String(2), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("answer_sha256", String(64), nullable=False),
+    Column("late", Boolean, nullable=False),
+)
+
+mailbox = Table(
+    "mailbox",
+    hub_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", String(32), nullable=False, index=True),
+    Column("recipient", String(9), nullable=False),
+    Column("kind", String(5), nullable=False),  # reply, late, am
+    Column("body", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False, index=True),
+    Column("fetched", DateTime(timezone=True)),
+)
+Index("ix_mailbox_recipient_at", mailbox.c.recipient, mailbox.c.at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,108 +123,248 @@ class MessageRecord:
     accepted: bool
     reason: int | None
     replies: int
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A state's node answered a message: when, the SHA-256 of the answer's bytes, and whether
+    it came after the reply went out (a reviewed request's answer, or past the deadline)."""
+
+    message_id: str
+    state: str
+    at: datetime
+    answer_sha256: str
+    late: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A reply or AM in the mailbox: for ``recipient``, until ``expires``; ``fetched`` once it
+    was handed over (a reply sent in the HTTP answer is handed over at once)."""
+
+    message_id: str
+    recipient: str
+    kind: str  # reply, late, am
+    body: str
+    at: datetime
+    expires: datetime
+    fetched: datetime | None = None
 
 
 class MessageLog:
-    """Appends to and reads the hub's message log.
+    """Writes and reads the hub's message log and mailbox."""
 
-    Appends are buffered and written in one transaction by ``flush``, which the server calls a
-    few times a second: one commit per message would cost more than the message itself. A read
-    flushes first, so an agency always sees its own latest messages.
-    """
-
-    def __init__(self, engine: Engine, batch: int = 500) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.batch = batch
-        self._pending: list[tuple[Any, ...]] = []
-        self._lock = threading.Lock()  # the buffer
-        self._writing = threading.Lock()  # one flush at a time, so records go in order
-        # The insert goes to the driver's executemany with each value converted once by its
-        # column type: through Connection.execute, a flush held the interpreter for
-        # milliseconds, stalling the requests in flight beside it.
-        self._insert = Compiled(insert(messages), engine, _COLUMNS)
-        dialect = engine.dialect
-        self._convert = [
-            messages.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _COLUMNS
-        ]
+        self._writer: GroupWriter | None = None
+        self._insert_message = _Insert(messages, engine)
+        self._insert_answer = _Insert(answers, engine, skip=("id",))
+        self._insert_kept = _Insert(mailbox, engine, skip=("id",))
+        self._one_more_reply = Compiled(
+            update(messages)
+            .where(messages.c.id == bindparam("message_id"))
+            .values(replies=messages.c.replies + literal_column("1")),
+            engine,
+        )
 
     def create_schema(self) -> None:
         """Create the log, or bring an older one up to date: older logs were indexed by sender
-        alone, so listing an agency's newest messages read and sorted all it had ever sent."""
-        hub_metadata.create_all(self.engine, tables=[messages])
-        with self.engine.begin() as connection:
-            by_sender.create(connection, checkfirst=True)
-            connection.execute(text(f"DROP INDEX IF EXISTS {_SENDER_ONLY}"))
-
-    def append(self, record: MessageRecord) -> None:
-        row = _row(record)
-        with self._lock:
-            self._pending.append(row)
-            full = len(self._pending) >= self.batch
-        if full:
-            self.flush()
-
-    def flush(self) -> int:
-        """Write every buffered record in one transaction; returns how many."""
-        # Appends take only the buffer's lock, never the write's: a request on the event loop
-        # must not wait while a flush on another thread writes and commits.
-        with self._writing:
-            with self._lock:
-                rows, self._pending = self._pending, []
-            if not rows:
-                return 0
-            try:
-                self._write(rows)
-            except (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error) as error:
-                with self._lock:
-                    self._pending[:0] = rows  # keep them for the next try, in order
-                raise StorageError("message log write failed") from error
-            return len(rows)
-
-    def _write(self, rows: list[tuple[Any, ...]]) -> None:
-        convert = self._convert
-        values = [
-            tuple(v if c is None or v is None else c(v) for c, v in zip(convert, row, strict=True))
-            for row in rows
-        ]
-        connection = self.engine.raw_connection()
+        alone, and had no idempotency keys."""
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.executemany(self._insert.sql, self._insert.rows(_COLUMNS, values))
-            finally:
-                cursor.close()
-            connection.commit()
-        finally:
-            connection.close()  # rolled back on its way to the pool, if the write failed
+            hub_metadata.create_all(self.engine, tables=[messages, answers, mailbox])
+            columns = {c["name"] for c in inspect(self.engine).get_columns("messages")}
+            with self.engine.begin() as connection:
+                if "idempotency_key" not in columns:
+                    connection.execute(
+                        text("ALTER TABLE messages ADD COLUMN idempotency_key VARCHAR(100)")
+                    )
+                by_sender.create(connection, checkfirst=True)
+                by_key.create(connection, checkfirst=True)
+                connection.execute(text(f"DROP INDEX IF EXISTS {_SENDER_ONLY}"))
+        except SQLAlchemyError as error:
+            raise StorageError(f"cannot create the message log: {error}") from error
+
+    @property
+    def writer(self) -> GroupWriter:
+        if self._writer is None:
+            self._writer = GroupWriter(self.engine, "message log")
+        return self._writer
+
+    def record(
+        self,
+        record: MessageRecord,
+        answered: Sequence[Answer] = (),
+        kept: Sequence[Kept] = (),
+    ) -> Future[None]:
+        """Log a message with its nodes' answers and the replies kept for its sender, in one
+        transaction; the future resolves once it is durable."""
+        work = self._insert_message.work([record])
+        if answered:
+            work += self._insert_answer.work(answered)
+        if kept:
+            work += self._insert_kept.work(kept)
+        return self.writer.submit(work)
+
+    def late(self, answer: Answer | None, kept: Kept) -> Future[None]:
+        """Log a reply that came after the others (the node's answer behind it, if a node gave
+        one) and keep it for its recipient; the message counts one more reply."""
+        work: list[Work] = []
+        if answer is not None:
+            work += self._insert_answer.work([answer])
+        work += self._insert_kept.work([kept])
+        if kept.kind != "am":
+            work.append((self._one_more_reply, ("message_id",), [(kept.message_id,)]))
+        return self.writer.submit(work)
+
+    def keep(self, kept: Sequence[Kept]) -> Future[None]:
+        """Keep AMs (or replies) for their recipients."""
+        return self.writer.submit(self._insert_kept.work(kept))
+
+    def close(self) -> None:
+        """Commit what is queued and stop the writer."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    # Reads -----------------------------------------------------------------------------------
+
+    def _rows(self, statement: Any) -> list[Any]:
+        try:
+            with self.engine.connect() as conn:
+                return list(conn.execute(statement).all())
+        except SQLAlchemyError as error:
+            raise StorageError("message log read failed") from error
 
     def for_sender(self, ori: str, limit: int = 100) -> list[MessageRecord]:
-        self.flush()
         query = (
             select(messages)
             .where(messages.c.sender == ori)
             .order_by(messages.c.received.desc())
             .limit(limit)
         )
-        try:
-            with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
-        except SQLAlchemyError as error:
-            raise StorageError("message log read failed") from error
-        return [MessageRecord(**row._mapping) for row in rows]
+        return [_record(row) for row in self._rows(query)]
 
     def get(self, message_id: str) -> MessageRecord | None:
-        self.flush()
+        rows = self._rows(select(messages).where(messages.c.id == message_id))
+        return _record(rows[0]) if rows else None
+
+    def by_key(self, sender: str, key: str) -> MessageRecord | None:
+        """The message ``sender`` sent under idempotency key ``key``, if any."""
+        query = select(messages).where(
+            messages.c.sender == sender, messages.c.idempotency_key == key
+        )
+        rows = self._rows(query)
+        return _record(rows[0]) if rows else None
+
+    def held_for(self, message_id: str, ori: str, now: datetime) -> list[Kept] | None:
+        """The replies to ``message_id`` kept for ``ori``, oldest first, marked fetched now
+        (``None``: no such message of ``ori``'s, or all its replies expired)."""
+        c = mailbox.c
+        mine = and_(c.message_id == message_id, c.recipient == ori, c.kind != "am")
         try:
-            with self.engine.connect() as conn:
-                row = conn.execute(select(messages).where(messages.c.id == message_id)).first()
+            with self.engine.begin() as conn:
+                rows = conn.execute(
+                    select(mailbox).where(mine, c.expires >= now).order_by(c.id)
+                ).all()
+                if rows:
+                    conn.execute(
+                        update(mailbox).where(mine, c.fetched.is_(None)).values(fetched=now)
+                    )
         except SQLAlchemyError as error:
-            raise StorageError("message log read failed") from error
-        return MessageRecord(**row._mapping) if row is not None else None
+            raise StorageError("mailbox read failed") from error
+        return [_kept(row) for row in rows] or None
+
+    def waiting(self, ori: str, now: datetime, limit: int = 1000) -> list[Kept]:
+        """What the mailbox holds for ``ori`` that it did not ask for by message id: late
+        replies and AMs, newest first, unexpired (fetched ones say so)."""
+        c = mailbox.c
+        query = (
+            select(mailbox)
+            .where(c.recipient == ori, c.kind != "reply", c.expires >= now)
+            .order_by(c.at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        return [_kept(row) for row in self._rows(query)]
+
+    def purge(self, now: datetime) -> int:
+        """Remove the mailbox's expired replies and AMs; returns how many."""
+        try:
+            with self.engine.begin() as conn:
+                return int(conn.execute(delete(mailbox).where(mailbox.c.expires < now)).rowcount)
+        except SQLAlchemyError as error:
+            raise StorageError("mailbox purge failed") from error
+
+    def answered(self, chunk: int = 10_000) -> Iterator[list[Answer]]:
+        """Every node's answer the hub logged, in the order logged, ``chunk`` at a time."""
+        last = 0
+        while True:
+            rows = self._rows(
+                select(answers).where(answers.c.id > last).order_by(answers.c.id).limit(chunk)
+            )
+            if not rows:
+                return
+            last = rows[-1].id
+            yield [
+                Answer(r.message_id, r.state, _utc(r.at), r.answer_sha256, bool(r.late))
+                for r in rows
+            ]
+
+    def count(self) -> int:
+        return int(self._rows(select(func.count()).select_from(messages))[0][0])
+
+    def routed(self, message_ids: Sequence[str]) -> dict[str, MessageRecord]:
+        """The records of these messages, by id (those the log holds)."""
+        found: dict[str, MessageRecord] = {}
+        for start in range(0, len(message_ids), 500):
+            part = list(message_ids[start : start + 500])
+            rows = self._rows(select(messages).where(messages.c.id.in_(part)))
+            found |= {row.id: _record(row) for row in rows}
+        return found
 
 
-_COLUMNS = tuple(column.name for column in messages.columns)
-"""The log's columns, in the table's order; a :class:`MessageRecord` has a field for each."""
+class _Insert:
+    """A table's insert compiled once, with each value converted by its column type once, as
+    the driver's ``executemany`` takes rows (Connection.execute would cost more than the row)."""
 
-_row: Callable[[MessageRecord], tuple[Any, ...]] = operator.attrgetter(*_COLUMNS)
-"""A record's values in column order."""
+    def __init__(self, table: Table, engine: Engine, skip: tuple[str, ...] = ()) -> None:
+        self.columns = tuple(c.name for c in table.columns if c.name not in skip)
+        self.statement = Compiled(insert(table), engine, self.columns)
+        dialect = engine.dialect
+        self._convert = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in self.columns
+        ]
+        self._values: Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*self.columns)
+
+    def work(self, items: Sequence[Any]) -> list[Work]:
+        rows = [
+            tuple(
+                v if c is None or v is None else c(v)
+                for c, v in zip(self._convert, self._values(item), strict=True)
+            )
+            for item in items
+        ]
+        return [(self.statement, self.columns, rows)]
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _record(row: Any) -> MessageRecord:
+    values = dict(row._mapping)
+    values["received"] = _utc(values["received"])
+    return MessageRecord(**values)
+
+
+def _kept(row: Any) -> Kept:
+    return Kept(
+        row.message_id,
+        row.recipient,
+        row.kind,
+        row.body,
+        _utc(row.at),
+        _utc(row.expires),
+        None if row.fetched is None else _utc(row.fetched),
+    )

@@ -243,17 +243,27 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
 
     @api.get(
         "/mailbox",
-        summary="Administrative messages left for the agency",
+        summary="Late replies and administrative messages for the agency",
         response_model=None,
         responses=bodies.MAILBOX,
     )
     async def mailbox(
         form: Form = Form.TEXT, authorization: str | None = Header(None)
     ) -> list[dict[str, Any]]:
+        """What waits for the caller without being asked for by id, newest first: the late
+        replies to its messages (a reviewed request's answer, a state that answered after the
+        deadline; ``kind`` ``late``) and AMs left for it (``am``). Each stays until it
+        expires; ``fetched`` says whether its message's replies were fetched since."""
         ori = caller(authorization)
         return [
-            {"id": message_id, "message": encode(message, form)}
-            for message_id, message in exchange.mailbox.inbox(ori)
+            {
+                "id": waiting.message_id,
+                "kind": waiting.kind,
+                "at": waiting.at.isoformat(),
+                "fetched": waiting.fetched,
+                "message": encode(waiting.message, form),
+            }
+            for waiting in exchange.waiting(ori)
         ]
 
     @api.get(

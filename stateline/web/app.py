@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -24,17 +25,17 @@ from stateline.wire import jsonform
 logger = logging.getLogger(__name__)
 
 
-async def _flush_forever(log: MessageLog) -> None:
+async def _purge_forever(log: MessageLog) -> None:
     while True:
-        await asyncio.sleep(FLUSH_INTERVAL)
+        await asyncio.sleep(PURGE_INTERVAL)
         try:
-            await asyncio.to_thread(log.flush)
+            await asyncio.to_thread(log.purge, datetime.now(UTC))
         except StorageError:
-            logger.exception("message log flush failed; will retry")
+            logger.exception("mailbox purge failed; will retry")
 
 
-FLUSH_INTERVAL = 0.2
-"""Seconds between writes of the buffered message log."""
+PURGE_INTERVAL = 60.0
+"""Seconds between removals of the replies and AMs the mailbox no longer keeps."""
 
 MAX_SUBMISSION = 1 << 20
 """Bytes a submitted message may have on the fast path (the wire's own limits are far lower,
@@ -132,14 +133,12 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        flusher = asyncio.create_task(_flush_forever(log)) if log is not None else None
+        purger = asyncio.create_task(_purge_forever(log)) if log is not None else None
         try:
             yield
         finally:
-            if flusher is not None:
-                flusher.cancel()
-            if log is not None:
-                log.flush()
+            if purger is not None:
+                purger.cancel()
 
     app = FastAPI(
         lifespan=lifespan,

@@ -19,7 +19,7 @@ from stateline.node import service
 from stateline.node.records.model import Person
 from stateline.wire import text
 from stateline.wire.grammar import TEMPORARILY_UNAVAILABLE
-from stateline.wire.messages import Response
+from stateline.wire.messages import Reply, Response, StatusMessage
 
 LOCAL = "NYSTP0000"
 
@@ -81,12 +81,12 @@ def test_killing_the_ledger_mid_traffic_discloses_nothing_unrecorded(
     # A control field apiece makes every answer's bytes, and so its hash, unique.
     raws = [f"DQ.{LOCAL}.NY.C{n}.TXT\nOLN/{people['NY'][n % 25].oln}" for n in range(200)]
 
-    async def traffic() -> list[Response]:
-        async def one(index: int, raw: str) -> Response:
+    async def traffic() -> list[Response | StatusMessage]:
+        async def one(index: int, raw: str) -> Response | StatusMessage:
             await asyncio.sleep(index * 0.002)
             submission = await system.exchange.submit(raw, tokens[LOCAL])
             (reply,) = submission.replies
-            assert isinstance(reply, Response)
+            assert isinstance(reply, Response | StatusMessage)
             return reply
 
         async def kill() -> None:
@@ -99,10 +99,12 @@ def test_killing_the_ledger_mid_traffic_discloses_nothing_unrecorded(
         return list(replies)
 
     replies = asyncio.run(traffic())
-    answered = [r for r in replies if r.records]
-    refused = [r for r in replies if not r.records]
+    answered = [r for r in replies if isinstance(r, Response)]
+    refused = [r for r in replies if isinstance(r, StatusMessage)]
     assert answered and refused, "the ledger must die in the middle of the traffic"
-    assert all(r.text == (f"{TEMPORARILY_UNAVAILABLE} - AUDIT LEDGER",) for r in refused)
+    assert all(r.records for r in answered)
+    # The node answers nothing at all: the switch says the state is unavailable.
+    assert all(r.text == (f"NYOLN0000 {TEMPORARILY_UNAVAILABLE}",) for r in refused)
 
     # Reopen the node's database to read what was durably written before the kill.
     from stateline.bootstrap import open_state_ledger
@@ -134,13 +136,13 @@ def test_a_commit_that_fails_unexpectedly_withholds_its_answers_and_strands_none
     monkeypatch.setattr(service, "submit_together", broken)
     raws = [f"DQ.{LOCAL}.NY.C{n}.TXT\nOLN/{people['NY'][n].oln}" for n in range(3)]
 
-    async def traffic() -> list[Response]:
+    async def traffic() -> list[Reply]:
         submissions = await asyncio.wait_for(
             asyncio.gather(*(system.exchange.submit(raw, tokens[LOCAL]) for raw in raws)), 60
         )
-        return [reply for s in submissions for reply in s.replies if isinstance(reply, Response)]
+        return [reply for s in submissions for reply in s.replies]
 
     replies = asyncio.run(traffic())
     assert len(replies) == 3
-    assert all(r.text == (f"{TEMPORARILY_UNAVAILABLE} - AUDIT LEDGER",) for r in replies)
-    assert not any(r.records for r in replies)
+    assert all(isinstance(r, StatusMessage) for r in replies)
+    assert all(r.text == (f"NYOLN0000 {TEMPORARILY_UNAVAILABLE}",) for r in replies)

@@ -27,7 +27,6 @@ from argon2 import PasswordHasher
 from stateline.directory.credentials import hash_token
 from stateline.directory.model import Agency, AgencyType, Mission
 from stateline.hub.exchange import Exchange
-from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
 from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
@@ -52,6 +51,7 @@ from stateline.web.console import console_router
 from stateline.wire import text
 from stateline.wire.grammar import MKE, NOT_ON_FILE, DataClass
 from stateline.wire.messages import Header, Query, Response
+from tests.hub.helpers import message_log
 from tests.serving import serving
 
 CHROMIUM = os.environ.get("STATELINE_CHROMIUM", "/usr/bin/chromium")
@@ -159,7 +159,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     accounts.create_schema()
     accounts.create_account("rita", PASSWORD, Role.REVIEWER)
     directory = Directory({ICE.ori: ICE}, {hash_token(TOKEN): ICE.ori})
-    exchange = Exchange(Switch(directory, {}), None, Mailbox())
+    exchange = Exchange(Switch(directory, {}), message_log(engine))
     audited: list[ReviewAction] = []
     service = ReviewService(store, lookup, exchange, audited.append)
     warrant = Document(_png(), "image/png", "warrant-24-MJ-1031.png")

@@ -12,7 +12,7 @@ from stateline.transport.local import LocalTransport
 from stateline.wire import jsonform, text
 from stateline.wire.errors import ErReason
 from stateline.wire.grammar import MKE, NOT_ON_FILE
-from stateline.wire.messages import ErrorMessage, Reply, Response, StatusMessage
+from stateline.wire.messages import AdminMessage, ErrorMessage, Reply, Response, StatusMessage
 
 LOCAL = "NYSTP0000"  # a police department in the demo directory
 
@@ -232,8 +232,11 @@ def test_am_reaches_the_recipients_mailbox(system: System, tokens: dict[str, str
         system, f"AM.{LOCAL}.NJSTP0000.TXT\nPLEASE CALL DESK SERGEANT", tokens[LOCAL]
     )
     assert submission.accepted and submission.replies == ()
-    inbox = system.exchange.mailbox.inbox("NJSTP0000")
-    assert inbox and inbox[-1][1].text == ("PLEASE CALL DESK SERGEANT",)
+    inbox = system.exchange.waiting("NJSTP0000")
+    assert inbox[0].kind == "am" and inbox[0].message_id == submission.id
+    assert isinstance(inbox[0].message, AdminMessage)
+    assert inbox[0].message.text == ("PLEASE CALL DESK SERGEANT",)
+    assert system.exchange.waiting(LOCAL) == []  # the sender's own mailbox holds nothing
 
 
 def test_every_reply_round_trips_through_both_encodings(

@@ -20,7 +20,6 @@ from argon2 import PasswordHasher
 from pypdf import PdfReader
 
 from stateline.hub.exchange import Exchange
-from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.entries import Entry
 from stateline.ledger.entries import Notice as NoticeEntry
@@ -39,6 +38,7 @@ from stateline.storage.review import ReviewStore
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire.grammar import DataClass
+from tests.hub.helpers import message_log
 from tests.serving import serving
 
 from .test_console_browser import ICE, PASSWORD, browser_or_skip, launch, shot
@@ -90,7 +90,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
     now = datetime.now(UTC)
     [late] = outbox.create([owed(people[0], "m-late", now - timedelta(days=6))])
     [fresh] = outbox.create([owed(people[1], "m-fresh", now - timedelta(minutes=5))])
-    exchange = Exchange(Switch(Directory({}, {}), {}), None, Mailbox())
+    exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
     service = ReviewService(store, lambda _i, _c: None, exchange, lambda _a: None)  # type: ignore[arg-type,return-value]
     console = console_router(
         service, accounts, title="NY review", secure_cookies=False, outbox=outbox

@@ -1,8 +1,11 @@
-"""The mailbox: replies for their sender only, until they expire; late replies join the others."""
+"""The mailbox's rules: how long it keeps replies, and kept text read back as it was."""
 
 from datetime import UTC, datetime, timedelta
 
-from stateline.hub.mailbox import Mailbox
+import pytest
+
+from stateline.hub.mailbox import Keeping, parsed_admin, parsed_reply
+from stateline.wire import text
 from stateline.wire.errors import ErReason
 from stateline.wire.grammar import MKE
 from stateline.wire.messages import (
@@ -11,54 +14,28 @@ from stateline.wire.messages import (
     Header,
     OutputHeader,
     Response,
-    StatusMessage,
 )
 
 NOW = datetime(2026, 1, 1, 8, 0, tzinfo=UTC)
 REPLY = Response(Header(MKE.DR, "NYOLN0000", ("NYSTP0000",)), (), ("NOT ON FILE",))
 
 
-def test_replies_are_for_their_sender_only() -> None:
-    box = Mailbox()
-    box.hold("m1", "NYSTP0000", (REPLY,), NOW)
-    assert box.replies("m1", "NYSTP0000", NOW) == (REPLY,)
-    assert box.replies("m1", "NJSTP0000", NOW) is None
-    assert box.replies("m2", "NYSTP0000", NOW) is None
+def test_replies_are_kept_an_hour_and_late_ones_a_week_by_default() -> None:
+    keeping = Keeping()
+    assert keeping.reply_expires(NOW) == NOW + timedelta(hours=1)
+    assert keeping.late_expires(NOW) == NOW + timedelta(days=7)
 
 
-def test_replies_expire() -> None:
-    box = Mailbox(ttl=timedelta(minutes=5))
-    box.hold("m1", "NYSTP0000", (REPLY,), NOW)
-    assert box.replies("m1", "NYSTP0000", NOW + timedelta(minutes=6)) is None
-
-
-def test_capacity_drops_the_oldest() -> None:
-    box = Mailbox(capacity=2)
-    for n in range(3):
-        box.hold(f"m{n}", "NYSTP0000", (REPLY,), NOW)
-    assert box.replies("m0", "NYSTP0000", NOW) is None
-    assert box.replies("m2", "NYSTP0000", NOW) == (REPLY,)
-
-
-def test_a_late_reply_joins_the_earlier_ones() -> None:
-    box = Mailbox()
-    held = StatusMessage(Header(MKE.SM, "NL0000000", ("NYSTP0000",)), ("HELD",))
-    box.hold("m1", "NYSTP0000", (held,), NOW)
-    box.add("m1", "NYSTP0000", REPLY, NOW)
-    assert box.replies("m1", "NYSTP0000", NOW) == (held, REPLY)
-
-
-def test_administrative_messages_wait_in_the_recipients_inbox() -> None:
-    box = Mailbox()
+def test_an_am_comes_back_as_it_was() -> None:
     message = AdminMessage(Header(MKE.AM, "NYSTP0000", ("NJSTP0000",)), ("CALL ME",))
-    box.deliver("m1", "NJSTP0000", message)
-    assert box.inbox("NJSTP0000") == [("m1", message)]
-    assert box.inbox("NYSTP0000") == []
+    assert parsed_admin(text.encode(message)) == message
+    with pytest.raises(ValueError):
+        parsed_admin(text.encode(REPLY))
 
 
 def test_held_replies_are_text_and_come_back_as_they_were() -> None:
-    # Held as text, a reply is one string the garbage collector never walks; fetched, it is
-    # the same reply again: output header, records, control field, error echo and all.
+    # Kept as text, a reply fetched is the same reply again: output header, records, control
+    # field, error echo and all.
     output = OutputHeader(NOW, 7, NOW + timedelta(minutes=1), 12)  # stamps: to the minute
     answer = Response(
         Header(MKE.DR, "NYOLN0000", ("NYSTP0000",), control="CASE-12"),
@@ -76,7 +53,4 @@ def test_held_replies_are_text_and_come_back_as_they_were() -> None:
         "DQ.NYSTP0000.NY.TXT",
         output,
     )
-    box = Mailbox()
-    box.hold("m1", "NYSTP0000", (answer, error), NOW)
-    assert all(isinstance(held, str) for held in box._replies["m1"].replies)
-    assert box.replies("m1", "NYSTP0000", NOW) == (answer, error)
+    assert [parsed_reply(text.encode(r)) for r in (answer, error)] == [answer, error]

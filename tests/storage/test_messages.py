@@ -1,8 +1,8 @@
-"""The hub's message log: buffered metadata, written in batches, read back as it was."""
+"""The hub's message log and mailbox: durable when written, read back as they were."""
 
 from __future__ import annotations
 
-import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, event, inspect, text
 
 from stateline.storage.engine import StorageError, open_engine, sqlite_url
-from stateline.storage.messages import MessageLog, MessageRecord
+from stateline.storage.messages import Answer, Kept, MessageLog, MessageRecord
 
 START = datetime(2026, 3, 1, 12, 30, 15, 250000, tzinfo=UTC)
 
@@ -30,17 +30,16 @@ def record(n: int, sender: str | None = "NYSTP0000", accepted: bool = True) -> M
     )
 
 
-def test_flushed_records_read_back_as_they_were(engine: Engine) -> None:
+def test_records_are_durable_when_their_future_resolves(engine: Engine) -> None:
     log = MessageLog(engine)
     log.create_schema()
     records = [record(n) for n in range(5)] + [record(5, sender=None, accepted=False)]
-    for r in records:
-        log.append(r)
-    assert log.flush() == 6 and log.flush() == 0
+    for future in [log.record(r) for r in records]:
+        future.result()
     newest_first = log.for_sender("NYSTP0000")
     assert [r.id for r in newest_first] == [r.id for r in reversed(records[:5])]
     for got, want in zip(reversed(newest_first), records, strict=False):
-        assert got.received.replace(tzinfo=UTC) == want.received
+        assert got.received == want.received
         assert (got.sender, got.mke, got.destinations, got.form) == (
             want.sender,
             want.mke,
@@ -51,49 +50,65 @@ def test_flushed_records_read_back_as_they_were(engine: Engine) -> None:
     refused = log.get(records[5].id)
     assert refused is not None and refused.sender is None and refused.accepted is False
     assert refused.reason == 12
+    log.close()
 
 
-def test_a_failed_flush_keeps_its_records_for_the_next(engine: Engine) -> None:
-    log = MessageLog(engine)  # no table yet: the write fails
-    log.append(record(1))
-    with pytest.raises(StorageError):
-        log.flush()
-    log.create_schema()
-    assert log.flush() == 1
-    assert log.get(record(1).id) is not None
-
-
-def test_an_append_does_not_wait_for_a_flush_writing(
-    engine: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The event loop appends while a flush writes on another thread: it takes the buffer and
-    # goes on; what it appended goes in the next flush, after the records being written.
+def test_a_failed_write_fails_only_its_own_caller(engine: Engine) -> None:
     log = MessageLog(engine)
     log.create_schema()
-    log.append(record(1))
-    writing, release = threading.Event(), threading.Event()
-    write = log._write
+    log.record(record(1)).result()
+    futures = [log.record(record(2)), log.record(record(1)), log.record(record(3))]  # 1 again
+    futures[0].result()
+    futures[2].result()
+    with pytest.raises(StorageError):
+        futures[1].result()
+    assert {r.id for r in log.for_sender("NYSTP0000")} == {record(n).id for n in (1, 2, 3)}
+    log.close()
+    with pytest.raises(StorageError):
+        log.writer.close()
+        log.writer.write([])  # closed: refused, never silently dropped
+    log.close()
 
-    def held(rows: list[tuple[object, ...]]) -> None:
-        writing.set()
-        release.wait()
-        write(rows)
 
-    monkeypatch.setattr(log, "_write", held)
-    flusher = threading.Thread(target=log.flush)
-    flusher.start()
-    writing.wait()
-    appender = threading.Thread(target=log.append, args=(record(2),))
-    appender.start()
-    appender.join(timeout=30)
-    blocked = appender.is_alive()
-    release.set()
-    flusher.join()
-    appender.join()
-    assert not blocked, "an append waited for the write of an earlier flush"
-    assert log.get(record(1).id) is not None
-    assert log.flush() == 0  # the read flushed record 2 already
-    assert log.get(record(2).id) is not None
+def test_answers_and_kept_replies_go_with_their_message(engine: Engine) -> None:
+    log = MessageLog(engine)
+    log.create_schema()
+    first = record(1)
+    answer = Answer(first.id, "NY", START, "ab" * 32)
+    reply = Kept(first.id, "NYSTP0000", "reply", "DR.NYOLN0000\n...", START, START, START)
+    log.record(first, [answer], [reply]).result()
+    late_answer = Answer(first.id, "NY", START + timedelta(hours=2), "cd" * 32, late=True)
+    later = START + timedelta(hours=2)
+    late = Kept(first.id, "NYSTP0000", "late", "DR.NYOLN0000\n(late)", later, later + DAY)
+    log.late(late_answer, late).result()
+    assert [a for batch in log.answered() for a in batch] == [answer, late_answer]
+    got = log.get(first.id)
+    assert got is not None and got.replies == 2  # the late one counts
+    # Fetched after the first reply expired: the late one only; it is marked fetched.
+    fetched = log.held_for(first.id, "NYSTP0000", later + timedelta(minutes=1))
+    assert fetched is not None and [k.body for k in fetched] == [late.body]
+    assert log.held_for(first.id, "NJSTP0000", later) is None  # never another agency's
+    (waiting,) = log.waiting("NYSTP0000", later + timedelta(minutes=2))
+    assert waiting.kind == "late" and waiting.fetched is not None
+    assert log.purge(later + 2 * DAY) == 2  # both expired: gone from the table
+    assert log.held_for(first.id, "NYSTP0000", later) is None
+    log.close()
+
+
+DAY = timedelta(days=1)
+
+
+def test_a_retry_finds_its_message_by_key(engine: Engine) -> None:
+    log = MessageLog(engine)
+    log.create_schema()
+    keyed = replace(record(1), idempotency_key="k-1")
+    log.record(keyed).result()
+    assert log.by_key("NYSTP0000", "k-1") == keyed
+    assert log.by_key("NJSTP0000", "k-1") is None
+    with pytest.raises(StorageError):  # one message per key and sender
+        log.record(replace(record(2), idempotency_key="k-1")).result()
+    log.record(replace(record(3), sender="NJSTP0000", idempotency_key="k-1")).result()
+    log.close()
 
 
 def test_an_older_log_gets_the_index_that_lists_a_sender_newest_first(engine: Engine) -> None:
@@ -104,11 +119,13 @@ def test_an_older_log_gets_the_index_that_lists_a_sender_newest_first(engine: En
         connection.execute(text("CREATE INDEX ix_messages_sender ON messages (sender)"))
     records = [record(n, sender="NYSTP0000" if n % 2 else "NJSP00000") for n in range(8)]
     for r in records:
-        log.append(r)
-    log.flush()
+        log.record(r).result()
     log.create_schema()
     indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("messages")}
-    assert indexes == {"ix_messages_sender_received": ["sender", "received"]}
+    assert indexes == {
+        "ix_messages_sender_received": ["sender", "received"],
+        "ix_messages_sender_idempotency_key": ["sender", "idempotency_key"],
+    }
     assert [r.id for r in log.for_sender("NYSTP0000", limit=3)] == [
         records[n].id for n in (7, 5, 3)
     ]

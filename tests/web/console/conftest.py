@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 
 from stateline.directory.model import Agency, AgencyType, Mission
 from stateline.hub.exchange import Exchange
-from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
 from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
@@ -30,6 +29,7 @@ from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire.grammar import MKE, NOT_ON_FILE, DataClass
 from stateline.wire.messages import Header, Query, Reply, Response
+from tests.hub.helpers import message_log
 
 PASSWORD = "correct horse battery"
 SECRET = pyotp.random_base32()
@@ -116,7 +116,7 @@ def console(tmp_path: Path) -> Iterator[Console]:
     hold(service, "m-old", people[0], received=datetime.now(UTC) - timedelta(hours=30))
     hold(service, "m-new", people[1], document=Document(PNG, "image/png", "warrant.png"))
     hold(service, "m-counsel", people[2], duties=("log", COUNSEL_DUTY))
-    exchange = Exchange(Switch(Directory({}, {}), {}), None, Mailbox())
+    exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
     router = console_router(service, accounts, title="NY review", state="NY")
     app = create_app(exchange, console=router)
     with TestClient(app, base_url="https://testserver") as client:

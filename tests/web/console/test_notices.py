@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
 from stateline.hub.exchange import Exchange
-from stateline.hub.mailbox import Mailbox
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.entries import Entry
 from stateline.ledger.entries import Notice as NoticeEntry
@@ -32,6 +31,7 @@ from stateline.storage.review import ReviewStore
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire.grammar import DataClass
+from tests.hub.helpers import message_log
 
 from .conftest import FAST, ICE, PASSWORD, Sink, lookup
 from .test_console import csrf, sign_in
@@ -84,7 +84,7 @@ def outboxed(tmp_path: Path) -> Iterator[Outboxed]:
     [late] = outbox.create(made([(people[0], released)], "m-late", NOW - timedelta(days=7)))
     [fresh] = outbox.create(made([(people[1], released)], "m-fresh", NOW))
     service = ReviewService(store, lookup(records), Sink(), lambda _action: None)
-    exchange = Exchange(Switch(Directory({}, {}), {}), None, Mailbox())
+    exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
     router = console_router(service, accounts, title="NY review", outbox=outbox)
     app = create_app(exchange, console=router)
     with TestClient(app, base_url="https://testserver") as client:
@@ -201,7 +201,7 @@ def test_without_an_outbox_the_console_has_no_notices(tmp_path: Path) -> None:
     accounts.create_schema()
     accounts.create_account("rita", PASSWORD, Role.REVIEWER)
     service = ReviewService(store, lookup(RecordStore(engine)), Sink(), lambda _a: None)
-    exchange = Exchange(Switch(Directory({}, {}), {}), None, Mailbox())
+    exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
     app = create_app(exchange, console=console_router(service, accounts))
     with TestClient(app, base_url="https://testserver") as client:
         sign_in(client, "rita")
