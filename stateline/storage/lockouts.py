@@ -79,10 +79,12 @@ class Backoff:
 ACCOUNT_BACKOFF = Backoff(5, timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
 """An account locks at its 5th failure in a row: 1 minute, then 2, 4, ... at most an hour."""
 
-ADDRESS_BACKOFF = Backoff(20, timedelta(minutes=1), timedelta(hours=1), timedelta(days=1))
-"""A client address locks at its 20th failure in a row, whatever names it tried. Higher than
-an account's, since the reviewers of one office may share an address; low enough that one
-address locks at most four accounts before it is locked itself."""
+ADDRESS_BACKOFF = Backoff(20, timedelta(minutes=1), timedelta(minutes=30), timedelta(hours=1))
+"""A client address locks at its 20th failure in a row, whatever names it tried, at most for
+half an hour, and is forgotten after a quiet hour. The reviewers of one office may share an
+address, and a success does not clear an address's count (else an attacker holding one account
+could wipe it), so the office's typos must not pile up all day: an hour without a failure
+starts it again. One address still locks at most four accounts before it is locked itself."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from stateline.storage.lockouts import (
     ACCOUNT_BACKOFF,
     ADDRESS_BACKOFF,
     Backoff,
+    Failure,
     Kind,
     Lockouts,
     Subject,
@@ -39,6 +40,17 @@ def test_the_address_rule_allows_more_failures_than_an_account() -> None:
     assert ADDRESS_BACKOFF.lock_for(19) == timedelta(0)
     assert ADDRESS_BACKOFF.lock_for(20) == MINUTE
     assert ADDRESS_BACKOFF.lock_for(21) == 2 * MINUTE
+    assert ADDRESS_BACKOFF.lock_for(30) == 30 * MINUTE  # at most half an hour
+    assert ADDRESS_BACKOFF.forget == timedelta(hours=1)  # an office's typos do not pile up
+
+
+def test_an_address_quiet_for_an_hour_starts_again(lockouts: Lockouts) -> None:
+    office = Subject.address("203.0.113.9")
+    for _ in range(19):
+        lockouts.fail(office, NOW)
+    assert lockouts.fail(office, NOW + timedelta(minutes=59)).locked_until is not None
+    later = NOW + timedelta(minutes=59) + timedelta(hours=1, seconds=1)
+    assert lockouts.fail(office, later) == Failure(office, 1, None)
 
 
 def test_a_rule_that_forgets_before_its_longest_lock_is_refused() -> None:
