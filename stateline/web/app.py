@@ -20,6 +20,7 @@ from stateline.hub.exchange import Exchange
 from stateline.storage.engine import StorageError
 from stateline.storage.messages import MessageLog
 from stateline.web import api
+from stateline.web.docs import docs_router
 from stateline.wire import jsonform
 
 logger = logging.getLogger(__name__)
@@ -146,7 +147,10 @@ def create_app(
         version=__version__,
         description="Interstate driver-data exchange: agencies query states' records through "
         "the hub; each state decides by its own law.",
+        docs_url=None,  # served by docs_router, from local files rather than a CDN
+        redoc_url=None,
     )
+    app.include_router(docs_router(app.openapi_url or "/openapi.json", app.title))
     app.include_router(api.router(exchange, log))
     if console is not None:  # a state's review console (stateline.web.console), under /console
         app.include_router(console)
