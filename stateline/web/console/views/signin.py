@@ -47,8 +47,10 @@ def client_ref(address: str | None) -> str:
 
 def wait_words(seconds: int) -> str:
     """``about 3 minutes``: how long a lock has to run, as a person says it."""
+    if seconds < 60:
+        return "under a minute"
     minutes = math.ceil(seconds / 60)
-    return "under a minute" if seconds < 60 else f"about {minutes} minute{'s' * (minutes != 1)}"
+    return f"about {minutes} {'minute' if minutes == 1 else 'minutes'}"
 
 
 def routes(console: Console, router: APIRouter) -> None:
