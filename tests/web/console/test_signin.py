@@ -19,6 +19,7 @@ from stateline.storage.accounts import AccountStore, account_ref
 from stateline.storage.lockouts import Backoff, Lockouts
 from stateline.web.console import console_router
 from stateline.web.console.security import SESSION_COOKIE
+from stateline.web.console.views.signin import wait_words
 
 from .conftest import FAST, PASSWORD, Console
 from .test_console import csrf
@@ -124,3 +125,13 @@ def test_a_sign_in_is_logged_by_account_ref(
     [status] = [s for s in console.accounts.list_accounts() if s.account.username == "rita"]
     assert status.last_signin is not None
     assert abs((datetime.now(UTC) - status.last_signin).total_seconds()) < 60
+
+
+def test_the_wait_in_plain_words() -> None:
+    assert [wait_words(s) for s in (1, 59, 60, 61, 3600)] == [
+        "under a minute",
+        "under a minute",
+        "about 1 minute",
+        "about 2 minutes",
+        "about 60 minutes",
+    ]
