@@ -12,6 +12,7 @@ from starlette.types import ASGIApp
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from stateline.web.limits import HeadLimits
+from stateline.web.logs import log_config
 
 logger = logging.getLogger(__name__)
 
@@ -188,7 +189,8 @@ class _HeadRefused(Exception):
 
 
 def serve(app: ASGIApp, host: str, port: int) -> None:
-    """Serve ``app`` until interrupted, with the head limits the environment sets."""
+    """Serve ``app`` until interrupted, with the head limits the environment sets, logging
+    each line with its time, level and logger."""
     import uvicorn
 
     uvicorn.run(
@@ -196,6 +198,7 @@ def serve(app: ASGIApp, host: str, port: int) -> None:
         host=host,
         port=port,
         http=OneWriteProtocol.limited(HeadLimits.from_env()),
-        log_level="warning",
+        log_config=log_config(),
+        log_level="warning",  # uvicorn's own loggers; Stateline's log from INFO (see logs.py)
         access_log=False,
     )
