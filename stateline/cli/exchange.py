@@ -180,7 +180,12 @@ def _open_system(config: Config, command: str) -> System | str:
             return build(config, holder, wait=0.2)
         except LedgerBusy as busy:
             if busy.holder is not None and busy.holder.url:
-                errors.print(f"{busy}: sending through it", highlight=False, markup=False)
+                errors.print(
+                    f"{busy.holder.describe()} writes this data directory's ledgers: "
+                    "sending through it",
+                    highlight=False,
+                    markup=False,
+                )
                 return busy.holder.url
             if time.monotonic() >= deadline:
                 raise _busy(busy) from busy
@@ -239,6 +244,7 @@ def serve(
             node.review,
             accounts,
             title=title,
+            state=node.state,
             secure_cookies=not insecure_cookies,
             outbox=node.notices.outbox if node.notices is not None else None,
         )

@@ -101,6 +101,14 @@ def verify(
         list[str] | None,
         typer.Option(help="Only trust cosignatures by this witness key (vkey); repeatable."),
     ] = None,
+    with_reconcile: Annotated[
+        bool,
+        typer.Option(
+            "--reconcile",
+            help="Then check it is complete: every answer the hub logged has its entries here, "
+            "every disclosure here an answer the hub logged (`stateline ledger reconcile`).",
+        ),
+    ] = False,
     data: DataDir = None,
 ) -> None:
     """Recompute the whole log from its entries and check every checkpoint and cosignature."""
@@ -144,12 +152,74 @@ def verify(
         )
     if report.ok:
         console.print(f"[green]ledger {state.upper()} verifies:[/green] {summary}")
+        if with_reconcile:
+            _reconcile(config, [state.upper()], json_out=False)
         return
     errors.print(f"[red]ledger {state.upper()} does NOT verify[/red] ({summary}):")
     for problem in report.problems:
         errors.print(f"  {problem}", highlight=False, markup=False)
     if report.truncated:
         errors.print("  ... and more problems")
+    raise typer.Exit(1)
+
+
+@app.command("reconcile")
+def reconcile(
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="Only this state's ledger; repeatable.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    data: DataDir = None,
+) -> None:
+    """Check the ledgers are complete: every answer the hub's message log says a state gave
+    has that state's request, decision and disclosure entries, and every disclosure in a
+    ledger an answer the hub logged (by the SHA-256 of the answer's bytes). Exits 1 on any
+    disagreement. Runs beside a serving exchange."""
+    _reconcile(Config.from_env(data), state, json_out)
+
+
+def _reconcile(config: Config, states: list[str] | None, json_out: bool) -> None:
+    from stateline.oversight.completeness import reconcile as run
+
+    try:
+        result = run(config, states)
+    except StorageError as error:
+        raise _fail(f"cannot reconcile: {error}") from error
+    if json_out:
+        document = {
+            "states": list(result.states),
+            "answers": result.answers,
+            "entries": result.entries,
+            "pruned": result.pruned,
+            "ok": result.ok,
+            "findings": [
+                {"kind": f.kind, "state": f.state, "message_id": f.message_id, "detail": f.detail}
+                for f in result.findings
+            ],
+        }
+        typer.echo(json.dumps(document, indent=2))
+    read = len(result.states)
+    summary = (
+        f"{result.answers:,} answers the hub logged, {result.entries:,} ledger entries of "
+        f"{read} {'state' if read == 1 else 'states'}"
+    )
+    if result.pruned:
+        summary += f" ({result.pruned:,} bodies removed by retention, not checked)"
+    if result.ok:
+        if not json_out:
+            console.print(f"[green]ledgers complete:[/green] {summary}")
+        return
+    missing = sum(1 for f in result.findings if f.kind == "missing")
+    unlogged = len(result.findings) - missing
+    errors.print(
+        f"[red]ledgers NOT complete[/red] ({summary}): {missing} answered messages without "
+        f"their entries, {unlogged} disclosures without a logged answer"
+    )
+    if not json_out:
+        for finding in result.findings[:100]:
+            errors.print(f"  {finding}", highlight=False, markup=False)
+        if len(result.findings) > 100:
+            errors.print(f"  ... and {len(result.findings) - 100} more (--json lists them all)")
     raise typer.Exit(1)
 
 

@@ -310,6 +310,18 @@ class MessageLog:
                 for r in rows
             ]
 
+    def answers_to(self, message_ids: Sequence[str]) -> list[Answer]:
+        """Every node's answer the hub logged to these messages."""
+        found: list[Answer] = []
+        for start in range(0, len(message_ids), 500):
+            part = list(message_ids[start : start + 500])
+            rows = self._rows(select(answers).where(answers.c.message_id.in_(part)))
+            found += [
+                Answer(r.message_id, r.state, _utc(r.at), r.answer_sha256, bool(r.late))
+                for r in rows
+            ]
+        return found
+
     def count(self) -> int:
         return int(self._rows(select(func.count()).select_from(messages))[0][0])
 

@@ -1,0 +1,178 @@
+"""A server and in-process commands on one data directory, under concurrent traffic: every
+answered query's entries reach the ledger, and reconciling the hub's log with the ledgers
+proves it.
+
+The server runs as ``stateline serve`` in a process of its own, as a user runs it; ``stateline
+query`` without ``--url`` runs beside it, as the README shows. Only one process may write a
+ledger: the in-process commands find the server named in the ledgers' locks and send through
+it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from stateline.config import Config
+from stateline.node.records.model import Person
+from tests.serving import free_port
+
+STATELINE = [sys.executable, "-m", "stateline"]
+
+
+@dataclass
+class Served:
+    url: str
+    data: Path
+    process: subprocess.Popen[str]
+    tokens: dict[str, str]
+
+
+def stateline(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [*STATELINE, *args, "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.fixture
+def served(prepared: Config, tmp_path: Path) -> Iterator[Served]:
+    data = tmp_path / "data"
+    shutil.copytree(prepared.data_dir, data, ignore=shutil.ignore_patterns("locks"))
+    port = free_port()
+    process = subprocess.Popen(
+        [*STATELINE, "serve", "--port", str(port), "--data", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:  # start-up, not a timing assertion: a server that cannot start fails here
+        assert process.poll() is None, process.communicate()
+        try:
+            if httpx.get(f"{url}/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.1)
+    tokens = json.loads((data / "credentials.json").read_text())
+    try:
+        yield Served(url, data, process, tokens)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=60)
+
+
+def owned(people: list[Person]) -> list[str]:
+    return [vehicle.vin for person in people for vehicle in person.vehicles]
+
+
+def test_in_process_queries_beside_a_server_lose_no_ledger_entry(
+    served: Served, people: dict[str, list[Person]]
+) -> None:
+    agencies = ("NYSTP0000", "NJSTP0000", "CASTP0000")
+    over_http = [
+        (agencies[n % 3], f"DQ.{agencies[n % 3]}.NY.C{n}.TXT\nOLN/{people['NY'][n % 25].oln}")
+        for n in range(60)
+    ]
+    in_process = [f"DQ.NYSTP0000.NY.P{n}.TXT\\nOLN/{people['NY'][n].oln}" for n in range(4)] + [
+        f"RQ.NJSTP0000.NY.NJ.P{n}.TXT\\nVIN/{vin}" for n, vin in enumerate(owned(people["NJ"])[:2])
+    ]
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def send(ori: str, raw: str) -> None:
+        headers = {"authorization": f"Bearer {served.tokens[ori]}"}
+        answer = httpx.post(f"{served.url}/v1/messages", content=raw, headers=headers, timeout=60)
+        with lock:
+            statuses.append(answer.status_code)
+
+    def query(raw: str) -> subprocess.CompletedProcess[str]:
+        ori = raw.split(".")[1]
+        return stateline(served.data, "query", "--as", ori, raw)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sent = [pool.submit(send, ori, raw) for ori, raw in over_http]
+        commands = [pool.submit(query, raw) for raw in in_process]
+        results = [c.result() for c in commands]
+        for future in sent:
+            future.result()
+    assert statuses == [200] * len(over_http)
+    for result in results:
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith(("DR.NYOLN0000", "RR.")), result.stdout
+        assert "writes this data directory's ledgers: sending through it" in result.stderr
+
+    # Beside the running server: the log verifies and is complete.
+    verified = stateline(served.data, "ledger", "verify", "--state", "NY", "--reconcile")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "ledger NY verifies" in verified.stdout
+    assert "ledgers complete" in verified.stdout
+    reconciled = stateline(served.data, "ledger", "reconcile", "--json")
+    assert reconciled.returncode == 0, reconciled.stderr
+    report = json.loads(reconciled.stdout)
+    # Every query answered by NY (and the RQs by NJ too) is one logged answer.
+    assert report["ok"] and report["findings"] == []
+    assert report["answers"] == len(over_http) + len(in_process) + 2
+
+    served.process.send_signal(signal.SIGTERM)
+    _out, err = served.process.communicate(timeout=60)
+    assert "cannot fold" not in err and "UNIQUE" not in err, err
+
+
+def test_a_second_server_on_the_same_data_is_refused_by_name(served: Served) -> None:
+    second = stateline(served.data, "serve", "--port", str(free_port()))
+    assert second.returncode == 1
+    assert f"`stateline serve` (process {served.process.pid}, serving {served.url})" in (
+        second.stderr.replace("\n", "")
+    )
+    checkpoint = stateline(served.data, "ledger", "checkpoint", "--state", "NY")
+    assert checkpoint.returncode == 1
+    assert "one process writes a ledger at a time" in checkpoint.stderr.replace("\n", " ")
+
+
+def test_reconcile_finds_an_answer_whose_entries_are_missing(served: Served) -> None:
+    """The hub says NY answered a message NY's ledger knows nothing of: reconcile says so."""
+    from sqlalchemy import insert
+
+    from stateline.storage.engine import open_engine
+    from stateline.storage.messages import answers
+
+    engine = open_engine(f"sqlite:///{served.data / 'hub.sqlite'}")
+    with engine.begin() as conn:
+        conn.execute(
+            insert(answers).values(
+                message_id="f" * 32,
+                state="NY",
+                at=datetime.now(UTC),
+                answer_sha256="0" * 64,
+                late=False,
+            )
+        )
+    engine.dispose()
+    found = stateline(served.data, "ledger", "reconcile", "--state", "NY")
+    assert found.returncode == 1
+    assert "1 answered messages without their entries" in found.stderr.replace("\n", " ")
+    assert f"NY message {'f' * 32}: answered, but the ledger has no request" in found.stderr
