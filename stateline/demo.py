@@ -2,8 +2,9 @@
 
 ``prepare`` creates the data directory: the demo directory of agencies with a credential each,
 and every jurisdiction's synthetic records. ``traffic`` draws a deterministic mix of messages
-from local, state and federal agencies (DQ, RQ, KQ, multi-state and NL queries, AMs, and bad
-messages); ``replay`` sends them through the exchange and tallies what came back.
+from local, state and federal agencies (DQ, RQ, KQ, multi-state and NL queries, some under
+legal process with its document, and bad messages); ``replay`` attaches the documents, sends
+the messages through the exchange and tallies what came back.
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from stateline.config import Config
 from stateline.directory.demo import demo_agencies
 from stateline.directory.file import dump_directory, load_directory
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
+from stateline.hub.attachments import Receipt
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
 from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.storage.records import RecordStore
 from stateline.wire import jsonform, text
-from stateline.wire.grammar import MKE, US_STATES
+from stateline.wire.grammar import MKE, NOT_ON_FILE
 from stateline.wire.messages import ErrorMessage, Header, Query, Response, StatusMessage
 
 Progress = Callable[[str, int, int], None]
@@ -73,6 +75,8 @@ class Sent:
     form: Form = Form.TEXT
     token_of: str | None = None  # whose credential is presented (None: none at all)
     sender: str = "local"  # local, state or federal agency
+    home_state: str | None = None  # the sender's home state ("US": federal)
+    document: bytes | None = None  # the legal-process document attached first (DOC/)
 
 
 def _query(
@@ -87,33 +91,100 @@ def _query(
 
 VARIANTS = (("PH", "F"), ("Y", "I"), ("I", "Y"), ("EE", "I"), ("CK", "K"), ("SS", "S"))
 IMMIGRATION = frozenset({Mission.IMMIGRATION_ENFORCEMENT, Mission.BORDER_CUSTOMS})
+Tags = list[tuple[str, str]]
 
 
-def _why(rng: random.Random, agency: Agency, n: int) -> list[tuple[str, str]]:
-    """The purpose (and legal process) tags a query states, as agencies really send them:
-    most police queries say why; immigration agencies sometimes ask for civil enforcement
-    and sometimes come with a judge's warrant; some queries state nothing, which the
-    statute bundles treat as they must."""
+def _process(kind: str, number: str, court: str | None = None, judge: str | None = None) -> Tags:
+    """The tags of a legal process: its kind, number, court and judge, and the date issued."""
+    tags = [("LPK", kind), ("LPN", number)]
+    if court is not None:
+        tags.append(("LPC", court))
+    if judge is not None:
+        tags.append(("LPJ", judge))
+    return [*tags, ("LPD", "20260105")]
+
+
+_DISTRICT = ("US DISTRICT COURT", "ROE,RICHARD")  # a district judge: an Article III judge
+_MAGISTRATE = ("US DISTRICT COURT", "POE,MARY")  # a U.S. magistrate judge
+
+
+def _why(rng: random.Random, agency: Agency, n: int) -> Tags:
+    """The purpose (and legal process) tags a query states, as agencies really send them.
+
+    Most police queries say why; a few come under a court's process, and a few from an officer
+    working for ICE on a task force. Immigration agencies ask for civil enforcement, sometimes
+    with their own administrative warrant, or work a crime under a judge's warrant (one that
+    names the address alone, now and then), a magistrate's, or a DHS subpoena. Some queries
+    state nothing, which the statute bundles treat as they must.
+    """
     roll = rng.random()
+    case = ("OCA", f"26-{n:06d}")
+    criminal = ("PRP", "CRIMINAL-INVESTIGATION")
     if agency.missions & IMMIGRATION:
-        if roll < 0.4:
+        if roll < 0.2:
             return [("PRP", "CIVIL-IMMIGRATION-ENFORCEMENT")]
-        if roll < 0.7:
-            return [
-                ("PRP", "CRIMINAL-INVESTIGATION"),
-                ("OCA", f"26-{n:06d}"),
-                ("LPK", "JUDICIAL-WARRANT"),
-                ("LPN", f"1:26-MJ-{n % 10000:05d}"),
-                ("LPC", "US DISTRICT COURT"),
-                ("LPJ", "ROE,RICHARD"),
-                ("LPD", "20260105"),
-            ]
+        if roll < 0.3:
+            warrant = _process("ADMINISTRATIVE-WARRANT", f"I200-{n:06d}")
+            return [("PRP", "CIVIL-IMMIGRATION-ENFORCEMENT"), *warrant]
+        if roll < 0.48:
+            judge = _process("JUDICIAL-WARRANT", f"1:26-CR-{n % 10000:05d}", *_DISTRICT)
+            return [criminal, case, *judge, *([("LPS", "ADDRESS")] if roll < 0.36 else [])]
+        if roll < 0.68:
+            magistrate = _process("MAGISTRATE-WARRANT", f"1:26-MJ-{n % 10000:05d}", *_MAGISTRATE)
+            return [criminal, case, *magistrate]
+        if roll < 0.88:
+            return [criminal, case, *_process("ADMINISTRATIVE-SUBPOENA", f"DHS-{n:06d}")]
         return []
-    if roll < 0.6:
-        return [("PRP", "CRIMINAL-INVESTIGATION")]
+    if roll < 0.04:
+        return [criminal, case, ("AFM", "IMMIGRATION-ENFORCEMENT")]
+    if roll < 0.10:
+        court = f"{agency.home_state} CIRCUIT COURT"
+        kind = rng.choice(("COURT-ORDER", "JUDICIAL-SUBPOENA", "GRAND-JURY-SUBPOENA"))
+        return [criminal, case, *_process(kind, f"26-{n % 100000:05d}", court, "DOE,JANE")]
+    if roll < 0.60:
+        return [criminal]
     if roll < 0.85:
         return [("PRP", "TRAFFIC-ENFORCEMENT")]
     return []
+
+
+def document(query: Query) -> bytes | None:
+    """The document of the legal process a query cites, as a one-page synthetic PDF; None
+    without ``LPK/``. It says what the tags say, and that it is no real instrument."""
+    if query.get("LPK") is None:
+        return None
+    lines = ["SYNTHETIC DEMO DOCUMENT - NOT A REAL LEGAL INSTRUMENT"]
+    lines += [f"{tag}/{value}" for tag, value in query.fields if tag.startswith("LP")]
+    lines.append(f"SERVED BY {query.header.ori}")
+    return _pdf(lines)
+
+
+_PLAIN = str.maketrans({"(": "[", ")": "]", "\\": "/"})
+
+
+def _pdf(lines: list[str]) -> bytes:
+    """A minimal one-page PDF showing ``lines`` (plain ASCII) in Helvetica."""
+    # Brackets for parentheses, so that no line needs a PDF string escape.
+    shown = " ".join(f"({line.translate(_PLAIN)}) '" for line in lines)
+    content = f"BT /F1 11 Tf 72 740 Td 16 TL {shown} ET"
+    objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        " /Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    trailer = f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+    return out + trailer.encode()
 
 
 def _nam(person: Person, misspell: bool = False) -> str:
@@ -140,13 +211,20 @@ def traffic(
     non_cj = [a for a in active if not a.agency_type.criminal_justice]
     suspended = [a for a in agencies if a.status is AgencyStatus.SUSPENDED]
 
+    # Immigration agencies are among the busiest federal users of driver data.
+    federal_weights = [2 if a.missions & IMMIGRATION else 1 for a in federal]
+
     def sender() -> Agency:
         roll = rng.random()
-        pool = local if roll < 0.7 else state_police if roll < 0.9 else federal
-        return rng.choice(pool)
+        if roll < 0.65:
+            return rng.choice(local)
+        if roll < 0.85:
+            return rng.choice(state_police)
+        return rng.choices(federal, federal_weights)[0]
 
     def target(agency: Agency) -> tuple[str, Person]:
-        home = agency.home_state if agency.home_state in population else rng.choice(US_STATES)
+        # A federal agency, or one from a state this exchange does not run, asks anywhere.
+        home = agency.home_state if agency.home_state in population else rng.choice(config.states)
         state = home if rng.random() < 0.75 else rng.choice(config.states)
         return state, rng.choice(population[state])
 
@@ -195,8 +273,9 @@ def traffic(
         elif roll < 0.80:
             q = _query(MKE.KQ, ori, (state,), [("OLN", person.oln), ("PUR", "C")], control)
             kind = "KQ"
-        elif roll < 0.84:
-            others = rng.sample([s for s in config.states if s != state], k=rng.randint(1, 4))
+        elif roll < 0.84 and len(config.states) > 1:
+            elsewhere = [s for s in config.states if s != state]
+            others = rng.sample(elsewhere, k=rng.randint(1, min(4, len(elsewhere))))
             q = _query(
                 MKE.DQ,
                 ori,
@@ -205,6 +284,7 @@ def traffic(
                     ("NAM", _nam(person)),
                     ("DOB", person.dob.strftime("%Y%m%d")),
                     ("SEX", person.sex),
+                    *_why(rng, agency, n),
                 ],
                 control,
             )
@@ -218,6 +298,7 @@ def traffic(
                     ("NAM", _nam(person)),
                     ("DOB", person.dob.strftime("%Y%m%d")),
                     ("SEX", person.sex),
+                    *_why(rng, agency, n),
                 ],
                 control,
             )
@@ -225,13 +306,15 @@ def traffic(
         elif roll < 0.86 and non_cj:
             bad = rng.choice(non_cj)
             q = _query(MKE.DQ, bad.ori, (state,), [("OLN", person.oln)])
-            yield Sent("DQ from non-CJ", bad.ori, text.encode(q), Form.TEXT, bad.ori, "state")
+            raw = text.encode(q)
+            yield Sent("DQ from non-CJ", bad.ori, raw, Form.TEXT, bad.ori, "state", bad.home_state)
             continue
         else:
-            yield replace(_bad(rng, agency, state, person, suspended), sender=sender_kind(agency))
+            sent = _bad(rng, agency, state, person, suspended)
+            yield replace(sent, sender=sender_kind(agency), home_state=agency.home_state)
             continue
         raw = jsonform.encode_json(q) if form is Form.JSON else text.encode(q)
-        yield Sent(kind, ori, raw, form, ori, sender_kind(agency))
+        yield Sent(kind, ori, raw, form, ori, sender_kind(agency), agency.home_state, document(q))
 
 
 def sender_kind(agency: Agency) -> str:
@@ -255,7 +338,11 @@ def _bad(
         Sent("bad: no TXT", ori, f"DQ.{ori}.{state}\nOLN/{person.oln}", token_of=ori),
         Sent("bad: destination", ori, f"DQ.{ori}.ZZ.TXT\nOLN/{person.oln}", token_of=ori),
         Sent(
-            "bad: KQ to two states", ori, f"KQ.{ori}.{state}.NY.TXT\nOLN/{person.oln}", token_of=ori
+            "bad: KQ to two states",
+            ori,
+            # Two different states: a KQ to one state twice is a repeat (.19.), not this .02.
+            f"KQ.{ori}.{state}.{'NJ' if state == 'NY' else 'NY'}.TXT\nOLN/{person.oln}",
+            token_of=ori,
         ),
         Sent("bad: no credential", ori, f"DQ.{ori}.{state}.TXT\nOLN/{person.oln}", token_of=None),
         Sent(
@@ -278,19 +365,67 @@ def _bad(
     return rng.choice(choices)
 
 
+HELD = "REQUEST HELD FOR REVIEW"
+"""How a state's answer says the request waits for a person in its review console."""
+
+
+def outcome(reply: Response) -> str:
+    """What a state's answer did: released, withheld (released in part), denied, held, not
+    on file, or unanswered (the state could not answer at the time)."""
+    if reply.records:
+        withheld = any(line.startswith("WITHHELD BY") for line in reply.text)
+        return "withheld" if withheld else "released"
+    if any(line.startswith("REQUEST DENIED") for line in reply.text):
+        return "denied"
+    if any(line.startswith(HELD) for line in reply.text):
+        return "held"
+    return "not on file" if NOT_ON_FILE in reply.text else "unanswered"
+
+
 @dataclass
 class Tally:
-    """What the replay saw, by kind of message."""
+    """What the replay saw: each count is of replies (a multi-state query gets several), by
+    kind of message, and ``by_state`` by answering state, requester and outcome."""
 
     sent: Counter[str] = field(default_factory=Counter)
-    hits: Counter[str] = field(default_factory=Counter)
+    hits: Counter[str] = field(default_factory=Counter)  # records released, all or in part
+    withheld: Counter[str] = field(default_factory=Counter)  # of the hits, those in part
     not_on_file: Counter[str] = field(default_factory=Counter)
     denied: Counter[str] = field(default_factory=Counter)
+    held: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     status: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
     senders: Counter[str] = field(default_factory=Counter)
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
+    # (state, "home" | "elsewhere" | "federal", outcome): who the state answered, and how
+    by_state: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+
+    def add(self, sent: Sent, reply: Response) -> None:
+        """Count a state's answer to ``sent``."""
+        done = outcome(reply)
+        if done in ("released", "withheld"):
+            self.hits[sent.kind] += 1
+        if done == "withheld":
+            self.withheld[sent.kind] += 1
+        elif done == "denied":
+            self.denied[sent.kind] += 1
+        elif done == "held":
+            self.held[sent.kind] += 1
+        elif done in ("not on file", "unanswered"):
+            self.not_on_file[sent.kind] += 1
+        state = reply.header.ori[:2]  # the state's bureau ORI that answered: xxOLN0000 ...
+        who = sent.sender if sent.sender == "federal" else "elsewhere"
+        self.by_state[state, "home" if sent.home_state == state else who, done] += 1
+
+
+def with_document(raw: str, document_id: str, form: Form) -> str:
+    """The message naming an attached document in ``DOC/``, in either encoding."""
+    if form is Form.JSON:
+        body = json.loads(raw)
+        body["fields"]["DOC"] = document_id
+        return json.dumps(body)
+    return f"{raw}.DOC/{document_id}"
 
 
 async def replay(
@@ -299,11 +434,18 @@ async def replay(
     tokens: dict[str, str],
     progress: Progress | None = None,
 ) -> Tally:
+    """Send every message as its agency would (attaching its document first) and count the
+    replies."""
     tally = Tally()
     for index, sent in enumerate(messages):
         token = tokens.get(sent.token_of) if sent.token_of else None
+        raw = sent.raw
+        if sent.document is not None:
+            receipt = exchange.attach(token, sent.document, "legal-process.pdf")
+            if isinstance(receipt, Receipt):
+                raw = with_document(raw, receipt.id, sent.form)
         start = time.perf_counter()
-        submission = await exchange.submit(sent.raw, token, sent.form)
+        submission = await exchange.submit(raw, token, sent.form)
         tally.latency_ms.setdefault(sent.kind, []).append((time.perf_counter() - start) * 1000)
         tally.sent[sent.kind] += 1
         tally.senders[sent.sender] += 1
@@ -314,12 +456,7 @@ async def replay(
             elif isinstance(reply, StatusMessage):
                 tally.status[sent.kind] += 1
             elif isinstance(reply, Response):
-                if reply.records:
-                    tally.hits[sent.kind] += 1
-                elif any(line.startswith("REQUEST DENIED") for line in reply.text):
-                    tally.denied[sent.kind] += 1
-                else:
-                    tally.not_on_file[sent.kind] += 1
+                tally.add(sent, reply)
         if progress is not None:
             progress("traffic", index + 1, len(messages))
     return tally

@@ -13,14 +13,27 @@ name a real agency's ORI. The layout of the ORIs (Stateline's choice, documented
 - federal agencies sit in Washington, so their ORIs start with ``DC`` (a real region code, as
   every ORI must), while their home state is ``US``. Tell a federal agency by ``home_state`` or
   ``Agency.federal``, never by the ORI prefix.
+
+Use certifications are filed as agencies really file them (``certified``): where a state's law
+asks for one, its own criminal-justice agencies have filed it, and so have the federal
+criminal-law agencies; immigration agencies have not, nor have a few local agencies.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
+from datetime import date, timedelta
 
 from stateline.directory.checks import lic_ori, node_ori, vin_ori
-from stateline.directory.model import FEDERAL, Agency, AgencyStatus, AgencyType, Mission
+from stateline.directory.model import (
+    FEDERAL,
+    Agency,
+    AgencyStatus,
+    AgencyType,
+    Certification,
+    Mission,
+)
 from stateline.wire.grammar import US_STATES
 
 STATE_NAMES: dict[str, str] = {
@@ -193,10 +206,70 @@ def local_agencies(state: str, count: int, rng: random.Random) -> list[Agency]:
     return agencies
 
 
-def demo_agencies(seed: int = 0, locals_per_state: int = 6) -> list[Agency]:
+CERTIFYING_STATES = ("CO", "IL", "MD", "NY")
+"""States whose law lets an agency at the records only once it has filed a use certification:
+Colorado's yearly one of no immigration-enforcement use (C.R.S. 24-74-105), Illinois's for a
+data-sharing agreement (625 ILCS 5/6-110.3(b)), Maryland's statement under penalty of perjury
+(Pub. Safety 3-529(b)) and New York's recipient certification (VTL 201(12))."""
+
+YEARLY = frozenset({"CO"})
+"""Of those, the states where a certification holds for a year and is then renewed."""
+
+_IMMIGRATION = frozenset({Mission.IMMIGRATION_ENFORCEMENT, Mission.BORDER_CUSTOMS})
+
+
+def _filed(state: str, on: date, rng: random.Random, lapsed: bool = False) -> Certification:
+    """A certification filed some months before ``on`` (over a year before, if ``lapsed``)."""
+    filed = on - timedelta(days=rng.randint(400, 500) if lapsed else rng.randint(15, 300))
+    expires = filed + timedelta(days=365) if state in YEARLY else None
+    return Certification(state, filed, expires)
+
+
+def certified(agencies: list[Agency], seed: int, on: date) -> list[Agency]:
+    """``agencies`` with the use certifications they filed by ``on`` (see CERTIFYING_STATES).
+
+    A state's own criminal-justice agencies file with it, and the federal criminal-law agencies
+    with every such state. Immigration agencies never do: they could not certify that they
+    make no immigration-enforcement use. In each state one local agency has none on file (in
+    a state of yearly certifications, it let its last one lapse), so that the demo shows a
+    police request refused for want of one.
+    """
+    # A generator of its own, so that the agencies a seed gives stay the same as before.
+    rng = random.Random(f"certifications {seed}")
+    gaps: dict[str, str] = {}  # ORI -> "unfiled" or "lapsed"
+    for state in CERTIFYING_STATES:
+        local = [a.ori for a in agencies if a.home_state == state and _is_local(a) and a.active]
+        if local:
+            gaps[rng.choice(local)] = "lapsed" if state in YEARLY else "unfiled"
+    out = []
+    for agency in agencies:
+        if agency.node or not agency.agency_type.criminal_justice or agency.missions & _IMMIGRATION:
+            states: tuple[str, ...] = ()
+        elif agency.federal:
+            states = (
+                CERTIFYING_STATES if Mission.CRIMINAL_LAW_ENFORCEMENT in agency.missions else ()
+            )
+        else:
+            states = (agency.home_state,) if agency.home_state in CERTIFYING_STATES else ()
+        gap = gaps.get(agency.ori)
+        filed = tuple(
+            _filed(s, on, rng, lapsed=gap == "lapsed") for s in states if gap != "unfiled"
+        )
+        out.append(replace(agency, certifications=filed) if filed else agency)
+    return out
+
+
+def _is_local(agency: Agency) -> bool:
+    return agency.agency_type in (AgencyType.PD, AgencyType.SO)
+
+
+def demo_agencies(seed: int = 0, locals_per_state: int = 6, on: date | None = None) -> list[Agency]:
     """The demo directory, sorted by ORI; the same ``seed`` always gives the same list.
 
-    Only the local agencies depend on ``seed``; the state, federal and hand-placed ones are fixed.
+    Only the local agencies, which of them have no certification, and the certifications'
+    dates depend on ``seed``; the state, federal and hand-placed agencies are fixed.
+    Certifications are dated some months before ``on`` (default: today), so that they are
+    current on the day the demo runs.
     """
     if not 0 <= locals_per_state <= MAX_LOCALS_PER_STATE:
         raise ValueError(f"locals_per_state must be from 0 to {MAX_LOCALS_PER_STATE}")
@@ -207,4 +280,5 @@ def demo_agencies(seed: int = 0, locals_per_state: int = 6) -> list[Agency]:
         agencies += local_agencies(state, locals_per_state, rng)
     agencies += _HAND_PLACED
     agencies += FEDERAL_AGENCIES
-    return sorted(agencies, key=lambda agency: agency.ori)
+    agencies.sort(key=lambda agency: agency.ori)
+    return certified(agencies, seed, on or date.today())

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
+from datetime import date
 
 import pytest
 
 from stateline.directory.checks import check_agency, node_oris
 from stateline.directory.demo import (
+    CERTIFYING_STATES,
     GUIDE_ORI,
     MAX_LOCALS_PER_STATE,
     STATE_NAMES,
@@ -16,7 +19,11 @@ from stateline.directory.demo import (
     demo_agencies,
 )
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
-from stateline.wire.grammar import US_STATES
+from stateline.node.policy.bundle import bundle_for_state
+from stateline.node.policy.decide import CedarPolicy
+from stateline.node.policy.model import Outcome, PolicyRequest, Purpose
+from stateline.node.query import REQUESTED
+from stateline.wire.grammar import MKE, US_STATES
 
 LOCAL_ORI = re.compile(r"[A-Z]{2}\d{3}\d{2}00")
 
@@ -142,3 +149,68 @@ def test_locals_per_state_bounds() -> None:
     for bad in (-1, MAX_LOCALS_PER_STATE + 1):
         with pytest.raises(ValueError, match="locals_per_state"):
             demo_agencies(locals_per_state=bad)
+
+
+TODAY = date(2026, 12, 7)
+
+
+def test_the_certifying_states_are_those_whose_law_asks_police_for_one() -> None:
+    missions = frozenset({Mission.CRIMINAL_LAW_ENFORCEMENT, Mission.TRAFFIC_ENFORCEMENT})
+    asks = set()
+    for state in US_STATES:
+        policy = CedarPolicy.load(bundle_for_state(state))
+        police = Agency(f"{state}0010100", "Test Police", AgencyType.PD, state, missions)
+        request = PolicyRequest(
+            state,
+            MKE.DQ,
+            police,
+            requested=REQUESTED[MKE.DQ],
+            purpose=Purpose.CRIMINAL_INVESTIGATION,
+        )
+        with_one = policy.decide(replace(request, certification_on_file=True))
+        assert with_one.outcome is Outcome.RELEASE, state
+        if policy.decide(request).outcome is not Outcome.RELEASE:
+            asks.add(state)
+    assert asks == set(CERTIFYING_STATES)
+
+
+def test_most_police_have_certified_with_their_own_state_where_its_law_asks() -> None:
+    agencies = demo_agencies(on=TODAY)
+    for state in CERTIFYING_STATES:
+        own = [
+            a
+            for a in agencies
+            if a.home_state == state and a.agency_type.criminal_justice and not a.node
+        ]
+        lacking = [a for a in own if not a.certified_with(state, TODAY)]
+        assert len(lacking) == 1 and lacking[0].agency_type in (AgencyType.PD, AgencyType.SO)
+        assert all(a.certified_with(state, TODAY) for a in own if a.agency_type is AgencyType.SA)
+        assert len(own) >= 7
+    # Colorado's is renewed every year: its one local agency lacking it let it lapse.
+    lapsed = [c for a in agencies for c in a.certifications if not c.current(TODAY)]
+    assert [c.state for c in lapsed] == ["CO"]
+    assert lapsed[0].expires is not None and lapsed[0].expires <= TODAY
+    # Only with their own state: New York's police have not filed with Colorado or Maryland.
+    new_york = {a.ori: a for a in agencies}["NYSTP0000"]
+    assert [c.state for c in new_york.certifications] == ["NY"]
+
+
+def test_federal_police_certify_everywhere_and_immigration_agencies_nowhere() -> None:
+    agencies = {a.ori: a for a in demo_agencies(on=TODAY)}
+    for ori in ("DCFBI0000", "DCDEA0000", "DCUSM0000", "DCATF0000"):
+        assert all(agencies[ori].certified_with(s, TODAY) for s in CERTIFYING_STATES)
+    for ori in ("DCICE0000", "DCHSI0000", "DCCBP0000"):
+        assert agencies[ori].certifications == ()
+    for agency in agencies.values():
+        if agency.node or not agency.agency_type.criminal_justice:
+            assert agency.certifications == ()
+        assert {c.state for c in agency.certifications} <= set(CERTIFYING_STATES)
+
+
+def test_certifications_are_current_on_the_day_asked_for() -> None:
+    for day in (date(2026, 1, 1), TODAY, date(2031, 6, 30)):
+        agencies = demo_agencies(on=day)
+        filed = [c for a in agencies for c in a.certifications]
+        assert filed and all(c.filed < day for c in filed)
+        assert sum(not c.current(day) for c in filed) == 1  # the lapsed one in Colorado
+    assert demo_agencies(seed=3, on=TODAY) == demo_agencies(seed=3, on=TODAY)
