@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +26,7 @@ from stateline.node.review_service import ReviewService
 from stateline.node.reviewed import NodeReview
 from stateline.node.service import GroupCommit, StateNode
 from stateline.storage.directory import DirectoryStore
-from stateline.storage.engine import open_engine
+from stateline.storage.engine import StorageError, open_engine
 from stateline.storage.ledger import PAGE_SIZE
 from stateline.storage.messages import MessageLog
 from stateline.storage.notices import NoticeStore
@@ -33,6 +35,11 @@ from stateline.storage.review import ReviewStore
 from stateline.storage.witnessed import WitnessMemory
 from stateline.transport.base import Transport
 from stateline.transport.local import LocalTransport
+
+log = logging.getLogger(__name__)
+
+DIRECTORY_POLL = 0.25
+"""Seconds between a serving process's looks at the directory's generation."""
 
 
 @dataclass
@@ -50,6 +57,8 @@ class System:
     committers: dict[str, Committer] = field(default_factory=dict)
     hub_witness: Observer | None = None
     locks: list[WriterLock] = field(default_factory=list)
+    generation: int = 0  # the directory's generation the switch's copy was read at
+    _following: threading.Event | None = None
 
     def announce(self, url: str) -> None:
         """Name the URL this process serves in its ledger locks, so that commands run beside
@@ -71,9 +80,32 @@ class System:
 
     def reload_directory(self) -> None:
         """Take agencies and credentials changed since start (suspensions, new tokens)."""
+        generation = self.directory.generation()
         self.exchange.switch.directory = load_directory(self.directory)
+        self.generation = generation
+
+    def follow_directory(self, every: float = DIRECTORY_POLL) -> None:
+        """Apply changes other processes make to the directory (``stateline agency suspend``,
+        certifications, credentials) within ``every`` seconds, until :meth:`close`."""
+        if self._following is not None:
+            return
+        stop = threading.Event()
+
+        def follow() -> None:
+            while not stop.wait(every):
+                try:
+                    if self.directory.generation() != self.generation:
+                        self.reload_directory()
+                except StorageError:
+                    # The old copy goes on serving; a refusal that is late is logged loudly.
+                    log.exception("the directory could not be read; will try again")
+
+        self._following = stop
+        threading.Thread(target=follow, name="directory", daemon=True).start()
 
     def close(self) -> None:
+        if self._following is not None:
+            self._following.set()
         self.log.close()
         self.hub_engine.dispose()
         for node in self.nodes.values():
@@ -261,6 +293,7 @@ def _build(config: Config, locks: list[WriterLock]) -> System:
         )
         transports[state] = LocalTransport(nodes[state])
     routes: dict[str, Transport] = dict(transports)
+    generation = directory.generation()  # read first: a change meanwhile is taken next time
     switch = Switch(load_directory(directory), routes, deadline=config.deadline)
     exchange = Exchange(switch, log)
     for node in nodes.values():
@@ -279,4 +312,5 @@ def _build(config: Config, locks: list[WriterLock]) -> System:
         committers,
         hub_witness,
         locks,
+        generation,
     )

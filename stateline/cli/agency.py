@@ -192,7 +192,8 @@ def _set_status(ori: str, data: Path | None, suspend: bool) -> None:
     except Exception as error:
         errors.print(f"[red]cannot {verb} {ori}:[/red] {error}")
         raise typer.Exit(1) from error
-    console.print(f"{verb}d {ori}")
+    done = "suspended" if suspend else "reinstated"
+    console.print(f"{done} {ori} (a running server applies it within a second)")
 
 
 @app.command("suspend")

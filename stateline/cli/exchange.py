@@ -251,6 +251,7 @@ def serve(
         console.print(f"{title}: http://{host}:{port}/console")
     _witness_every(system, config.checkpoint_interval)
     escalate_every(system, config.review_interval)
+    system.follow_directory()
     hub_witness = None
     if system.hub_witness is not None:  # nodes elsewhere ask the hub to cosign over HTTP
         hub_witness = witness_router(system.hub_witness, system.logs())
@@ -353,6 +354,7 @@ def demo(
         from stateline.web.server import serve as serve_app
 
         freeze_heap()
+        system.follow_directory()
         system.announce(_local_url(host, port))
         console.print(
             f"\nStateline API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)"

@@ -176,3 +176,61 @@ def test_reconcile_finds_an_answer_whose_entries_are_missing(served: Served) -> 
     assert found.returncode == 1
     assert "1 answered messages without their entries" in found.stderr.replace("\n", " ")
     assert f"NY message {'f' * 32}: answered, but the ledger has no request" in found.stderr
+
+
+def refused_until(served: Served, ori: str, expect: int, raw: str) -> float:
+    """Seconds until the server answers ``ori``'s ``raw`` with status ``expect``."""
+    started = time.monotonic()
+    headers = {"authorization": f"Bearer {served.tokens[ori]}"}
+    while True:
+        answer = httpx.post(f"{served.url}/v1/messages", content=raw, headers=headers)
+        if answer.status_code == expect:
+            return time.monotonic() - started
+        # Generous: the server looks every quarter second; this only bounds a broken test.
+        assert time.monotonic() - started < 30, f"still {answer.status_code}: {answer.text}"
+        time.sleep(0.05)
+
+
+def test_a_suspension_takes_effect_on_the_running_server(
+    served: Served, people: dict[str, list[Person]]
+) -> None:
+    raw = f"DQ.NYSTP0000.NY.TXT\nOLN/{people['NY'][3].oln}"
+    headers = {"authorization": f"Bearer {served.tokens['NYSTP0000']}"}
+    assert httpx.post(f"{served.url}/v1/messages", content=raw, headers=headers).status_code == 200
+    suspended = stateline(served.data, "agency", "suspend", "NYSTP0000")
+    assert suspended.returncode == 0, suspended.stderr
+    assert suspended.stdout.startswith("suspended NYSTP0000")
+    refused_until(served, "NYSTP0000", 403, raw)
+    answer = httpx.post(f"{served.url}/v1/messages", content=raw, headers=headers)
+    assert answer.json()["replies"][0].startswith("ER.NL0000000")
+    assert "AGENCY SUSPENDED" in answer.json()["replies"][0].upper()
+    pdf = b"%PDF-1.7\n% a synthetic warrant\n%%EOF\n"
+    document = httpx.post(
+        f"{served.url}/v1/documents",
+        content=pdf,
+        headers={**headers, "content-type": "application/pdf"},
+    )
+    assert document.status_code == 403  # nor may it attach documents
+    reinstated = stateline(served.data, "agency", "reinstate", "NYSTP0000")
+    assert reinstated.returncode == 0 and reinstated.stdout.startswith("reinstated NYSTP0000")
+    refused_until(served, "NYSTP0000", 200, raw)
+
+
+def test_a_new_agencys_credential_works_on_the_running_server(served: Served) -> None:
+    added = stateline(
+        served.data,
+        "agency",
+        "add",
+        "NY0990100",
+        "--name",
+        "Testville Police Department",
+        "--type",
+        "PD",
+        "--home",
+        "NY",
+        "--mission",
+        "criminal-law-enforcement",
+    )
+    assert added.returncode == 0, added.stderr
+    served.tokens["NY0990100"] = added.stdout.split()[-1]
+    refused_until(served, "NY0990100", 200, "DQ.NY0990100.NY.TXT\nOLN/123456789")
