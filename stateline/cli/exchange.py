@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 def register(app: typer.Typer) -> None:
     """Add the exchange's commands to the top-level ``app``."""
     app.command()(query)
+    app.command()(replies)
     app.command()(serve)
     app.command()(demo)
 
@@ -200,6 +201,114 @@ def _busy(busy: LedgerBusy) -> typer.Exit:
         soft_wrap=True,
     )
     return typer.Exit(1)
+
+
+def replies(
+    message_id: Annotated[str, typer.Argument(help="The message's id, as `query` printed it.")],
+    as_ori: Annotated[
+        str | None, typer.Option("--as", help="As this agency (demo credentials).")
+    ] = None,
+    token: Annotated[str | None, typer.Option(envvar="STATELINE_TOKEN", help="Credential.")] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="A running server; default: the one serving the data directory, if any."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait until a held request's answer has come.")
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="With --wait: give up after this many s.")] = 600,
+    json_form: Annotated[bool, typer.Option("--json", help="Print the JSON form.")] = False,
+    data: DataDir = None,
+) -> None:
+    """Print the replies to one of the agency's messages while the hub keeps them: those sent
+    at once, and a held request's answer once its state has decided."""
+    import time
+
+    from stateline.demo import load_tokens
+
+    config = Config.from_env(data)
+    if token is None and as_ori is not None:
+        token = load_tokens(config).get(as_ori)
+    url = url or _serving_url(config)
+    deadline = time.monotonic() + timeout
+    while True:
+        found = (
+            _replies_over_http(url, message_id, token, json_form)
+            if url is not None
+            else _replies_in_process(config, message_id, token, json_form)
+        )
+        if found is None:
+            errors.print(f"no message {message_id} of this agency, or its replies expired")
+            raise typer.Exit(1)
+        if not wait or not all(HELD in str(reply) for reply in found):
+            break
+        if time.monotonic() >= deadline:
+            errors.print(f"message {message_id} is still held for review")
+            raise typer.Exit(3)
+        time.sleep(1.0)
+    for reply in found:
+        typer.echo(reply if isinstance(reply, str) else json.dumps(reply, indent=2))
+        typer.echo()
+
+
+def _serving_url(config: Config) -> str | None:
+    """The URL of the server that writes the data directory's ledgers, if one does."""
+    from stateline.bootstrap import ledger_lock_path
+    from stateline.ledger.lock import holder_of
+
+    holder = holder_of(ledger_lock_path(config, config.states[0]))
+    return holder.url if holder is not None else None
+
+
+def _replies_over_http(
+    url: str, message_id: str, token: str | None, json_form: bool
+) -> list[Any] | None:
+    import httpx
+
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    form = "json" if json_form else "text"
+    try:
+        answer = httpx.get(
+            f"{url.rstrip('/')}/v1/messages/{message_id}/replies",
+            params={"form": form},
+            headers=headers,
+        )
+    except httpx.HTTPError as error:
+        errors.print(f"[red]cannot reach {url}:[/red] {error}")
+        raise typer.Exit(1) from error
+    if answer.status_code == 404:
+        return None
+    if answer.status_code != 200:
+        errors.print(f"[red]refused ({answer.status_code}):[/red] {answer.json().get('detail')}")
+        raise typer.Exit(1)
+    return list(answer.json()["replies"])
+
+
+def _replies_in_process(
+    config: Config, message_id: str, token: str | None, json_form: bool
+) -> list[Any] | None:
+    """The replies read from the hub's database itself: no exchange needs to run for it."""
+    from datetime import UTC, datetime
+
+    from stateline.bootstrap import open_hub
+    from stateline.hub.mailbox import parsed_reply
+    from stateline.hub.switch import Form
+    from stateline.web.api import encode
+
+    engine, directory, log = open_hub(config)
+    try:
+        ori = directory.authenticate(token) if token else None
+        if ori is None:
+            errors.print("[red]a valid credential is needed[/red] (--as ORI, --token)")
+            raise typer.Exit(1)
+        kept = log.held_for(message_id, ori, datetime.now(UTC))
+    finally:
+        log.close()
+        engine.dispose()
+    if kept is None:
+        return None
+    form = Form.JSON if json_form else Form.TEXT
+    return [encode(parsed_reply(k.body), form) for k in kept]
 
 
 def with_document(raw: str, document_id: str, json_form: bool) -> str:

@@ -234,3 +234,33 @@ def test_a_new_agencys_credential_works_on_the_running_server(served: Served) ->
     assert added.returncode == 0, added.stderr
     served.tokens["NY0990100"] = added.stdout.split()[-1]
     refused_until(served, "NY0990100", 200, "DQ.NY0990100.NY.TXT\nOLN/123456789")
+
+
+def test_every_answered_message_survives_a_kill(
+    served: Served, people: dict[str, list[Person]]
+) -> None:
+    """kill -9 right after the answers came: the hub's log holds every one of them, as the
+    ledger does, so reconciling after the crash finds nothing missing."""
+    ids: list[str] = []
+
+    def send(n: int) -> None:
+        raw = f"DQ.NYSTP0000.NY.K{n}.TXT\nOLN/{people['NY'][n % 25].oln}"
+        headers = {"authorization": f"Bearer {served.tokens['NYSTP0000']}"}
+        answer = httpx.post(f"{served.url}/v1/messages", content=raw, headers=headers)
+        assert answer.status_code == 200
+        ids.append(answer.json()["id"])
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(send, range(40)))
+    served.process.send_signal(signal.SIGKILL)
+    served.process.communicate(timeout=60)
+    reconciled = stateline(served.data, "ledger", "reconcile", "--state", "NY", "--json")
+    assert reconciled.returncode == 0, reconciled.stdout + reconciled.stderr
+    assert json.loads(reconciled.stdout)["answers"] == 40
+    from stateline.storage.engine import open_engine
+    from stateline.storage.messages import MessageLog
+
+    engine = open_engine(f"sqlite:///{served.data / 'hub.sqlite'}")
+    log = MessageLog(engine)
+    assert set(log.routed(ids)) == set(ids)
+    engine.dispose()

@@ -10,7 +10,10 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
+from typer.testing import CliRunner
+
 from stateline.bootstrap import build
+from stateline.cli import app
 from stateline.config import Config
 from stateline.ledger.entries import Disclosure, ReviewAction
 from stateline.node.records.model import Person
@@ -18,6 +21,7 @@ from stateline.node.review import Action, Reviewer, Role
 from stateline.wire.grammar import DataClass
 from stateline.wire.messages import Response
 
+runner = CliRunner()
 STATUS_QUO = Path(__file__).resolve().parents[2] / "stateline/node/policy/bundles/status-quo"
 HOLD_PHOTOS = """
 // A test rule: every photo request waits for a person in the state.
@@ -79,5 +83,62 @@ def test_a_held_photo_request_is_approved_in_part_and_answered(
         assert any(isinstance(e, ReviewAction) for e in mine)
         late_disclosure = [e for e in mine if isinstance(e, Disclosure) and e.data_classes]
         assert late_disclosure and "photo" in late_disclosure[-1].data_classes
+
+        # The late answer waits in the agency's mailbox, and the log counts both replies.
+        (waiting,) = system.exchange.waiting("NYSTP0000")
+        assert (waiting.message_id, waiting.kind, waiting.fetched) == (submission.id, "late", True)
+        logged = system.log.get(submission.id)
+        assert logged is not None and logged.replies == 2
     finally:
         system.close()
+
+    # A restart loses none of it: the answer the ledger says was disclosed can be fetched.
+    again = build(config)
+    try:
+        kept = again.exchange.replies(submission.id, "NYSTP0000")
+        assert kept is not None and kept[-1] == late
+    finally:
+        again.close()
+    fetched = runner.invoke(
+        app, ["replies", submission.id, "--as", "NYSTP0000", "--data", str(config.data_dir)]
+    )
+    assert fetched.exit_code == 0, fetched.output
+    assert fetched.output.count("DR.NYOLN0000") == 2 and "IMG/" in fetched.output
+    reconciled = runner.invoke(
+        app, ["ledger", "reconcile", "--state", "NY", "--data", str(config.data_dir)]
+    )
+    assert reconciled.exit_code == 0, reconciled.output
+
+
+def test_a_held_requests_id_is_printed_and_its_answer_waited_for(
+    prepared: Config, people: dict[str, list[Person]], tmp_path: Path
+) -> None:
+    config = replace(prepared, policy=f"NY={photo_bundle(tmp_path)}")
+    oln = people["NY"][10].oln
+    data = ["--data", str(config.data_dir)]
+    env = {"STATELINE_POLICY": config.policy}
+    held = runner.invoke(
+        app,
+        ["query", "--as", "NYSTP0000", f"DQ.NYSTP0000.NY.TXT\\nOLN/{oln}.IMQ/Y", *data],
+        env=env,
+    )
+    assert held.exit_code == 0, held.output
+    assert "REQUEST HELD FOR REVIEW BY NY" in held.stdout
+    message_id = held.stderr.split("message ", 1)[1].split()[0]
+    assert f"stateline replies {message_id} --wait" in held.stderr
+    still = runner.invoke(
+        app, ["replies", message_id, "--as", "NYSTP0000", "--wait", "--timeout", "0", *data]
+    )
+    assert still.exit_code == 3 and "still held for review" in still.stderr
+    system = build(config)
+    try:
+        review = system.nodes["NY"].review
+        assert review is not None
+        review.decide(
+            message_id, Reviewer("ny-reviewer-1", Role.REVIEWER), Action.DENY, reason="no need"
+        )
+    finally:
+        system.close()
+    answered = runner.invoke(app, ["replies", message_id, "--as", "NYSTP0000", "--wait", *data])
+    assert answered.exit_code == 0, answered.output
+    assert "REQUEST DENIED ON REVIEW BY NY" in answered.stdout
