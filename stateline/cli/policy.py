@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +11,8 @@ import typer
 from rich.table import Table
 
 from stateline.cli.common import console, errors
-from stateline.directory.model import Agency, AgencyType, Mission
+from stateline.config import Config
+from stateline.directory.model import Agency, AgencyType, Certification, Mission
 from stateline.node.policy.bundle import Bundle, BundleError, bundle_for_state, load_bundle, names
 from stateline.node.policy.decide import CedarPolicy
 from stateline.node.policy.model import (
@@ -188,6 +190,79 @@ def _explain_json(bundle: Bundle, decision: Decision) -> dict[str, object]:
     }
 
 
+DIRECTORY_FLAGS = ("--type", "--home-state", "--mission", "--certified")
+"""The requester's facts that ``--ori`` takes from the directory instead."""
+
+
+def _from_directory(ori: str, data_dir: Path | None) -> Agency:
+    """The agency ``ori`` as the data directory's directory (the hub database) holds it."""
+    from stateline.storage.directory import DirectoryStore
+    from stateline.storage.engine import StorageError, open_engine
+
+    config = Config.from_env(data_dir)
+    if config.database_url is None and not (config.data_dir / "hub.sqlite").is_file():
+        errors.print(f"[red]no directory of agencies in {config.data_dir}[/red]")
+        raise typer.Exit(1)
+    engine = open_engine(config.hub_url)
+    try:
+        agency = DirectoryStore(engine).get(ori)
+    except StorageError as error:
+        errors.print(f"[red]cannot read the directory:[/red] {error}")
+        raise typer.Exit(1) from error
+    finally:
+        engine.dispose()
+    if agency is None:
+        errors.print(f"[red]{ori} is not in the directory of {config.data_dir}[/red]")
+        raise typer.Exit(2)
+    return agency
+
+
+def _certification(request: PolicyRequest) -> Certification | None:
+    """The requester's certification with the deciding state, current or not."""
+    return next((c for c in request.requester.certifications if c.state == request.state), None)
+
+
+def _requester(request: PolicyRequest, source: str) -> dict[str, object]:
+    """The requester's facts the decision used, and where they came from (``source``:
+    directory, flags or scenario)."""
+    agency = request.requester
+    facts: dict[str, object] = {
+        "ori": agency.ori,
+        "source": source,
+        "type": agency.agency_type.value,
+        "home_state": agency.home_state,
+        "missions": sorted(m.value for m in agency.missions),
+        "certified": request.certification_on_file,
+    }
+    if source == "directory":
+        filed = _certification(request)
+        facts |= {
+            "name": agency.name,
+            "status": agency.status.value,
+            "certification": None if filed is None else {
+                "filed": filed.filed.isoformat(),
+                "expires": filed.expires.isoformat() if filed.expires else None,
+            },
+        }  # fmt: skip
+    return facts
+
+
+def _requester_text(request: PolicyRequest, source: str) -> str:
+    agency = request.requester
+    named = f" ({agency.name}, {agency.status.value})" if source == "directory" else ""
+    certified = "current" if request.certification_on_file else "none current"
+    filed = _certification(request) if source == "directory" else None
+    if filed is not None:
+        until = filed.expires.isoformat() if filed.expires else "withdrawn"
+        certified = f"filed {filed.filed.isoformat()}, until {until}: {certified}"
+    return (
+        f"requester {agency.ori}{named}, from the {source}:\n"
+        f"  type {agency.agency_type.value}, home state {agency.home_state}, "
+        f"missions {', '.join(sorted(agency.missions)) or '-'}\n"
+        f"  use certification with {request.state}: {certified}"
+    )
+
+
 @app.command("explain")
 def explain(
     scenario: Annotated[
@@ -198,8 +273,16 @@ def explain(
     ] = None,
     state: Annotated[str, typer.Option(help="The state deciding.")] = "NY",
     bundle: BundleOpt = None,
-    ori: Annotated[str, typer.Option(help="Requester ORI.")] = "XX0000000",
-    agency_type: Annotated[str, typer.Option("--type", help="Nlets agency type code.")] = "PD",
+    ori: Annotated[
+        str | None,
+        typer.Option(
+            help="Requester ORI, read from the directory: its type, home state, missions and "
+            "certification with --state come from there."
+        ),
+    ] = None,
+    agency_type: Annotated[
+        str | None, typer.Option("--type", help="Nlets agency type code (default PD).")
+    ] = None,
     home_state: Annotated[str | None, typer.Option(help="Requester home state, US.")] = None,
     mission: Annotated[list[str] | None, typer.Option(help="Requester mission (repeat).")] = None,
     acting_for: Annotated[
@@ -211,13 +294,33 @@ def explain(
     covers: Annotated[
         list[str] | None, typer.Option(help="A data class the process names (repeat).")
     ] = None,
-    certified: Annotated[bool, typer.Option(help="Certification on file.")] = False,
+    certified: Annotated[
+        bool | None, typer.Option(help="Certification on file (default: none).")
+    ] = None,
     notice_delay: Annotated[bool, typer.Option(help="Notice delay requested.")] = False,
     data: Annotated[list[str] | None, typer.Option(help="A data class asked (repeat).")] = None,
     credential: Annotated[str, typer.Option(help="Subject's credential type.")] = "any",
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Data directory whose directory --ori is read from "
+            "(default: $STATELINE_DATA or ./stateline-data).",
+        ),
+    ] = None,
     as_json: JsonOut = False,
 ) -> None:
-    """Decide one request and show each data class's verdict and the policies that decided it."""
+    """Decide one request and show each data class's verdict and the policies that decided it.
+
+    The requester: an agency of the data directory's directory (--ori), or one the flags say.
+    """
+    flags = (agency_type, home_state, mission, certified)
+    given = [f for f, v in zip(DIRECTORY_FLAGS, flags, strict=True) if v is not None]
+    if ori is not None and (given or scenario is not None):
+        clash = ", ".join(given) if given else "--scenario"
+        errors.print(f"[red]{clash} with --ori:[/red] the directory says who {ori} is")
+        raise typer.Exit(2)
+    source = "scenario" if scenario is not None else "flags" if ori is None else "directory"
     try:
         if scenario is not None:
             found = load_scenarios(scenario)
@@ -227,23 +330,29 @@ def explain(
                 raise typer.Exit(2)
             request = chosen[0].request
         else:
+            if ori is not None:
+                requester = _from_directory(ori, data_dir)
+                on_file = requester.certified_with(state, date.today())
+            else:
+                requester = Agency(
+                    "XX0000000",
+                    "XX0000000",
+                    AgencyType(agency_type or "PD"),
+                    home_state or state,
+                    frozenset(Mission(m) for m in mission or ("criminal-law-enforcement",)),
+                )
+                on_file = bool(certified)
             request = PolicyRequest(
                 state=state,
                 mke=MKE.DQ,
-                requester=Agency(
-                    ori,
-                    ori,
-                    AgencyType(agency_type),
-                    home_state or state,
-                    frozenset(Mission(m) for m in mission or ("criminal-law-enforcement",)),
-                ),
+                requester=requester,
                 requested=frozenset(DataClass(d) for d in data or ()),
                 acting_for_missions=frozenset(Mission(m).value for m in acting_for or ()),
                 mode=Mode(mode),
                 purpose=Purpose(purpose),
                 legal_process=LegalProcess(process),
                 legal_process_covers=(frozenset(DataClass(c) for c in covers) if covers else None),
-                certification_on_file=certified,
+                certification_on_file=on_file,
                 notice_delay_requested=notice_delay,
                 subject_credential=Credential(credential),
             )
@@ -258,9 +367,10 @@ def explain(
         raise _refuse_bundle(error, as_json) from error
     decision = policy.decide(request)
     if as_json:
-        _emit(_explain_json(policy.bundle, decision))
+        _emit(_explain_json(policy.bundle, decision) | {"requester": _requester(request, source)})
         return
     console.print(f"[bold]{policy.bundle.title}[/bold] (bundle {policy.bundle.name})")
+    console.print(_requester_text(request, source), markup=False, highlight=False, soft_wrap=True)
     console.print(_class_rows(policy.bundle, decision.classes))
     console.print(f"outcome: [bold]{decision.outcome.value}[/bold]")
     console.print(f"released: {_classes(decision.released)}")
