@@ -7,11 +7,11 @@ PORT="${STATELINE_PG_PORT:-55432}"
 
 # The data folder lives outside the clone: as root the server runs as postgres, which cannot
 # reach into a clone under a folder only root may read. It is named by a hash of the clone's
-# path and the caller's uid, so each clone (and each user) keeps its own server.
+# real path and the caller's uid, so each clone (and each user) keeps its own server.
 data_dir() {
   local base=/var/tmp key
   [ -d "$base" ] && [ -w "$base" ] || base="${TMPDIR:-/tmp}"
-  key=$(printf '%s:%s' "$PWD" "$(id -u)" | sha256sum | cut -c 1-16)
+  key=$(printf '%s:%s' "$(pwd -P)" "$(id -u)" | sha256sum | cut -c 1-16)
   echo "$base/stateline-pg-$key"
 }
 DATA=$(data_dir)
