@@ -91,10 +91,17 @@ class OneWriteProtocol(HttpToolsProtocol):
         self._head_timer = self.loop.call_later(self.limits.timeout, self._check_head_time)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_head_timer()
+        super().connection_lost(exc)
+
+    def _stop_head_timer(self) -> None:
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
-        super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self) -> None:
+        self._stop_head_timer()  # the connection is the WebSocket protocol's from here
+        super().handle_websocket_upgrade()
 
     def data_received(self, data: bytes) -> None:
         if self._head_size >= 0:
@@ -144,7 +151,8 @@ class OneWriteProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._head_size = 0  # the next request's head starts here
-        if self.cycle.response_complete:  # answered before its body had all come
+        cycle = self.cycle  # None after a WebSocket upgrade, which has no cycle
+        if cycle is not None and cycle.response_complete:  # answered before its body had all come
             self._idle_since = self.loop.time()
         super().on_message_complete()
 

@@ -196,3 +196,19 @@ def test_others_are_answered_while_clients_stream_huge_headers() -> None:
     # No huge head was served: each was refused, or the connection reset under the sender.
     assert len(outcomes) == 4
     assert all(o == b"" or o.startswith(b"HTTP/1.1 431 ") for o in outcomes), outcomes
+
+
+def test_a_websocket_upgrade_still_reaches_the_app() -> None:
+    # The app serves no WebSocket: it refuses the handshake (403), as under uvicorn's protocol.
+    handshake = (
+        b"GET /socket HTTP/1.1\r\nHost: test\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    with serving(app(), http=QUICK) as url, connect(url) as client:
+        client.sendall(b"GET /empty HTTP/1.1\r\nHost: test\r\n\r\n")
+        assert client.recv(65536).startswith(b"HTTP/1.1 204 ")
+        client.sendall(handshake)
+        assert read_to_close(client).startswith(b"HTTP/1.1 403 ")
+    with serving(app(), http=QUICK) as url, connect(url) as client:
+        client.sendall(handshake)
+        assert read_to_close(client).startswith(b"HTTP/1.1 403 ")
