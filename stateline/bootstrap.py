@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from stateline.config import Config
+from stateline.hub.attachments import Attachments
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.checkpoint import Verifier
@@ -26,6 +27,7 @@ from stateline.node.review_service import ReviewService
 from stateline.node.reviewed import NodeReview
 from stateline.node.service import GroupCommit, StateNode
 from stateline.storage.directory import DirectoryStore
+from stateline.storage.documents import DocumentStore
 from stateline.storage.engine import StorageError, open_engine
 from stateline.storage.ledger import PAGE_SIZE
 from stateline.storage.messages import MessageLog
@@ -107,6 +109,7 @@ class System:
         if self._following is not None:
             self._following.set()
         self.log.close()
+        self.exchange.switch.attachments.close()
         self.hub_engine.dispose()
         for node in self.nodes.values():
             node.ledger.close()
@@ -294,7 +297,12 @@ def _build(config: Config, locks: list[WriterLock]) -> System:
         transports[state] = LocalTransport(nodes[state])
     routes: dict[str, Transport] = dict(transports)
     generation = directory.generation()  # read first: a change meanwhile is taken next time
-    switch = Switch(load_directory(directory), routes, deadline=config.deadline)
+    documents = DocumentStore(hub_engine)  # attached documents survive a restart
+    documents.create_schema()
+    attachments = Attachments(documents)
+    switch = Switch(
+        load_directory(directory), routes, deadline=config.deadline, attachments=attachments
+    )
     exchange = Exchange(switch, log)
     for node in nodes.values():
         attach_notices(node)  # first: finishing a review brings its notices up to date

@@ -1,9 +1,10 @@
 """Legal-process documents an agency attaches to a query: the bytes, their type as the bytes
 themselves say it, and the reference that queues and the ledger show instead of the bytes.
 
-A document is personal data. It travels from the hub to the deciding node with the query, is
-kept only by a node that holds the request for review, and is never logged: the ledger records
-its SHA-256 alone.
+A document is personal data. The hub keeps it for the agency that attached it until it expires
+(:class:`Attached`), it travels from the hub to the deciding node with the query, is kept only by
+a node that holds the request for review, and is never logged: the ledger records its SHA-256
+alone.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 MAX_DOCUMENT = 10 * 1024 * 1024
 """Largest document accepted, in bytes: a scanned warrant of a few pages fits well within it."""
@@ -68,3 +70,23 @@ class Document:
     def ref(self) -> DocumentRef:
         digest = hashlib.sha256(self.content).hexdigest()
         return DocumentRef(self.content_type, self.filename, len(self.content), digest)
+
+
+@dataclass(frozen=True, slots=True)
+class Attached:
+    """A document the hub keeps for the agency that attached it, until it expires."""
+
+    id: str  # what the agency's queries name in DOC/
+    owner: str  # the ORI that attached it: no other agency's query may name it
+    document: Document
+    sha256: str
+    created: datetime
+    expires: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What one agency holds at the hub now: its unexpired documents and their bytes."""
+
+    count: int
+    size: int

@@ -2,22 +2,42 @@
 
 An agency attaches a legal-process document (a warrant, an order, a subpoena) through the API
 and gets an id; its query names the id in ``DOC/``, and the switch hands the document to every
-node the query goes to. Documents are personal data, so the hub keeps them only in memory, only
-for the agency that attached them and only for a while (as the mailbox keeps replies), and
-never logs them: the deciding node keeps a document only if it holds the request for review,
-and its ledger records the SHA-256 alone.
+node the query goes to. The hub keeps each document in its own database (``storage.documents``,
+wired by ``bootstrap``), so that a restart loses none, for the agency that attached it only,
+until it expires an hour later; :meth:`Attachments.purge` removes the expired ones. Each agency
+has a quota of documents held at once, by count and by bytes: an agency over it is refused its
+next upload, and nothing is ever evicted to make room, so one agency's uploads can never take
+away a document another agency's query names.
+
+Documents are personal data: they sit in the hub's database, unencrypted for now, until they
+expire and are purged. They are never logged: the deciding node keeps a document only if it
+holds the request for review, and its ledger records the SHA-256 alone.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections import OrderedDict
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 
-from stateline.documents import MAX_DOCUMENT, Document, clean_filename, sniff
+from stateline.documents import MAX_DOCUMENT, Attached, Document, Holding, clean_filename, sniff
+
+log = logging.getLogger(__name__)
+
+DOCUMENT_TTL = timedelta(hours=1)
+"""How long the hub keeps a document after it was attached (as long as it keeps a reply)."""
+
+MAX_HELD = 50
+"""Documents one agency may hold at once. Enough for a warrant behind each legal-process query
+of the busiest agencies (the demo's federal agencies attach some thirty within its replay)."""
+
+MAX_HELD_BYTES = 100 * 1024 * 1024
+"""Bytes one agency's documents may take at once: ten of the largest documents accepted."""
 
 
 class DocumentRefusal(StrEnum):
@@ -26,6 +46,10 @@ class DocumentRefusal(StrEnum):
     EMPTY = "the document is empty"
     TOO_LARGE = f"the document is larger than {MAX_DOCUMENT} bytes"
     NOT_ACCEPTED = "the document is not a PDF, PNG or JPEG file"
+    OVER_QUOTA = (
+        "this agency holds its quota of documents: each one leaves it when it expires, "
+        "at the time its receipt gave"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +64,60 @@ class Receipt:
     expires: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class _Held:
-    owner: str  # the ORI that attached it
-    document: Document
-    expires: datetime
+class Documents(Protocol):
+    """Where the hub keeps attached documents: its database (``storage.documents``)."""
+
+    def holding(self, owner: str, now: datetime) -> Holding:
+        """What ``owner`` holds that has not expired at ``now``."""
+        ...
+
+    def keep(self, attached: Attached) -> None:
+        """Keep ``attached``; it is durable when this returns."""
+        ...
+
+    def find(self, doc_id: str, owner: str) -> Attached | None:
+        """The document ``doc_id`` if ``owner`` attached it, expired or not."""
+        ...
+
+    def drop(self, doc_id: str) -> None: ...
+
+    def purge(self, now: datetime) -> int:
+        """Remove every document expired at ``now``; returns how many."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class DocumentsInMemory:
+    """Documents kept in this process only, lost when it ends: for a switch built without a
+    database (the composition root gives the hub's database instead)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, Attached] = {}
+
+    def holding(self, owner: str, now: datetime) -> Holding:
+        mine = [a for a in self._kept.values() if a.owner == owner and a.expires >= now]
+        return Holding(len(mine), sum(len(a.document.content) for a in mine))
+
+    def keep(self, attached: Attached) -> None:
+        self.purge(attached.created)  # nothing else would ever let the expired go
+        self._kept[attached.id] = attached
+
+    def find(self, doc_id: str, owner: str) -> Attached | None:
+        attached = self._kept.get(doc_id)
+        return attached if attached is not None and attached.owner == owner else None
+
+    def drop(self, doc_id: str) -> None:
+        self._kept.pop(doc_id, None)
+
+    def purge(self, now: datetime) -> int:
+        expired = [doc_id for doc_id, a in self._kept.items() if a.expires < now]
+        for doc_id in expired:
+            del self._kept[doc_id]
+        return len(expired)
+
+    def close(self) -> None:
+        self._kept.clear()
 
 
 def document_ids() -> str:
@@ -61,46 +134,72 @@ def check_document(content: bytes) -> str | DocumentRefusal:
     return sniff(content) or DocumentRefusal.NOT_ACCEPTED
 
 
+def within_quota(holding: Holding, size: int, max_held: int, max_bytes: int) -> bool:
+    """Whether an agency holding ``holding`` may attach one more document of ``size`` bytes."""
+    return holding.count < max_held and holding.size + size <= max_bytes
+
+
 class Attachments:
-    """Attached documents by id, each for its owner only, bounded in age and in total bytes."""
+    """Attached documents by id, each for its owner only, until it expires, within each
+    owner's quota (``max_held`` documents and ``max_bytes`` bytes at once)."""
 
     def __init__(
         self,
-        ttl: timedelta = timedelta(hours=1),
-        capacity: int = 64 * MAX_DOCUMENT,
+        store: Documents | None = None,
+        ttl: timedelta = DOCUMENT_TTL,
+        max_held: int = MAX_HELD,
+        max_bytes: int = MAX_HELD_BYTES,
         new_id: Callable[[], str] = document_ids,
     ) -> None:
+        self.store: Documents = store if store is not None else DocumentsInMemory()
         self.ttl = ttl
-        self.capacity = capacity
+        self.max_held = max_held
+        self.max_bytes = max_bytes
         self.new_id = new_id
-        self._held: OrderedDict[str, _Held] = OrderedDict()
-        self._bytes = 0
+        # Reading what an agency holds and keeping one more must not interleave with another
+        # upload of the same agency's, or both could pass the quota.
+        self._lock = threading.Lock()
 
     def attach(
         self, owner: str, content: bytes, filename: str | None, now: datetime
     ) -> Receipt | DocumentRefusal:
-        """Keep a document for ``owner``; the oldest ones go when the store is full."""
+        """Keep a document for ``owner``, durably, if it is acceptable and within the quota."""
         checked = check_document(content)
         if isinstance(checked, DocumentRefusal):
             return checked
         document = Document(content, checked, clean_filename(filename))
-        doc_id = self.new_id()
-        held = _Held(owner, document, now + self.ttl)
-        self._held[doc_id] = held
-        self._bytes += len(content)
-        while self._bytes > self.capacity and len(self._held) > 1:
-            _, dropped = self._held.popitem(last=False)
-            self._bytes -= len(dropped.document.content)
         ref = document.ref
-        return Receipt(doc_id, ref.sha256, ref.content_type, ref.size, ref.filename, held.expires)
+        with self._lock:
+            holding = self.store.holding(owner, now)
+            if not within_quota(holding, ref.size, self.max_held, self.max_bytes):
+                # Counts only: the documents' names and contents are personal data.
+                log.info(
+                    "document refused to %s: it holds %d documents, %d bytes",
+                    owner,
+                    holding.count,
+                    holding.size,
+                )
+                return DocumentRefusal.OVER_QUOTA
+            attached = Attached(self.new_id(), owner, document, ref.sha256, now, now + self.ttl)
+            self.store.keep(attached)
+        return Receipt(
+            attached.id, ref.sha256, ref.content_type, ref.size, ref.filename, attached.expires
+        )
 
     def get(self, doc_id: str, owner: str, now: datetime) -> Document | None:
         """The document ``doc_id`` if ``owner`` attached it and it has not expired."""
-        held = self._held.get(doc_id)
-        if held is None or held.owner != owner:
+        attached = self.store.find(doc_id, owner)
+        if attached is None:
             return None
-        if held.expires < now:
-            del self._held[doc_id]
-            self._bytes -= len(held.document.content)
+        if attached.expires < now:
+            self.store.drop(doc_id)
             return None
-        return held.document
+        return attached.document
+
+    def purge(self, now: datetime) -> int:
+        """Remove every document expired at ``now`` (personal data kept no longer than it
+        serves); returns how many."""
+        return self.store.purge(now)
+
+    def close(self) -> None:
+        self.store.close()

@@ -60,6 +60,7 @@ STATUS_FOR_DOCUMENT = {
     DocumentRefusal.EMPTY: 400,
     DocumentRefusal.TOO_LARGE: 413,
     DocumentRefusal.NOT_ACCEPTED: 415,
+    DocumentRefusal.OVER_QUOTA: 429,
 }
 """HTTP status of a refused document."""
 
