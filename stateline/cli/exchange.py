@@ -478,8 +478,10 @@ def _summary(tally: Tally, counters: Counter[str]) -> None:
         "message",
         "sent",
         "hits",
+        "of them withheld in part",
         "not on file",
         "denied",
+        "held for review",
         "ER",
         "SM",
         "p50 ms",
@@ -493,14 +495,27 @@ def _summary(tally: Tally, counters: Counter[str]) -> None:
             kind,
             str(tally.sent[kind]),
             str(tally.hits[kind]),
+            str(tally.withheld[kind]),
             str(tally.not_on_file[kind]),
             str(tally.denied[kind]),
+            str(tally.held[kind]),
             str(tally.errors[kind]),
             str(tally.status[kind]),
             f"{statistics.median(latencies):.2f}",
             f"{p99:.2f}",
         )
     console.print(table)
+    outcomes = ("released", "withheld", "denied", "held", "not on file")
+    by_state = Table("state", *outcomes, title="Answers by state (all requesters)")
+    states = sorted({state for state, _who, _outcome in tally.by_state})
+    for state in states:
+        counts = [
+            sum(n for (s, _w, o), n in tally.by_state.items() if s == state and o == name)
+            for name in outcomes
+        ]
+        by_state.add_row(state, *(str(n) for n in counts))
+    if states:
+        console.print(by_state)
     senders = Table("sent by", "messages", title="Senders")
     for kind, count in sorted(tally.senders.items()):
         senders.add_row(f"{kind} agencies", str(count))

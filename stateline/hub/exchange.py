@@ -11,13 +11,14 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
 from stateline.directory.checks import SenderRefusal
 from stateline.hub.attachments import DocumentRefusal, Receipt
 from stateline.hub.mailbox import Keeping, parsed_admin, parsed_reply
+from stateline.hub.retries import Attempt, Retries
 from stateline.hub.switch import Form, Submission, Switch
 from stateline.ledger.entries import answer_digest
 from stateline.storage.messages import Answer, Kept, MessageRecord
@@ -35,6 +36,10 @@ class Log(Protocol):
     ) -> Future[None]: ...
 
     def late(self, answer: Answer | None, kept: Kept) -> Future[None]: ...
+
+    def by_key(self, sender: str, key: str) -> MessageRecord | None: ...
+
+    def unkey(self, message_id: str) -> Future[None]: ...
 
     def held_for(self, message_id: str, ori: str, now: datetime) -> list[Kept] | None: ...
 
@@ -59,13 +64,35 @@ class Exchange:
         self.switch = switch
         self.log = log
         self.keeping = keeping or Keeping()
+        self.retries = Retries(log, switch.clock)
         switch.late = self._answered_late
 
-    async def submit(self, raw: str, token: str | None, form: Form = Form.TEXT) -> Submission:
+    async def submit(
+        self, raw: str, token: str | None, form: Form = Form.TEXT, key: str | None = None
+    ) -> Submission:
         """Send one input through the switch; returns once its log line, its nodes' answers
         and its kept replies are durable (raises :class:`StorageError` if they cannot be:
-        then no reply may go out)."""
-        submission = await self.switch.submit(raw, token, form)
+        then no reply may go out).
+
+        A retry (the same idempotency ``key``, or the same control field and text, from the
+        same agency) gets the first answer again, marked ``replayed``; a retry that cannot be
+        answered raises :class:`~stateline.hub.retries.RetryRefused`.
+        """
+        attempt = self.retries.attempt(raw, key)
+        try:
+            submission = await self._submit(raw, token, form, attempt)
+        except BaseException as error:
+            attempt.done(None, error)
+            raise
+        attempt.done(submission)
+        return submission
+
+    async def _submit(
+        self, raw: str, token: str | None, form: Form, attempt: Attempt
+    ) -> Submission:
+        submission = await self.switch.submit(raw, token, form, attempt.seen)
+        if submission.replayed:
+            return submission
         now = self.switch.clock()
         keeping = self.keeping
         kept: list[Kept] = []
@@ -84,7 +111,10 @@ class Exchange:
         answered = [
             Answer(submission.id, state, now, digest) for state, digest in submission.answered
         ]
-        await asyncio.wrap_future(self.log.record(record_of(submission, form), answered, kept))
+        record = record_of(submission, form)
+        if attempt.key is not None:
+            record = replace(record, idempotency_key=attempt.key, input_sha256=attempt.digest)
+        await asyncio.wrap_future(self.log.record(record, answered, kept))
         return submission
 
     def attach(

@@ -13,7 +13,7 @@ import itertools
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -73,10 +73,15 @@ class Submission:
     mailboxes: tuple[str, ...] = ()
     forwarded: AdminMessage | None = None
     answered: tuple[tuple[str, str], ...] = ()
+    replayed: bool = False  # the first answer to a retry, not a new one
 
 
 Late = Callable[[str, str, Reply], None]
 """Takes a node's answer that came after the deadline: ``late(message_id, state, reply)``."""
+
+Seen = Callable[[str, str | None], Awaitable["Submission | None"]]
+"""Asked once a sender may send, before anything is routed: ``seen(sender, control)`` gives
+the submission this input repeats (a retry), or None to go on."""
 
 
 class Directory:
@@ -137,8 +142,11 @@ class Switch:
         self._input_seq: Counter[str] = Counter()
         self._output_seq: Counter[str] = Counter()
 
-    async def submit(self, raw: str, token: str | None, form: Form = Form.TEXT) -> Submission:
-        """Take one input from an agency holding ``token`` and return every reply it gets."""
+    async def submit(
+        self, raw: str, token: str | None, form: Form = Form.TEXT, seen: Seen | None = None
+    ) -> Submission:
+        """Take one input from an agency holding ``token`` and return every reply it gets (or,
+        where ``seen`` knows it as a retry, what the first one got)."""
         received = self.clock()
         message_id = self.new_id()
         credential_ori = self.directory.ori_for(token)
@@ -156,6 +164,10 @@ class Switch:
             return self._refuse(
                 message_id, received, Rejection.of(refusal.reason, raw), credential_ori
             )
+        if seen is not None:
+            first = await seen(sender, message.header.control)
+            if first is not None:
+                return first
 
         if not isinstance(message, Query | AdminMessage):
             rejection = Rejection.of(ErReason.NOT_ALLOWED_TO_DESTINATION, raw, ori=sender)

@@ -44,6 +44,7 @@ from sqlalchemy import (
     insert,
     inspect,
     literal_column,
+    null,
     select,
     text,
     update,
@@ -68,6 +69,7 @@ messages = Table(
     Column("reason", Integer),  # ER reason number when refused
     Column("replies", Integer, nullable=False),
     Column("idempotency_key", String(100)),  # a retry's name for it, unique per sender
+    Column("input_sha256", String(64)),  # of the input's text, where it has a key
 )
 
 by_sender = Index("ix_messages_sender_received", messages.c.sender, messages.c.received)
@@ -124,6 +126,7 @@ class MessageRecord:
     reason: int | None
     replies: int
     idempotency_key: str | None = None
+    input_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +171,13 @@ class MessageLog:
             engine,
         )
 
+        self._unkey = Compiled(
+            update(messages)
+            .where(messages.c.id == bindparam("message_id"))
+            .values(idempotency_key=null()),
+            engine,
+        )
+
     def create_schema(self) -> None:
         """Create the log, or bring an older one up to date: older logs were indexed by sender
         alone, and had no idempotency keys."""
@@ -175,10 +185,11 @@ class MessageLog:
             hub_metadata.create_all(self.engine, tables=[messages, answers, mailbox])
             columns = {c["name"] for c in inspect(self.engine).get_columns("messages")}
             with self.engine.begin() as connection:
-                if "idempotency_key" not in columns:
-                    connection.execute(
-                        text("ALTER TABLE messages ADD COLUMN idempotency_key VARCHAR(100)")
-                    )
+                for name, kind in (("idempotency_key", 100), ("input_sha256", 64)):
+                    if name not in columns:
+                        connection.execute(
+                            text(f"ALTER TABLE messages ADD COLUMN {name} VARCHAR({kind})")
+                        )
                 by_sender.create(connection, checkfirst=True)
                 by_key.create(connection, checkfirst=True)
                 connection.execute(text(f"DROP INDEX IF EXISTS {_SENDER_ONLY}"))
@@ -216,6 +227,10 @@ class MessageLog:
         if kept.kind != "am":
             work.append((self._one_more_reply, ("message_id",), [(kept.message_id,)]))
         return self.writer.submit(work)
+
+    def unkey(self, message_id: str) -> Future[None]:
+        """Free the idempotency key of ``message_id`` for a later message to take."""
+        return self.writer.submit([(self._unkey, ("message_id",), [(message_id,)])])
 
     def keep(self, kept: Sequence[Kept]) -> Future[None]:
         """Keep AMs (or replies) for their recipients."""

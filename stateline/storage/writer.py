@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from sqlalchemy import Engine
@@ -167,10 +167,22 @@ class GroupWriter:
                     self._commit([job])
                 return
             log.error("durable write failed: %s", type(error.__cause__).__name__)
-            jobs[0][1].set_exception(error)
+            _settle(jobs[0][1], error)
             return
         for _, future in jobs:
+            _settle(future, None)
+
+
+def _settle(future: Future[None], error: StorageError | None) -> None:
+    """Resolve a caller's future, unless the caller gave up on it (cancelled it): the writer
+    thread must outlive every caller."""
+    try:
+        if error is None:
             future.set_result(None)
+        else:
+            future.set_exception(error)
+    except InvalidStateError:
+        pass  # cancelled: the write itself stands, or failed, all the same
 
 
 def _merged(works: list[list[Work]]) -> list[Work]:

@@ -15,7 +15,9 @@ from stateline.directory.checks import SenderRefusal
 from stateline.documents import MAGIC, MAX_DOCUMENT
 from stateline.hub.attachments import DocumentRefusal, Receipt
 from stateline.hub.exchange import Exchange
+from stateline.hub.retries import MAX_KEY, RetryRefused, valid_key
 from stateline.hub.switch import Form, Submission
+from stateline.storage.engine import StorageError
 from stateline.storage.messages import MessageLog
 from stateline.web import bodies
 from stateline.wire import jsonform, text
@@ -31,6 +33,16 @@ STATUS_FOR_REASON = {
 """HTTP status of a refused submission; any other refusal is a 400 with its ER."""
 
 SUBMIT_BODY: dict[str, Any] = {
+    "parameters": [
+        {
+            "name": "Idempotency-Key",
+            "in": "header",
+            "required": False,
+            "description": "Names this message for a retry: the same key from the same agency "
+            "gets the first answer again, never a second one (1 to 100 printable ASCII).",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+        }
+    ],
     "requestBody": {
         "required": True,
         "content": {
@@ -40,7 +52,7 @@ SUBMIT_BODY: dict[str, Any] = {
             },
             "application/json": {"schema": {"$ref": "#/components/schemas/Message"}},
         },
-    }
+    },
 }
 
 
@@ -129,22 +141,46 @@ async def _bounded_body(request: Request) -> bytes | None:
 
 
 async def submit_message(
-    exchange: Exchange, content_type: str, authorization: str | None, body: bytes
+    exchange: Exchange,
+    content_type: str,
+    authorization: str | None,
+    body: bytes,
+    key: str | None = None,
 ) -> tuple[int, bytes]:
     """One submission, as ``POST /v1/messages`` answers it: the status and the JSON body.
 
     The FastAPI route and the server's fast path (:class:`stateline.web.app.SubmitFastPath`)
-    both answer through this, so they cannot drift apart.
+    both answer through this, so they cannot drift apart. ``key`` is the request's
+    ``Idempotency-Key``: a retry under it gets the first answer again (``"replayed": true``).
     """
+    if key is not None and not valid_key(key):
+        return 422, _IDEMPOTENCY_KEY_INVALID
     form = Form.JSON if "json" in content_type else Form.TEXT
     raw = body.decode("utf-8", errors="replace")
-    submission = await exchange.submit(raw, bearer(authorization), form)
+    try:
+        submission = await exchange.submit(raw, bearer(authorization), form, key)
+    except RetryRefused as refused:
+        return refused.status, orjson.dumps({"detail": refused.detail})
+    except StorageError:
+        # The hub could not log it: nothing is answered that the log does not hold.
+        return 503, _NOT_LOGGED
     status = 200
     if not submission.accepted:
         first = submission.replies[0]
         reason = first.reason if isinstance(first, ErrorMessage) else None
         status = STATUS_FOR_REASON.get(reason, 400) if reason else 400
-    return status, orjson.dumps(submission_body(submission, form))
+    answer = submission_body(submission, form)
+    if submission.replayed:
+        answer["replayed"] = True
+    return status, orjson.dumps(answer)
+
+
+_IDEMPOTENCY_KEY_INVALID = orjson.dumps(
+    {"detail": f"Idempotency-Key must be 1 to {MAX_KEY} printable ASCII characters"}
+)
+_NOT_LOGGED = orjson.dumps(
+    {"detail": "the hub could not record the message, so it is not answered: send it again"}
+)
 
 
 def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
@@ -173,6 +209,7 @@ def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
             request.headers.get("content-type", ""),
             request.headers.get("authorization"),
             await request.body(),
+            request.headers.get("idempotency-key"),
         )
         return Response(body, status_code=status, media_type="application/json")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -26,17 +26,19 @@ from stateline.wire import jsonform
 logger = logging.getLogger(__name__)
 
 
-async def _purge_forever(log: MessageLog) -> None:
+async def _purge_forever(purges: list[Callable[[datetime], int]]) -> None:
     while True:
         await asyncio.sleep(PURGE_INTERVAL)
-        try:
-            await asyncio.to_thread(log.purge, datetime.now(UTC))
-        except StorageError:
-            logger.exception("mailbox purge failed; will retry")
+        for purge in purges:
+            try:
+                await asyncio.to_thread(purge, datetime.now(UTC))
+            except StorageError:
+                logger.exception("purge of expired personal data failed; will retry")
 
 
 PURGE_INTERVAL = 60.0
-"""Seconds between removals of the replies and AMs the mailbox no longer keeps."""
+"""Seconds between removals of what the hub no longer keeps: the mailbox's expired replies and
+AMs, and expired legal-process documents."""
 
 MAX_SUBMISSION = 1 << 20
 """Bytes a submitted message may have on the fast path (the wire's own limits are far lower,
@@ -81,6 +83,7 @@ class SubmitFastPath:
                     headers.get(b"content-type", b"").decode("latin-1"),
                     _text(headers.get(b"authorization")),
                     body,
+                    _text(headers.get(b"idempotency-key")),
                 )
             except Exception as error:
                 # Its type only: an exception's text may quote the message's fields.
@@ -134,12 +137,14 @@ def create_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        purger = asyncio.create_task(_purge_forever(log)) if log is not None else None
+        purges: list[Callable[[datetime], int]] = [exchange.switch.attachments.purge]
+        if log is not None:
+            purges.append(log.purge)
+        purger = asyncio.create_task(_purge_forever(purges))
         try:
             yield
         finally:
-            if purger is not None:
-                purger.cancel()
+            purger.cancel()
 
     app = FastAPI(
         lifespan=lifespan,

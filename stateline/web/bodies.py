@@ -36,6 +36,10 @@ class Submitted(BaseModel):
     accepted: bool
     form: Form
     replies: list[Reply]
+    replayed: bool = Field(
+        default=False,
+        description="Present and true when this is a retry's answer: the first one again.",
+    )
 
 
 class Receipt(BaseModel):
@@ -67,7 +71,13 @@ class MessageRecord(BaseModel):
     received: datetime
     accepted: bool
     reason: int | None = Field(description="The ER reason number of a refused message.")
-    replies: int = Field(description="How many replies it had.")
+    replies: int = Field(description="How many replies it had, late ones included.")
+    idempotency_key: str | None = Field(
+        default=None, description="The key a retry names it by (its own, or its control field's)."
+    )
+    input_sha256: str | None = Field(
+        default=None, description="The SHA-256 of the message's text, where it has a key."
+    )
 
 
 class Waiting(BaseModel):
@@ -75,7 +85,10 @@ class Waiting(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    id: str
+    id: str = Field(description="The id of the message it answers, or of the AM.")
+    kind: str = Field(description="`late`: a late reply to the caller's message; `am`: an AM.")
+    at: datetime
+    fetched: bool = Field(description="Whether its message's replies were fetched since.")
     message: Reply
 
 
@@ -103,7 +116,10 @@ SUBMIT: Answers = {
     400: _answer(Submitted, "Malformed or refused: the ER says why."),
     401: _answer(Submitted, "No credential: the ER says so."),
     403: _answer(Submitted, "The credential, the sender or its suspension: the ER says which."),
+    409: _answer(Detail, "A retry whose first answer the hub no longer holds."),
     413: _answer(Detail, "Larger than a message may be."),
+    422: _answer(Detail, "An Idempotency-Key that is not valid, or names another message."),
+    503: _answer(Detail, "The hub could not log the message, so it was not answered."),
 }
 ATTACH: Answers = {
     201: _answer(Receipt, "Kept: the id to name in `DOC/`."),
@@ -112,6 +128,7 @@ ATTACH: Answers = {
     403: _answer(Detail, "The credential, the sender or its suspension."),
     413: _answer(Detail, "Larger than a document may be."),
     415: _answer(Detail, "Not a PDF, PNG or JPEG file."),
+    429: _answer(Detail, "The agency holds its quota of documents until some expire."),
 }
 REPLIES: Answers = {
     200: _answer(Replies, "The replies, in the form asked for."),

@@ -134,7 +134,9 @@ def test_a_commit_that_fails_unexpectedly_withholds_its_answers_and_strands_none
         raise RuntimeError("a fault in the commit")
 
     monkeypatch.setattr(service, "submit_together", broken)
-    raws = [f"DQ.{LOCAL}.NY.C{n}.TXT\nOLN/{people['NY'][n].oln}" for n in range(3)]
+    # Control fields of their own: the same field and text as an earlier test's would be a
+    # retry of it, answered with its first answer.
+    raws = [f"DQ.{LOCAL}.NY.F{n}.TXT\nOLN/{people['NY'][n].oln}" for n in range(3)]
 
     async def traffic() -> list[Reply]:
         submissions = await asyncio.wait_for(

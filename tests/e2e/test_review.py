@@ -85,7 +85,9 @@ def test_a_held_photo_request_is_approved_in_part_and_answered(
         assert late_disclosure and "photo" in late_disclosure[-1].data_classes
 
         # The late answer waits in the agency's mailbox, and the log counts both replies.
-        (waiting,) = system.exchange.waiting("NYSTP0000")
+        (waiting,) = [
+            w for w in system.exchange.waiting("NYSTP0000") if w.message_id == submission.id
+        ]
         assert (waiting.message_id, waiting.kind, waiting.fetched) == (submission.id, "late", True)
         logged = system.log.get(submission.id)
         assert logged is not None and logged.replies == 2

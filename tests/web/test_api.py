@@ -318,3 +318,23 @@ def test_answers_are_what_the_openapi_document_says(
     assert inbox.json()
     conforms(spec, inbox, "get", "/v1/mailbox")
     conforms(spec, client.get("/v1/schema/message"), "get", "/v1/schema/message")
+
+
+def test_a_retry_with_its_idempotency_key_gets_the_first_answer(
+    client: TestClient, tokens: dict[str, str], people: dict[str, list[Person]]
+) -> None:
+    raw = f"DQ.{LOCAL}.NY.TXT\nOLN/{people['NY'][11].oln}"
+    headers = {**auth(tokens[LOCAL]), "content-type": "text/plain"}
+    key = f"retry-{client.app.__class__.__name__}"  # one per fixture: both share the hub
+    first = client.post("/v1/messages", content=raw, headers={**headers, "idempotency-key": key})
+    again = client.post("/v1/messages", content=raw, headers={**headers, "idempotency-key": key})
+    assert first.status_code == again.status_code == 200
+    assert "replayed" not in first.json()
+    assert again.json() == {**first.json(), "replayed": True}
+    other = f"DQ.{LOCAL}.NY.TXT\nOLN/{people['NY'][12].oln}"
+    reused = client.post("/v1/messages", content=other, headers={**headers, "idempotency-key": key})
+    assert reused.status_code == 422 and "names another message" in reused.json()["detail"]
+    bad = client.post(
+        "/v1/messages", content=raw, headers={**headers, "idempotency-key": "x" * 101}
+    )
+    assert bad.status_code == 422 and "Idempotency-Key" in bad.json()["detail"]
