@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -14,6 +15,7 @@ from sqlalchemy import Engine, text
 from stateline.config import Config
 from stateline.hub.attachments import Attachments
 from stateline.hub.exchange import Exchange
+from stateline.hub.mailbox import Keeping
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.checkpoint import Verifier
 from stateline.ledger.keys import NodeKeys, load_or_create_witness, witness_name
@@ -303,7 +305,8 @@ def _build(config: Config, locks: list[WriterLock]) -> System:
     switch = Switch(
         load_directory(directory), routes, deadline=config.deadline, attachments=attachments
     )
-    exchange = Exchange(switch, log)
+    keeping = Keeping(timedelta(seconds=config.reply_ttl), timedelta(seconds=config.late_reply_ttl))
+    exchange = Exchange(switch, log, keeping)
     for node in nodes.values():
         attach_notices(node)  # first: finishing a review brings its notices up to date
         attach_review(node, exchange)

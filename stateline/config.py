@@ -7,7 +7,8 @@ and a PostgreSQL URL without it gives each node its own schema), ``STATELINE_LED
 (the nodes' audit ledgers; by default beside the records on a configured node database, and
 one shared ``ledgers.sqlite`` on the embedded default), ``STATELINE_DEADLINE``
 (seconds a multi-state query waits), ``STATELINE_POLICY`` (which policy bundle each node
-loads). docs/configuration.md lists them.
+loads), ``STATELINE_REPLY_TTL`` and ``STATELINE_LATE_REPLY_TTL`` (how long the hub keeps
+replies). docs/configuration.md lists them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class Config:
     policy: str = "status-quo"
     checkpoint_interval: float = 300.0
     review_interval: float = 60.0  # seconds between escalations of overdue held requests
+    reply_ttl: float = 3600.0  # seconds the hub keeps replies sent at once (for a retry)
+    late_reply_ttl: float = 7 * 86400.0  # seconds it keeps late replies and AMs to be fetched
 
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> Config:
@@ -43,6 +46,8 @@ class Config:
             policy=env.get("STATELINE_POLICY", "status-quo"),
             checkpoint_interval=float(env.get("STATELINE_CHECKPOINT_INTERVAL", "300")),
             review_interval=float(env.get("STATELINE_REVIEW_INTERVAL", "60")),
+            reply_ttl=float(env.get("STATELINE_REPLY_TTL", "3600")),
+            late_reply_ttl=float(env.get("STATELINE_LATE_REPLY_TTL", str(7 * 86400))),
         )
 
     @property

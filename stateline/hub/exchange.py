@@ -41,7 +41,9 @@ class Log(Protocol):
 
     def unkey(self, message_id: str) -> Future[None]: ...
 
-    def held_for(self, message_id: str, ori: str, now: datetime) -> list[Kept] | None: ...
+    def held_for(
+        self, message_id: str, ori: str, now: datetime, until: datetime | None = None
+    ) -> list[Kept] | None: ...
 
     def waiting(self, ori: str, now: datetime, limit: int = 1000) -> list[Kept]: ...
 
@@ -147,7 +149,8 @@ class Exchange:
 
     def replies(self, message_id: str, ori: str) -> tuple[Reply, ...] | None:
         """The replies to ``ori``'s message ``message_id`` while the hub keeps them."""
-        kept = self.log.held_for(message_id, ori, self.switch.clock())
+        now = self.switch.clock()
+        kept = self.log.held_for(message_id, ori, now, self.keeping.reply_expires(now))
         return None if kept is None else tuple(parsed_reply(k.body) for k in kept)
 
     def waiting(self, ori: str) -> list[Waiting]:

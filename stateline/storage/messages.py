@@ -39,6 +39,7 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -272,20 +273,24 @@ class MessageLog:
         rows = self._rows(query)
         return _record(rows[0]) if rows else None
 
-    def held_for(self, message_id: str, ori: str, now: datetime) -> list[Kept] | None:
-        """The replies to ``message_id`` kept for ``ori``, oldest first, marked fetched now
-        (``None``: no such message of ``ori``'s, or all its replies expired)."""
+    def held_for(
+        self, message_id: str, ori: str, now: datetime, until: datetime | None = None
+    ) -> list[Kept] | None:
+        """The replies to ``message_id`` kept for ``ori``, oldest first, marked fetched now,
+        and kept no later than ``until`` from now on, if given (``None``: no such message of
+        ``ori``'s, or all its replies expired)."""
         c = mailbox.c
         mine = and_(c.message_id == message_id, c.recipient == ori, c.kind != "am")
+        fetched: dict[str, Any] = {"fetched": now}
+        if until is not None:
+            fetched["expires"] = case((c.expires > until, until), else_=c.expires)
         try:
             with self.engine.begin() as conn:
                 rows = conn.execute(
                     select(mailbox).where(mine, c.expires >= now).order_by(c.id)
                 ).all()
                 if rows:
-                    conn.execute(
-                        update(mailbox).where(mine, c.fetched.is_(None)).values(fetched=now)
-                    )
+                    conn.execute(update(mailbox).where(mine, c.fetched.is_(None)).values(fetched))
         except SQLAlchemyError as error:
             raise StorageError("mailbox read failed") from error
         return [_kept(row) for row in rows] or None

@@ -90,7 +90,16 @@ def test_answers_and_kept_replies_go_with_their_message(engine: Engine) -> None:
     assert log.held_for(first.id, "NJSTP0000", later) is None  # never another agency's
     (waiting,) = log.waiting("NYSTP0000", later + timedelta(minutes=2))
     assert waiting.kind == "late" and waiting.fetched is not None
-    assert log.purge(later + 2 * DAY) == 2  # both expired: gone from the table
+    # Fetched again with a shorter keeping: a fetched reply is not held for the week.
+    soon = later + timedelta(hours=1)
+    assert log.held_for(first.id, "NYSTP0000", later, until=soon) is not None
+    (waiting,) = log.waiting("NYSTP0000", later)
+    assert waiting.expires == later + DAY  # fetched before: its keeping stands
+    another = Kept(first.id, "NYSTP0000", "late", "DR.NYOLN0000\n(later)", later, later + DAY)
+    log.late(None, another).result()
+    assert log.held_for(first.id, "NYSTP0000", later, until=soon) is not None
+    assert {w.expires for w in log.waiting("NYSTP0000", later)} == {later + DAY, soon}
+    assert log.purge(later + 2 * DAY) == 3  # all expired: gone from the table
     assert log.held_for(first.id, "NYSTP0000", later) is None
     log.close()
 
