@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -51,20 +50,10 @@ from stateline.web.console import console_router
 from stateline.wire import text
 from stateline.wire.grammar import MKE, NOT_ON_FILE, DataClass
 from stateline.wire.messages import Header, Query, Response
+from tests.browser import browser_or_skip, launch
 from tests.hub.helpers import message_log
 from tests.serving import serving
 
-CHROMIUM = os.environ.get("STATELINE_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "correct horse battery"
 TOKEN = "ice-agency-credential"
 ICE = Agency(
@@ -75,34 +64,6 @@ UNDER_REVIEW = frozenset(
 )
 SCREENSHOTS = os.environ.get("STATELINE_SCREENSHOTS")
 """A folder to keep the screenshots in, for a person to look at; by default a temporary one."""
-
-
-def browser_or_skip() -> Any:
-    """Playwright's sync API, or a skip (a failure under CI) when chromium is missing."""
-    problem = None
-    if not (shutil.which(CHROMIUM) or os.access(CHROMIUM, os.X_OK)):
-        problem = f"chromium is not installed at {CHROMIUM} (scripts/browser.sh installs it)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        problem = "the playwright package is not installed (pip install -e '.[dev]')"
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    return sync_playwright
-
-
-def launch(playwright: Any, profile: Path, **options: Any) -> Any:
-    """Debian's chromium, headless, in a fresh profile."""
-    return playwright.chromium.launch_persistent_context(
-        str(profile),
-        executable_path=CHROMIUM,
-        headless=True,
-        args=ARGS,
-        viewport={"width": 1280, "height": 900},
-        **options,
-    )
 
 
 @dataclass

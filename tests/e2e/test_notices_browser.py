@@ -38,10 +38,11 @@ from stateline.storage.review import ReviewStore
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire.grammar import DataClass
+from tests.browser import browser_or_skip, launch
 from tests.hub.helpers import message_log
 from tests.serving import serving
 
-from .test_console_browser import ICE, PASSWORD, browser_or_skip, launch, shot
+from .test_console_browser import ICE, PASSWORD, shot
 
 NY_NOTICE = Duty(DutyKind.NOTIFY_SUBJECT, 3, False, "ny-notice-immigration-request")
 STATUTE = "VTL 201(12)(b) (Driver's License Access and Privacy Act (Green Light))"

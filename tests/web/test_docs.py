@@ -3,21 +3,17 @@ in a real headless Chromium that may reach nothing else it lists the API's opera
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 from fastapi.testclient import TestClient
 
 from stateline.bootstrap import System
 from stateline.web.app import create_app
+from tests.browser import browser_or_skip, launch
 from tests.serving import serving
-
-CHROMIUM = os.environ.get("STATELINE_CHROMIUM", "/usr/bin/chromium")
 
 
 def test_the_docs_page_loads_only_files_of_the_same_server(system: System) -> None:
@@ -41,12 +37,7 @@ def test_the_docs_page_loads_only_files_of_the_same_server(system: System) -> No
 def test_the_docs_page_renders_offline_in_a_browser(system: System, tmp_path: Path) -> None:
     sync_playwright = browser_or_skip()
     with serving(create_app(system.exchange, system.log)) as url, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"),
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-        )
+        context = launch(playwright, tmp_path / "chromium-profile")
         elsewhere: list[str] = []
 
         def only_this_server(route: Any) -> None:
@@ -66,19 +57,3 @@ def test_the_docs_page_renders_offline_in_a_browser(system: System, tmp_path: Pa
         finally:
             context.close()
     assert elsewhere == []
-
-
-def browser_or_skip() -> Any:
-    """Playwright's sync API, or a skip (a failure under CI) when chromium is missing."""
-    problem = None
-    if not (shutil.which(CHROMIUM) or os.access(CHROMIUM, os.X_OK)):
-        problem = f"chromium is not installed at {CHROMIUM} (scripts/browser.sh installs it)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        problem = "the playwright package is not installed (pip install -e '.[dev]')"
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    return sync_playwright
