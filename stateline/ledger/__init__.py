@@ -5,8 +5,10 @@ It owns the entry format (``entries``: frozen dataclasses, canonical bytes, subj
 only by a keyed hash), the RFC 9162 Merkle maths (``merkle``, which needs nothing beyond
 hashlib), C2SP signed checkpoints and witness cosignatures (``checkpoint``), the node's keys
 on disk (``keys``), the durable single-writer append with group commit, proofs and retention
-(``log``), the verifier that recomputes the whole log (``verify``) and the witness that
-cosigns only consistent checkpoints (``witness``). The node hands it entries and gets back
+(``log``), one writer per ledger across processes (``lock``), proofs from the committed tree
+(``proofs``), the verifier that recomputes the whole log (``verify``), the comparison of the
+hub's logged answers with the disclosures (``reconcile``) and the witness that cosigns only
+consistent checkpoints (``witness``). The node hands it entries and gets back
 indexes once they are durable; oversight reads it; the CLI verifies, proves and exports it.
 It never imports the hub, the node, oversight or the web; its tables live in
 ``stateline.storage.ledger``.
