@@ -252,3 +252,38 @@ def test_every_reply_round_trips_through_both_encodings(
         for reply in submit(system, raw, tokens[LOCAL]).replies:
             assert text.parse(text.encode(reply)) == reply
             assert jsonform.parse_json(jsonform.encode_json(reply)) == reply
+
+
+def test_an_answer_past_the_deadline_goes_to_the_mailbox_never_cut_off(
+    system: System, tokens: dict[str, str], people: dict[str, list[Person]]
+) -> None:
+    """A state that answers after a multi-state query's deadline has written its entries: its
+    answer must reach the requester (late, in the mailbox), never be dropped halfway."""
+    system.exchange.switch.deadline = 0.0  # every state answers too late
+    person = people["NJ"][4]
+    raw = f"DQ.{LOCAL}.NY.NJ.LATE1.TXT\nOLN/{person.oln}"
+
+    async def run() -> tuple[object, list[object]]:
+        submission = await system.exchange.submit(raw, tokens[LOCAL])
+        for _ in range(600):  # the nodes go on after the reply; bounded only for a broken test
+            late = [w for w in system.exchange.waiting(LOCAL) if w.message_id == submission.id]
+            if len(late) == 2:
+                return submission, late  # type: ignore[return-value]
+            await asyncio.sleep(0.05)
+        raise AssertionError("the late answers never reached the mailbox")
+
+    submission, late = asyncio.run(run())
+    (summary,) = submission.replies  # type: ignore[attr-defined]
+    assert isinstance(summary, StatusMessage)
+    answers = {w.message.header.ori: w.message for w in late}  # type: ignore[attr-defined]
+    assert set(answers) == {"NYOLN0000", "NJOLN0000"}
+    hit = answers["NJOLN0000"]
+    assert isinstance(hit, Response) and hit.records and hit.output is not None
+    logged = [a for batch in system.log.answered() for a in batch if a.message_id == submission.id]  # type: ignore[attr-defined]
+    assert sorted((a.state, a.late) for a in logged) == [("NJ", True), ("NY", True)]
+    fetched = system.exchange.replies(submission.id, LOCAL)  # type: ignore[attr-defined]
+    assert fetched is not None and hit in fetched
+    from stateline.oversight.completeness import reconcile
+
+    # Each late answer is the one the state's ledger says it disclosed.
+    assert reconcile(system.config, ["NY", "NJ"]).findings == ()
