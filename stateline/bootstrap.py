@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Engine, text
 
@@ -18,8 +19,8 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Keeping
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.checkpoint import Verifier
-from stateline.ledger.keys import NodeKeys, load_or_create_witness, witness_name
-from stateline.ledger.lock import Holder, WriterLock
+from stateline.ledger.keys import NodeKeys, load_or_create_witness, origin_for, witness_name
+from stateline.ledger.lock import Holder, LedgerBusy, WriterLock
 from stateline.ledger.log import Committer, Ledger, open_ledger
 from stateline.ledger.witnessing import Observer, Site, witness_round
 from stateline.node.noticed import NodeNotices
@@ -32,6 +33,7 @@ from stateline.storage.directory import DirectoryStore
 from stateline.storage.documents import DocumentStore
 from stateline.storage.engine import StorageError, open_engine
 from stateline.storage.ledger import PAGE_SIZE
+from stateline.storage.locks import AdvisoryLock
 from stateline.storage.messages import MessageLog
 from stateline.storage.notices import NoticeStore
 from stateline.storage.records import RecordStore
@@ -60,7 +62,7 @@ class System:
     keys: dict[str, NodeKeys]
     committers: dict[str, Committer] = field(default_factory=dict)
     hub_witness: Observer | None = None
-    locks: list[WriterLock] = field(default_factory=list)
+    locks: list[Lock] = field(default_factory=list)
     generation: int = 0  # the directory's generation the switch's copy was read at
     _following: threading.Event | None = None
 
@@ -68,7 +70,8 @@ class System:
         """Name the URL this process serves in its ledger locks, so that commands run beside
         it on the same data directory send their work here."""
         for lock in self.locks:
-            lock.announce(replace(lock.holder, url=url))
+            if isinstance(lock, WriterLock):
+                lock.announce(replace(lock.holder, url=url))
 
     def witness_round(self, now: int) -> list[str]:
         """Every node publishes a checkpoint; the next state in the ring and the hub cosign it."""
@@ -171,16 +174,33 @@ def ledger_lock_path(config: Config, state: str) -> Path:
     return config.data_dir / "locks" / f"ledger-{state}.lock"
 
 
+class Lock(Protocol):
+    def release(self) -> None: ...
+
+
 def lock_ledgers(
     config: Config, states: Sequence[str], holder: Holder, wait: float = 0.0
-) -> list[WriterLock]:
+) -> list[Lock]:
     """Take the writer lock of every state's ledger, or none: raises
-    :class:`~stateline.ledger.lock.LedgerBusy` naming the process that writes one already."""
-    locks: list[WriterLock] = []
+    :class:`~stateline.ledger.lock.LedgerBusy` naming the process that writes one already.
+
+    Ledgers on PostgreSQL are locked in the database too, for processes of other data
+    directories (other machines) that write them."""
+    locks: list[Lock] = []
     try:
         for state in states:
             path = ledger_lock_path(config, state)
             locks.append(WriterLock.acquire(path, state, holder, wait))
+        by_url: dict[str, list[str]] = {}
+        for state in states:
+            url = config.ledger_url(state)
+            if not url.startswith("sqlite"):
+                by_url.setdefault(url, []).append(state)
+        for url, on_it in by_url.items():
+            held = AdvisoryLock.acquire(url, [origin_for(state) for state in on_it])
+            if isinstance(held, str):
+                raise LedgerBusy(held.rsplit("/", 1)[-1], None)
+            locks.append(held)
     except BaseException:
         for lock in locks:
             lock.release()
@@ -270,7 +290,7 @@ def build(config: Config, holder: Holder | None = None, wait: float = 0.0) -> Sy
         raise
 
 
-def _build(config: Config, locks: list[WriterLock]) -> System:
+def _build(config: Config, locks: list[Lock]) -> System:
     hub_engine, directory, log = open_hub(config)
     nodes: dict[str, StateNode] = {}
     transports: dict[str, LocalTransport] = {}

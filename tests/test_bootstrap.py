@@ -115,3 +115,29 @@ def test_one_process_writes_a_data_directorys_ledgers(prepared: Config) -> None:
     finally:
         first.close()
     build(prepared, Holder.this_process("stateline query")).close()
+
+
+@pytest.mark.postgres
+def test_ledgers_on_postgresql_have_one_writer_across_data_directories(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    """Two data directories, one PostgreSQL database of ledgers: the database's own lock keeps
+    the second writer out, though the files of its data directory are free."""
+    from stateline.ledger.lock import Holder, LedgerBusy
+
+    def config(folder: str) -> Config:
+        return Config(
+            data_dir=tmp_path / folder,
+            node_database_url=postgres_database,
+            states=STATES,
+        )
+
+    demo.prepare(config("a"), 5, seed=3)
+    first = build(config("a"), Holder.this_process("stateline serve"))
+    try:
+        with pytest.raises(LedgerBusy) as refused:
+            build(config("b"), Holder.this_process("stateline serve"))
+        assert refused.value.state in STATES and refused.value.holder is None
+    finally:
+        first.close()
+    build(config("b"), Holder.this_process("stateline serve")).close()
