@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # a message is one line, piped or not
 
 DataDir = Annotated[
     Path | None,

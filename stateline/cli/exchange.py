@@ -240,10 +240,10 @@ def replies(
         if found is None:
             errors.print(f"no message {message_id} of this agency, or its replies expired")
             raise typer.Exit(1)
-        if not wait or not all(HELD in str(reply) for reply in found):
+        if not wait or (found and not all(HELD in str(reply) for reply in found)):
             break
         if time.monotonic() >= deadline:
-            errors.print(f"message {message_id} is still held for review")
+            errors.print(f"message {message_id} has no answer yet: it is still held for review")
             raise typer.Exit(3)
         time.sleep(1.0)
     for reply in found:
@@ -301,7 +301,11 @@ def _replies_in_process(
         if ori is None:
             errors.print("[red]a valid credential is needed[/red] (--as ORI, --token)")
             raise typer.Exit(1)
+        # Late replies only: those sent at once went out in the answer to the query.
         kept = log.held_for(message_id, ori, datetime.now(UTC))
+        if kept is None:
+            record = log.get(message_id)
+            kept = [] if record is not None and record.sender == ori else None
     finally:
         log.close()
         engine.dispose()

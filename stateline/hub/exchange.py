@@ -17,11 +17,11 @@ from typing import Protocol
 
 from stateline.directory.checks import SenderRefusal
 from stateline.hub.attachments import DocumentRefusal, Receipt
-from stateline.hub.mailbox import Keeping, parsed_admin, parsed_reply
+from stateline.hub.mailbox import Keeping, Recent, parsed_admin, parsed_reply
 from stateline.hub.retries import Attempt, Retries
 from stateline.hub.switch import Form, Submission, Switch
 from stateline.ledger.entries import answer_digest
-from stateline.storage.messages import Answer, Kept, MessageRecord
+from stateline.storage.messages import Answer, Kept, MessageRecord, answers_column
 from stateline.wire import text
 from stateline.wire.messages import AdminMessage, ErrorMessage, Reply
 
@@ -31,11 +31,11 @@ log = logging.getLogger(__name__)
 class Log(Protocol):
     """The hub's message log and mailbox, as the exchange writes and reads them."""
 
-    def record(
-        self, record: MessageRecord, answered: Sequence[Answer] = (), kept: Sequence[Kept] = ()
-    ) -> Future[None]: ...
+    def record(self, record: MessageRecord, kept: Sequence[Kept] = ()) -> Future[None]: ...
 
     def late(self, answer: Answer | None, kept: Kept) -> Future[None]: ...
+
+    def get(self, message_id: str) -> MessageRecord | None: ...
 
     def by_key(self, sender: str, key: str) -> MessageRecord | None: ...
 
@@ -66,7 +66,8 @@ class Exchange:
         self.switch = switch
         self.log = log
         self.keeping = keeping or Keeping()
-        self.retries = Retries(log, switch.clock)
+        self.recent = Recent()
+        self.retries = Retries(log, self.replies)
         switch.late = self._answered_late
 
     async def submit(
@@ -96,27 +97,23 @@ class Exchange:
         if submission.replayed:
             return submission
         now = self.switch.clock()
-        keeping = self.keeping
-        kept: list[Kept] = []
-        if submission.sender is not None:
-            expires = keeping.reply_expires(now)
-            kept = [
-                Kept(submission.id, submission.sender, "reply", text.encode(r), now, expires, now)
-                for r in submission.replies
-            ]
         if submission.forwarded is not None:
             body = text.encode(submission.forwarded)
-            kept += [
-                Kept(submission.id, recipient, "am", body, now, keeping.late_expires(now))
+            expires = self.keeping.late_expires(now)
+            kept = [
+                Kept(submission.id, recipient, "am", body, now, expires)
                 for recipient in submission.mailboxes
             ]
-        answered = [
-            Answer(submission.id, state, now, digest) for state, digest in submission.answered
-        ]
+        else:
+            kept = []
         record = record_of(submission, form)
         if attempt.key is not None:
             record = replace(record, idempotency_key=attempt.key, input_sha256=attempt.digest)
-        await asyncio.wrap_future(self.log.record(record, answered, kept))
+        await asyncio.wrap_future(self.log.record(record, kept))
+        if submission.sender is not None:
+            replies = tuple(text.encode(reply) for reply in submission.replies)
+            expires = self.keeping.reply_expires(now)
+            self.recent.keep(submission.id, submission.sender, replies, expires)
         return submission
 
     def attach(
@@ -148,10 +145,17 @@ class Exchange:
         return self.log.late(answer, Kept(message_id, recipient, "late", stamped, now, expires))
 
     def replies(self, message_id: str, ori: str) -> tuple[Reply, ...] | None:
-        """The replies to ``ori``'s message ``message_id`` while the hub keeps them."""
+        """The replies to ``ori``'s message ``message_id`` while the hub keeps them: those sent
+        at once (kept in memory) and the late ones (kept in the database); ``None`` if ``ori``
+        sent no such message."""
         now = self.switch.clock()
-        kept = self.log.held_for(message_id, ori, now, self.keeping.reply_expires(now))
-        return None if kept is None else tuple(parsed_reply(k.body) for k in kept)
+        sent = self.recent.get(message_id, ori, now) or ()
+        late = self.log.held_for(message_id, ori, now, self.keeping.reply_expires(now)) or []
+        if not sent and not late:
+            # None kept (yet, or any more): an empty answer for the agency's own message.
+            record = self.log.get(message_id)
+            return () if record is not None and record.sender == ori else None
+        return tuple(parsed_reply(body) for body in (*sent, *(k.body for k in late)))
 
     def waiting(self, ori: str) -> list[Waiting]:
         """Late replies and AMs kept for ``ori``, newest first."""
@@ -188,4 +192,5 @@ def record_of(submission: Submission, form: Form) -> MessageRecord:
         accepted=submission.accepted,
         reason=reason,
         replies=len(submission.replies),
+        answers=answers_column(submission.answered),
     )

@@ -20,13 +20,12 @@ import hashlib
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from datetime import datetime
 from typing import Protocol
 
-from stateline.hub.mailbox import parsed_reply
 from stateline.hub.switch import Submission
-from stateline.storage.messages import Kept, MessageRecord
+from stateline.storage.messages import MessageRecord
 from stateline.wire.grammar import MKE
+from stateline.wire.messages import Reply
 
 MAX_KEY = 100
 """The longest idempotency key taken (the message log's column)."""
@@ -108,19 +107,15 @@ class Keys(Protocol):
 
     def by_key(self, sender: str, key: str) -> MessageRecord | None: ...
 
-    def held_for(
-        self, message_id: str, ori: str, now: datetime, until: datetime | None = None
-    ) -> list[Kept] | None: ...
-
     def unkey(self, message_id: str) -> Future[None]: ...
 
 
 class Retries:
     """Finds the first answer of a retry in flight or in the message log."""
 
-    def __init__(self, log: Keys, clock: Callable[[], datetime]) -> None:
+    def __init__(self, log: Keys, replies: Callable[[str, str], tuple[Reply, ...] | None]) -> None:
         self.log = log
-        self.clock = clock
+        self.replies = replies  # a message's replies while the hub keeps them
         self.inflight: dict[tuple[str, str], tuple[asyncio.Future[Submission], str | None]] = {}
 
     def attempt(self, raw: str, key: str | None) -> Attempt:
@@ -155,8 +150,8 @@ class Retries:
         return None
 
     def _replayed(self, record: MessageRecord, sender: str) -> Submission | None:
-        kept = self.log.held_for(record.id, sender, self.clock())
-        if kept is None:
+        kept = self.replies(record.id, sender)
+        if not kept:
             return None
         return Submission(
             record.id,
@@ -164,7 +159,7 @@ class Retries:
             MKE(record.mke) if record.mke else None,
             record.accepted,
             record.received,
-            tuple(parsed_reply(k.body) for k in kept),
+            kept,
             tuple(record.destinations.split()),
             replayed=True,
         )

@@ -4,18 +4,19 @@ replies waiting for their agency.
 Three tables in the hub's database, written together, durably, before an answer goes out:
 
 - ``messages``: one row per input (id, sender, key, destinations, times, outcome, reply count,
-  the idempotency key a retry names it by). No field values.
-- ``answers``: one row per answer a state's node gave the hub, with the SHA-256 of the answer's
-  bytes as the node sent it, the digest the node's ledger records in its disclosure entry.
-  ``stateline ledger reconcile`` matches the two, answer for disclosure.
-- ``mailbox``: the replies (wire text, as stamped) and AMs waiting for an agency, until they
-  expire: replies answered at once are kept for a retry to get them again, late replies (a
-  reviewed request's answer, a state that answered after the deadline) and AMs until fetched.
-  These are personal data: they leave the table when they expire (:meth:`MessageLog.purge`).
+  the idempotency key a retry names it by), and the states whose nodes answered it in time,
+  each with the SHA-256 of its answer's bytes as the node sent it: the digest the node's ledger
+  records in its disclosure entry. ``stateline ledger reconcile`` matches the two, answer for
+  disclosure. No field values.
+- ``answers``: the answers that came after the reply went out (a reviewed request's answer, a
+  state that answered after the deadline), one row each, with the same digest.
+- ``mailbox``: late replies (wire text, as stamped) and AMs waiting for an agency until they
+  expire. These are personal data: they leave the table when they expire
+  (:meth:`MessageLog.purge`). Replies sent in the HTTP answer are not written here.
 
-An answer's rows must be as durable as its ledger entries (reconcile compares them), so every
+A message's row must be as durable as its ledger entries (reconcile compares them), so every
 write goes through one :class:`~stateline.storage.writer.GroupWriter`: a burst of requests
-shares a commit.
+shares a commit, and a message is one row in one table and its index by sender.
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ messages = Table(
     Column("replies", Integer, nullable=False),
     Column("idempotency_key", String(100)),  # a retry's name for it, unique per sender
     Column("input_sha256", String(64)),  # of the input's text, where it has a key
+    Column("answers", Text),  # "NY:<sha256> NJ:<sha256>": who answered in time, and what
 )
 
 by_sender = Index("ix_messages_sender_received", messages.c.sender, messages.c.received)
@@ -81,8 +83,11 @@ by_key = Index(
     messages.c.sender,
     messages.c.idempotency_key,
     unique=True,
+    sqlite_where=messages.c.idempotency_key.is_not(None),
+    postgresql_where=messages.c.idempotency_key.is_not(None),
 )
-"""A retry finds the first message by its key; a key names one message of its sender."""
+"""A retry finds the first message by its key; a key names one message of its sender. Only
+keyed messages are in it: most have none, and every index is one more write a message."""
 
 _SENDER_ONLY = "ix_messages_sender"
 """The index by sender alone of logs made before :data:`by_sender`, which replaces it."""
@@ -128,6 +133,7 @@ class MessageRecord:
     replies: int
     idempotency_key: str | None = None
     input_sha256: str | None = None
+    answers: str | None = None  # see answers_column
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +146,20 @@ class Answer:
     at: datetime
     answer_sha256: str
     late: bool = False
+
+
+def answers_column(answers: Sequence[tuple[str, str]]) -> str | None:
+    """The ``answers`` column for (state, SHA-256) pairs: ``NY:<hex> NJ:<hex>``."""
+    return " ".join(f"{state}:{digest}" for state, digest in answers) or None
+
+
+def _answers_in(record: MessageRecord) -> list[Answer]:
+    if not record.answers:
+        return []
+    return [
+        Answer(record.id, state, record.received, digest)
+        for state, _, digest in (part.partition(":") for part in record.answers.split())
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,11 +206,13 @@ class MessageLog:
             hub_metadata.create_all(self.engine, tables=[messages, answers, mailbox])
             columns = {c["name"] for c in inspect(self.engine).get_columns("messages")}
             with self.engine.begin() as connection:
-                for name, kind in (("idempotency_key", 100), ("input_sha256", 64)):
+                for name, kind in (
+                    ("idempotency_key", "VARCHAR(100)"),
+                    ("input_sha256", "VARCHAR(64)"),
+                    ("answers", "TEXT"),
+                ):
                     if name not in columns:
-                        connection.execute(
-                            text(f"ALTER TABLE messages ADD COLUMN {name} VARCHAR({kind})")
-                        )
+                        connection.execute(text(f"ALTER TABLE messages ADD COLUMN {name} {kind}"))
                 by_sender.create(connection, checkfirst=True)
                 by_key.create(connection, checkfirst=True)
                 connection.execute(text(f"DROP INDEX IF EXISTS {_SENDER_ONLY}"))
@@ -203,17 +225,10 @@ class MessageLog:
             self._writer = GroupWriter(self.engine, "message log")
         return self._writer
 
-    def record(
-        self,
-        record: MessageRecord,
-        answered: Sequence[Answer] = (),
-        kept: Sequence[Kept] = (),
-    ) -> Future[None]:
-        """Log a message with its nodes' answers and the replies kept for its sender, in one
-        transaction; the future resolves once it is durable."""
+    def record(self, record: MessageRecord, kept: Sequence[Kept] = ()) -> Future[None]:
+        """Log a message (with its nodes' answers, :func:`answers_column`) and what its AMs
+        leave in mailboxes, in one transaction; the future resolves once it is durable."""
         work = self._insert_message.work([record])
-        if answered:
-            work += self._insert_answer.work(answered)
         if kept:
             work += self._insert_kept.work(kept)
         return self.writer.submit(work)
@@ -316,7 +331,20 @@ class MessageLog:
             raise StorageError("mailbox purge failed") from error
 
     def answered(self, chunk: int = 10_000) -> Iterator[list[Answer]]:
-        """Every node's answer the hub logged, in the order logged, ``chunk`` at a time."""
+        """Every node's answer the hub logged, ``chunk`` messages or late answers at a time:
+        those in time by message id, then the late ones in the order logged."""
+        after = ""
+        while True:
+            rows = self._rows(
+                select(messages)
+                .where(messages.c.id > after, messages.c.answers.is_not(None))
+                .order_by(messages.c.id)
+                .limit(chunk)
+            )
+            if not rows:
+                break
+            after = rows[-1].id
+            yield [answer for row in rows for answer in _answers_in(_record(row))]
         last = 0
         while True:
             rows = self._rows(
@@ -325,21 +353,17 @@ class MessageLog:
             if not rows:
                 return
             last = rows[-1].id
-            yield [
-                Answer(r.message_id, r.state, _utc(r.at), r.answer_sha256, bool(r.late))
-                for r in rows
-            ]
+            yield [_answer(r) for r in rows]
 
     def answers_to(self, message_ids: Sequence[str]) -> list[Answer]:
         """Every node's answer the hub logged to these messages."""
         found: list[Answer] = []
         for start in range(0, len(message_ids), 500):
             part = list(message_ids[start : start + 500])
+            rows = self._rows(select(messages).where(messages.c.id.in_(part)))
+            found += [answer for row in rows for answer in _answers_in(_record(row))]
             rows = self._rows(select(answers).where(answers.c.message_id.in_(part)))
-            found += [
-                Answer(r.message_id, r.state, _utc(r.at), r.answer_sha256, bool(r.late))
-                for r in rows
-            ]
+            found += [_answer(r) for r in rows]
         return found
 
     def count(self) -> int:
@@ -388,6 +412,10 @@ def _record(row: Any) -> MessageRecord:
     values = dict(row._mapping)
     values["received"] = _utc(values["received"])
     return MessageRecord(**values)
+
+
+def _answer(row: Any) -> Answer:
+    return Answer(row.message_id, row.state, _utc(row.at), row.answer_sha256, bool(row.late))
 
 
 def _kept(row: Any) -> Kept:

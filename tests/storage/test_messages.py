@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, event, inspect, text
 
 from stateline.storage.engine import StorageError, open_engine, sqlite_url
-from stateline.storage.messages import Answer, Kept, MessageLog, MessageRecord
+from stateline.storage.messages import Answer, Kept, MessageLog, MessageRecord, answers_column
 
 START = datetime(2026, 3, 1, 12, 30, 15, 250000, tzinfo=UTC)
 
@@ -70,21 +70,21 @@ def test_a_failed_write_fails_only_its_own_caller(engine: Engine) -> None:
     log.close()
 
 
-def test_answers_and_kept_replies_go_with_their_message(engine: Engine) -> None:
+def test_answers_go_with_their_message_and_late_ones_to_the_mailbox(engine: Engine) -> None:
     log = MessageLog(engine)
     log.create_schema()
-    first = record(1)
-    answer = Answer(first.id, "NY", START, "ab" * 32)
-    reply = Kept(first.id, "NYSTP0000", "reply", "DR.NYOLN0000\n...", START, START, START)
-    log.record(first, [answer], [reply]).result()
+    first = replace(record(1), answers=answers_column([("NY", "ab" * 32), ("NJ", "ef" * 32)]))
+    log.record(first).result()
     late_answer = Answer(first.id, "NY", START + timedelta(hours=2), "cd" * 32, late=True)
     later = START + timedelta(hours=2)
     late = Kept(first.id, "NYSTP0000", "late", "DR.NYOLN0000\n(late)", later, later + DAY)
     log.late(late_answer, late).result()
-    assert [a for batch in log.answered() for a in batch] == [answer, late_answer]
+    at = first.received
+    in_time = [Answer(first.id, "NY", at, "ab" * 32), Answer(first.id, "NJ", at, "ef" * 32)]
+    assert [a for batch in log.answered() for a in batch] == [*in_time, late_answer]
+    assert log.answers_to([first.id]) == [*in_time, late_answer]
     got = log.get(first.id)
     assert got is not None and got.replies == 2  # the late one counts
-    # Fetched after the first reply expired: the late one only; it is marked fetched.
     fetched = log.held_for(first.id, "NYSTP0000", later + timedelta(minutes=1))
     assert fetched is not None and [k.body for k in fetched] == [late.body]
     assert log.held_for(first.id, "NJSTP0000", later) is None  # never another agency's
@@ -99,7 +99,7 @@ def test_answers_and_kept_replies_go_with_their_message(engine: Engine) -> None:
     log.late(None, another).result()
     assert log.held_for(first.id, "NYSTP0000", later, until=soon) is not None
     assert {w.expires for w in log.waiting("NYSTP0000", later)} == {later + DAY, soon}
-    assert log.purge(later + 2 * DAY) == 3  # all expired: gone from the table
+    assert log.purge(later + 2 * DAY) == 2  # all expired: gone from the table
     assert log.held_for(first.id, "NYSTP0000", later) is None
     log.close()
 
