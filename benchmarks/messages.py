@@ -14,6 +14,7 @@ machine's noise hits both alike, and medians are reported.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import statistics
 import tempfile
@@ -82,10 +83,13 @@ def build(path: Path, count: int, agencies: list[str], before: bool) -> MessageL
 
 
 def write(log: MessageLog, batch: Iterator[MessageRecord]) -> None:
-    """Write ``batch`` as the server does, each record on its own, and wait until all are
-    durable: the writer groups those queued together into a commit."""
-    for future in [log.record(record) for record in batch]:
-        future.result()
+    """Write ``batch`` as the server does, each record a request of its own, and wait until all
+    are durable: those that reach the loop together share a commit."""
+
+    async def together() -> None:
+        await asyncio.gather(*(log.record(record) for record in batch))
+
+    asyncio.run(together())
 
 
 def main() -> None:

@@ -7,10 +7,8 @@ disclosures, and ``stateline ledger reconcile`` checks the two against each othe
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -21,6 +19,7 @@ from stateline.hub.mailbox import Keeping, Recent, parsed_admin, parsed_reply
 from stateline.hub.retries import Attempt, Retries
 from stateline.hub.switch import Form, Submission, Switch
 from stateline.ledger.entries import answer_digest
+from stateline.storage.engine import StorageError
 from stateline.storage.messages import Answer, Kept, MessageRecord, answers_column
 from stateline.wire import text
 from stateline.wire.messages import AdminMessage, ErrorMessage, Reply
@@ -31,15 +30,15 @@ log = logging.getLogger(__name__)
 class Log(Protocol):
     """The hub's message log and mailbox, as the exchange writes and reads them."""
 
-    def record(self, record: MessageRecord, kept: Sequence[Kept] = ()) -> Future[None]: ...
+    async def record(self, record: MessageRecord, kept: Sequence[Kept] = ()) -> None: ...
 
-    def late(self, answer: Answer | None, kept: Kept) -> Future[None]: ...
+    def late(self, answer: Answer | None, kept: Kept) -> None: ...
 
     def get(self, message_id: str) -> MessageRecord | None: ...
 
     def by_key(self, sender: str, key: str) -> MessageRecord | None: ...
 
-    def unkey(self, message_id: str) -> Future[None]: ...
+    def unkey(self, message_id: str) -> None: ...
 
     def held_for(
         self, message_id: str, ori: str, now: datetime, until: datetime | None = None
@@ -109,7 +108,7 @@ class Exchange:
         record = record_of(submission, form)
         if attempt.key is not None:
             record = replace(record, idempotency_key=attempt.key, input_sha256=attempt.digest)
-        await asyncio.wrap_future(self.log.record(record, kept))
+        await self.log.record(record, kept)
         if submission.sender is not None:
             replies = tuple(text.encode(reply) for reply in submission.replies)
             expires = self.keeping.reply_expires(now)
@@ -125,15 +124,18 @@ class Exchange:
     def deliver(self, message_id: str, requester: str, reply: Reply) -> None:
         """Take a late reply (the outcome of a state's review) for the requester to fetch;
         returns once it is durable."""
-        self._late(message_id, requester, reply).result()
+        self._late(message_id, requester, reply)
 
     def _answered_late(self, message_id: str, _state: str, reply: Reply) -> None:
         """A node answered after the deadline: its answer waits in the requester's mailbox."""
         recipient = reply.header.destinations[0] if reply.header.destinations else ""
-        written = self._late(message_id, recipient, reply)
-        written.add_done_callback(_report_failure(message_id))
+        try:
+            self._late(message_id, recipient, reply)
+        except StorageError:
+            # The node disclosed it; without the mailbox the agency cannot fetch it: say so.
+            log.error("late answer to message %s could not be kept", message_id)
 
-    def _late(self, message_id: str, recipient: str, reply: Reply) -> Future[None]:
+    def _late(self, message_id: str, recipient: str, reply: Reply) -> None:
         now = self.switch.clock()
         stamped = text.encode(self.switch.stamp(reply, now))
         answer = None
@@ -142,7 +144,7 @@ class Exchange:
             digest = answer_digest(text.encode(reply).encode())
             answer = Answer(message_id, reply.header.ori[:2], now, digest, late=True)
         expires = self.keeping.late_expires(now)
-        return self.log.late(answer, Kept(message_id, recipient, "late", stamped, now, expires))
+        self.log.late(answer, Kept(message_id, recipient, "late", stamped, now, expires))
 
     def replies(self, message_id: str, ori: str) -> tuple[Reply, ...] | None:
         """The replies to ``ori``'s message ``message_id`` while the hub keeps them: those sent
@@ -166,15 +168,6 @@ class Exchange:
                 Waiting(kept.message_id, kept.kind, message, kept.at, kept.fetched is not None)
             )
         return found
-
-
-def _report_failure(message_id: str) -> Callable[[Future[None]], None]:
-    def done(written: Future[None]) -> None:
-        if written.exception() is not None:
-            # The node disclosed it; without the mailbox the agency cannot fetch it: say so.
-            log.error("late answer to message %s could not be kept", message_id)
-
-    return done
 
 
 def record_of(submission: Submission, form: Form) -> MessageRecord:

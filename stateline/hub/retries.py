@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Callable
-from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -107,7 +106,7 @@ class Keys(Protocol):
 
     def by_key(self, sender: str, key: str) -> MessageRecord | None: ...
 
-    def unkey(self, message_id: str) -> Future[None]: ...
+    def unkey(self, message_id: str) -> None: ...
 
 
 class Retries:
@@ -146,7 +145,7 @@ class Retries:
                 "longer held",
             )
         # A control field's first message is gone from the mailbox: this one is new.
-        await asyncio.wrap_future(self.log.unkey(record.id))
+        await asyncio.to_thread(self.log.unkey, record.id)
         return None
 
     def _replayed(self, record: MessageRecord, sender: str) -> Submission | None:

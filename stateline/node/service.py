@@ -7,9 +7,7 @@ leaves; denied and held requests are entries too; only released data classes are
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -28,6 +26,7 @@ from stateline.node.redact import redact
 from stateline.node.review import held_item
 from stateline.node.review_service import ReviewService
 from stateline.storage.engine import StorageError
+from stateline.storage.group import IdleGroup
 from stateline.storage.ledger import LedgerUnavailable
 from stateline.storage.records import RecordStore
 from stateline.transport.base import Delivery, NodeUnavailable
@@ -44,83 +43,49 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class GroupCommit:
-    """Group commit on the event loop, across nodes: the entries of every answer that reaches
-    the ledger before the loop goes idle go to their ledgers at once, as one durable write per
-    ledger database (ledgers sharing a database share its commit).
+class GroupCommit(IdleGroup[tuple[Ledger, list[Entry]]]):
+    """Group commit on the event loop, across nodes (:class:`~stateline.storage.group.IdleGroup`):
+    the entries of every answer that reaches the ledger before the loop goes idle go to their
+    ledgers at once, as one durable write per ledger database (ledgers sharing a database share
+    its commit), committed on the writer's connection by the loop itself
+    (:meth:`~stateline.ledger.log.Committer.commit`). One instance serves every node of a
+    process, so a national spread of traffic still shares each pass's wait.
 
-    The loop waits for the writes rather than going on beside the ledgers' writer threads:
-    threads taking turns at the GIL cost more than the wait, and requests that arrive
-    meanwhile join the next, larger write. It commits them itself, on the writer's connection
-    (:meth:`~stateline.ledger.log.Committer.commit`): handing the write to the writer thread
-    and being woken by it cost more than the write. One instance serves every node of a
-    process, so a national spread of traffic still shares each pass's wait. (Committing with
-    ``synchronous=NORMAL`` and leaving the WAL's fsync to a thread of its own, so that the
-    loop goes on while the disk works, was measured too: about 10% more CPU a request over
-    HTTP, and no lower p99.)
-
-    The write waits until the loop is otherwise idle: it lets the loop take turns, running
-    whatever is ready (answers the last write released go out; requests already on their way
-    reach this write), until a turn finds nothing else to run, or ``turns`` turns have passed.
-    Only then does the loop block on the disk. A lone request waits one turn, as it would for
-    any callback. After a stall, when many requests are under way at once, one write then
-    serves them all instead of each few paying a write of their own. Over HTTP at 500
-    requests/s the p99 was lower than with a write at the first turn in 6 of 8 alternated
-    pairs (median ratio 0.70), at the same CPU a request; one request at a time and 64 in
-    flight in process were unchanged.
+    (Committing with ``synchronous=NORMAL`` and leaving the WAL's fsync to a thread of its own,
+    so that the loop goes on while the disk works, was measured too: about 10% more CPU a
+    request over HTTP, and no lower p99. Waiting for the loop to be idle rather than writing
+    at the first turn: over HTTP at 500 requests/s the p99 was lower in 6 of 8 alternated
+    pairs, median ratio 0.70, at the same CPU a request.)
     """
 
-    TURNS = 32
-    """The most turns a write waits for the loop to be idle."""
-    QUIET = 50e-6
-    """A turn of the loop shorter than this (seconds) ran nothing but the wait itself."""
-
-    def __init__(self, turns: int = TURNS) -> None:
-        self._pending: dict[int, tuple[Ledger, list[tuple[list[Entry], asyncio.Future[None]]]]]
-        self._pending = {}
-        self._turns = turns
+    def __init__(self, turns: int = IdleGroup.TURNS) -> None:
+        super().__init__(_commit_entries, turns, "ledger commit")
 
     async def append(self, ledger: Ledger, entries: list[Entry]) -> None:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-        if not self._pending:
-            loop.call_soon(self._wait, loop, self._turns, time.perf_counter())
-        self._pending.setdefault(id(ledger), (ledger, []))[1].append((entries, done))
-        await done
+        """Returns once ``entries`` are durable in ``ledger``; raises
+        :class:`LedgerUnavailable` if they are not."""
+        await self.add((ledger, entries))
 
-    def _wait(self, loop: asyncio.AbstractEventLoop, turns: int, since: float) -> None:
-        now = time.perf_counter()
-        if turns > 0 and now - since >= self.QUIET:
-            loop.call_soon(self._wait, loop, turns - 1, now)
-        else:
-            self._flush()
 
-    def _flush(self) -> None:
-        pending, self._pending = self._pending, {}
-        batches = list(pending.values())
-        try:
-            appends = [(ledger, [e for es, _ in b for e in es]) for ledger, b in batches]
-            futures = submit_together(appends, now=True)
-        except Exception as error:
-            # No answer may leave without its entries, and none may wait for ever.
-            log.exception("ledger commit failed: %d answers withheld", len(batches))
-            failure = LedgerUnavailable(f"ledger commit failed: {type(error).__name__}")
-            for _, batch in batches:
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(failure)
-            return
-        for future, (_, batch) in zip(futures, batches, strict=True):
-            try:
-                future.result()
-            except LedgerUnavailable as error:
-                for _, done in batch:
-                    if not done.done():  # its request may have been cancelled meanwhile
-                        done.set_exception(error)
-                continue
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
+def _commit_entries(items: list[tuple[Ledger, list[Entry]]]) -> list[BaseException | None]:
+    by_ledger: dict[int, tuple[Ledger, list[int]]] = {}
+    for n, (ledger, _entries) in enumerate(items):
+        by_ledger.setdefault(id(ledger), (ledger, []))[1].append(n)
+    groups = list(by_ledger.values())
+    try:
+        appends = [(ledger, [e for n in ns for e in items[n][1]]) for ledger, ns in groups]
+        futures = submit_together(appends, now=True)
+    except Exception as error:
+        # No answer may leave without its entries, and none may wait for ever.
+        log.exception("ledger commit failed: %d answers withheld", len(items))
+        failure = LedgerUnavailable(f"ledger commit failed: {type(error).__name__}")
+        return [failure] * len(items)
+    outcomes: list[BaseException | None] = [None] * len(items)
+    for future, (_ledger, ns) in zip(futures, groups, strict=True):
+        refused = future.exception()
+        for n in ns:
+            outcomes[n] = refused
+    return outcomes
 
 
 class StateNode:

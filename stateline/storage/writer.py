@@ -1,21 +1,17 @@
-"""Durable writes: one connection that commits whole transactions, and a writer thread that
-groups the transactions of many callers into one commit.
+"""Durable writes: one connection that commits whole transactions, and the work of several
+callers joined into one.
 
 An answer leaves only once what it depends on is on disk (its ledger entries at the node, its
 line in the hub's message log), so these writes are synchronous: on SQLite the connection runs
 with ``synchronous=FULL``, since in WAL mode the engine's default ``NORMAL`` syncs the WAL only
 at checkpoints, and a power cut could lose a commit that has returned. Grouping makes that
-fsync cheap: a burst of callers shares one.
+fsync cheap: a burst of callers shares one (``storage.group``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import queue
-import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from sqlalchemy import Engine
@@ -26,8 +22,6 @@ from stateline.storage.engine import StorageError
 
 Work = tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]
 """One statement of a transaction: the statement, its column names, its rows."""
-
-log = logging.getLogger(__name__)
 
 
 class DurableWriter:
@@ -92,100 +86,7 @@ class DurableWriter:
             connection.close()
 
 
-_Job = tuple[list[Work], Future[None]]
-
-
-class GroupWriter:
-    """A writer thread: callers queue a transaction's work and get a future; the thread takes
-    everything queued, commits it as one transaction and then resolves every future.
-
-    If the shared transaction fails, each caller's work is tried again on its own, so one bad
-    row fails only its own caller.
-    """
-
-    def __init__(
-        self, engine: Engine, name: str, failure: type[StorageError] = StorageError
-    ) -> None:
-        self._writer = DurableWriter(engine, failure)
-        self._failure = failure
-        self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name=f"{name} writer", daemon=True)
-        self._thread.start()
-
-    def submit(self, work: list[Work]) -> Future[None]:
-        """Queue ``work`` as (part of) one transaction; the future resolves once it is durable."""
-        future: Future[None] = Future()
-        with self._lock:
-            if self._closed:
-                future.set_exception(self._failure("the writer is closed"))
-                return future
-            self._queue.put((work, future))
-        return future
-
-    def write(self, work: list[Work]) -> None:
-        """Queue ``work`` and wait until it is durable."""
-        self.submit(work).result()
-
-    def close(self) -> None:
-        """Commit what is queued, then stop the thread."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._queue.put(None)
-        self._thread.join()
-        self._writer.close()
-
-    def _run(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
-            jobs = [job]
-            stop = False
-            while True:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                    break
-                jobs.append(more)
-            self._commit(jobs)
-            if stop:
-                return
-
-    def _commit(self, jobs: list[_Job]) -> None:
-        try:
-            self._writer.transaction(_merged([work for work, _ in jobs]))
-        except StorageError as error:
-            if len(jobs) > 1:
-                for job in jobs:
-                    self._commit([job])
-                return
-            log.error("durable write failed: %s", type(error.__cause__).__name__)
-            _settle(jobs[0][1], error)
-            return
-        for _, future in jobs:
-            _settle(future, None)
-
-
-def _settle(future: Future[None], error: StorageError | None) -> None:
-    """Resolve a caller's future, unless the caller gave up on it (cancelled it): the writer
-    thread must outlive every caller."""
-    try:
-        if error is None:
-            future.set_result(None)
-        else:
-            future.set_exception(error)
-    except InvalidStateError:
-        pass  # cancelled: the write itself stands, or failed, all the same
-
-
-def _merged(works: list[list[Work]]) -> list[Work]:
+def merged(works: list[list[Work]]) -> list[Work]:
     """The callers' work in order, each statement's rows joined into one ``executemany`` where
     the same statement follows itself with the same columns."""
     merged: list[Work] = []

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine, event, inspect, text
 
 from stateline.storage.engine import StorageError, open_engine, sqlite_url
@@ -30,12 +30,21 @@ def record(n: int, sender: str | None = "NYSTP0000", accepted: bool = True) -> M
     )
 
 
-def test_records_are_durable_when_their_future_resolves(engine: Engine) -> None:
+def written(log: MessageLog, *records: MessageRecord) -> list[BaseException | None]:
+    """Log ``records`` as concurrent requests do (one group commit), each one's failure."""
+
+    async def together() -> list[BaseException | None]:
+        outcomes = await asyncio.gather(*(log.record(r) for r in records), return_exceptions=True)
+        return [o if isinstance(o, BaseException) else None for o in outcomes]
+
+    return asyncio.run(together())
+
+
+def test_records_are_durable_once_logged(engine: Engine) -> None:
     log = MessageLog(engine)
     log.create_schema()
     records = [record(n) for n in range(5)] + [record(5, sender=None, accepted=False)]
-    for future in [log.record(r) for r in records]:
-        future.result()
+    assert written(log, *records) == [None] * 6
     newest_first = log.for_sender("NYSTP0000")
     assert [r.id for r in newest_first] == [r.id for r in reversed(records[:5])]
     for got, want in zip(reversed(newest_first), records, strict=False):
@@ -53,20 +62,14 @@ def test_records_are_durable_when_their_future_resolves(engine: Engine) -> None:
     log.close()
 
 
-def test_a_failed_write_fails_only_its_own_caller(engine: Engine) -> None:
+def test_a_failed_write_fails_only_its_own_request(engine: Engine) -> None:
     log = MessageLog(engine)
     log.create_schema()
-    log.record(record(1)).result()
-    futures = [log.record(record(2)), log.record(record(1)), log.record(record(3))]  # 1 again
-    futures[0].result()
-    futures[2].result()
-    with pytest.raises(StorageError):
-        futures[1].result()
+    assert written(log, record(1)) == [None]
+    outcomes = written(log, record(2), record(1), record(3))  # 1 again: its id is taken
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], StorageError)
     assert {r.id for r in log.for_sender("NYSTP0000")} == {record(n).id for n in (1, 2, 3)}
-    log.close()
-    with pytest.raises(StorageError):
-        log.writer.close()
-        log.writer.write([])  # closed: refused, never silently dropped
     log.close()
 
 
@@ -74,11 +77,11 @@ def test_answers_go_with_their_message_and_late_ones_to_the_mailbox(engine: Engi
     log = MessageLog(engine)
     log.create_schema()
     first = replace(record(1), answers=answers_column([("NY", "ab" * 32), ("NJ", "ef" * 32)]))
-    log.record(first).result()
+    assert written(log, first) == [None]
     late_answer = Answer(first.id, "NY", START + timedelta(hours=2), "cd" * 32, late=True)
     later = START + timedelta(hours=2)
     late = Kept(first.id, "NYSTP0000", "late", "DR.NYOLN0000\n(late)", later, later + DAY)
-    log.late(late_answer, late).result()
+    log.late(late_answer, late)
     at = first.received
     in_time = [Answer(first.id, "NY", at, "ab" * 32), Answer(first.id, "NJ", at, "ef" * 32)]
     assert [a for batch in log.answered() for a in batch] == [*in_time, late_answer]
@@ -96,7 +99,7 @@ def test_answers_go_with_their_message_and_late_ones_to_the_mailbox(engine: Engi
     (waiting,) = log.waiting("NYSTP0000", later)
     assert waiting.expires == later + DAY  # fetched before: its keeping stands
     another = Kept(first.id, "NYSTP0000", "late", "DR.NYOLN0000\n(later)", later, later + DAY)
-    log.late(None, another).result()
+    log.late(None, another)
     assert log.held_for(first.id, "NYSTP0000", later, until=soon) is not None
     assert {w.expires for w in log.waiting("NYSTP0000", later)} == {later + DAY, soon}
     assert log.purge(later + 2 * DAY) == 2  # all expired: gone from the table
@@ -111,12 +114,13 @@ def test_a_retry_finds_its_message_by_key(engine: Engine) -> None:
     log = MessageLog(engine)
     log.create_schema()
     keyed = replace(record(1), idempotency_key="k-1")
-    log.record(keyed).result()
+    assert written(log, keyed) == [None]
     assert log.by_key("NYSTP0000", "k-1") == keyed
     assert log.by_key("NJSTP0000", "k-1") is None
-    with pytest.raises(StorageError):  # one message per key and sender
-        log.record(replace(record(2), idempotency_key="k-1")).result()
-    log.record(replace(record(3), sender="NJSTP0000", idempotency_key="k-1")).result()
+    # One message per key and sender.
+    (taken,) = written(log, replace(record(2), idempotency_key="k-1"))
+    assert isinstance(taken, StorageError)
+    assert written(log, replace(record(3), sender="NJSTP0000", idempotency_key="k-1")) == [None]
     log.close()
 
 
@@ -127,8 +131,7 @@ def test_an_older_log_gets_the_index_that_lists_a_sender_newest_first(engine: En
         connection.execute(text("DROP INDEX ix_messages_sender_received"))
         connection.execute(text("CREATE INDEX ix_messages_sender ON messages (sender)"))
     records = [record(n, sender="NYSTP0000" if n % 2 else "NJSP00000") for n in range(8)]
-    for r in records:
-        log.record(r).result()
+    assert written(log, *records) == [None] * len(records)
     log.create_schema()
     indexes = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("messages")}
     assert indexes == {
