@@ -194,11 +194,12 @@ def _open_system(config: Config, command: str) -> System | str:
 
 def _busy(busy: LedgerBusy) -> typer.Exit:
     """The error for a command that would write ledgers another process writes."""
+    who = busy.holder.describe() if busy.holder is not None else "another process"
+    through = " (queries can go through it: --url)" if busy.holder and busy.holder.url else ""
     errors.print(
-        f"[red]{busy}[/red]: one process writes a ledger at a time. Send queries to that "
-        "server with --url, or stop it first.",
+        f"[red]{who} writes this data directory's ledgers[/red]: one process writes them at a "
+        f"time; stop it first{through}",
         highlight=False,
-        soft_wrap=True,
     )
     return typer.Exit(1)
 
@@ -482,10 +483,10 @@ def _summary(tally: Tally, counters: Counter[str]) -> None:
         "message",
         "sent",
         "hits",
-        "of them withheld in part",
+        "withheld in part",
         "not on file",
         "denied",
-        "held for review",
+        "held",
         "ER",
         "SM",
         "p50 ms",

@@ -200,8 +200,8 @@ def _reconcile(config: Config, states: list[str] | None, json_out: bool) -> None
         typer.echo(json.dumps(document, indent=2))
     read = len(result.states)
     summary = (
-        f"{result.answers:,} answers the hub logged, {result.entries:,} ledger entries of "
-        f"{read} {'state' if read == 1 else 'states'}"
+        f"{result.answers:,} answers the hub logged from {read} "
+        f"{'state' if read == 1 else 'states'}, {result.entries:,} ledger entries"
     )
     if result.pruned:
         summary += f" ({result.pruned:,} bodies removed by retention, not checked)"

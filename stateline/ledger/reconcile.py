@@ -98,6 +98,11 @@ class Reconciler:
             self.answers -= self.expected.pop(key).total()
         self.answered(answers)
 
+    def answers_of(self, states: Iterable[str]) -> int:
+        """How many of the answers read came from ``states``."""
+        chosen = set(states)
+        return sum(n.total() for (_id, state), n in self.expected.items() if state in chosen)
+
     def unlogged(self) -> list[tuple[str, str]]:
         """(message id, state) of the disclosures no logged answer accounts for yet: look
         them up in the hub again before they are reported."""

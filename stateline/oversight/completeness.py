@@ -65,7 +65,7 @@ def reconcile(
         log.close()
         engine.dispose()
     return Reconciliation(
-        chosen, run.answers, run.entries_read, run.pruned, tuple(run.findings(chosen))
+        chosen, run.answers_of(chosen), run.entries_read, run.pruned, tuple(run.findings(chosen))
     )
 
 
