@@ -71,3 +71,11 @@ def test_message_log_benchmark_prints_its_figures(tmp_path: Path) -> None:
     for row in ("by sender alone (baseline)", "by sender and time"):
         assert re.search(rf"^{re.escape(row)}\s+{number}\s+{number}$", out, re.M), row
     assert re.search(rf"listing {number}x faster than the baseline; a flush {number}x", out)
+
+
+def test_directory_benchmark_prints_its_figures() -> None:
+    out = _run("directory.py", "--changes", "2", "--people", "5", "--port", str(free_port()))
+    number = r"[\d,]+\.\d"
+    assert re.search(rf"one request, nothing changing \(baseline\)\s+{number}\s+{number}", out)
+    assert re.search(rf"a suspension or reinstatement in effect, after\s+{number}\s+{number}", out)
+    assert "2 changes; the target is 1,000 ms" in out
