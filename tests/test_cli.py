@@ -218,3 +218,23 @@ def test_reviewer_add_creates_an_account_that_can_sign_in(tmp_path: Path) -> Non
         input="x\nx\n",
     )
     assert bad.exit_code == 2
+
+
+def test_query_prints_wire_text_as_it_came_never_wrapped(
+    prepared: Config, people: dict[str, list[Person]]
+) -> None:
+    """Piped (no terminal, 80 columns), the reply's long record line stays one line, so the
+    output parses back to the reply; the message id goes to stderr, not into the wire text."""
+    from stateline.wire import text
+    from stateline.wire.messages import Response
+
+    oln = people["NY"][6].oln
+    raw = f"DQ.NYSTP0000.NY.TXT\\nOLN/{oln}"
+    result = runner.invoke(
+        app, ["query", "--as", "NYSTP0000", raw, "--data", str(prepared.data_dir)]
+    )
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) > 80
+    reply = text.parse(result.stdout.strip())
+    assert isinstance(reply, Response) and dict(reply.records[0])["OLN"] == oln
+    assert result.stderr.startswith("message ")
