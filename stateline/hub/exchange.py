@@ -1,8 +1,9 @@
 """The exchange service: the switch plus its message log and mailbox, as the web and CLI use it.
 
-Every input's line in the message log, the answers its states' nodes gave and the replies kept
-for its sender are durable before the reply goes out: the nodes' ledgers record the
-disclosures, and ``stateline ledger reconcile`` checks the two against each other.
+Every input's line in the message log, with the answers its states' nodes gave, is durable
+before the reply goes out: the nodes' ledgers record the disclosures, and ``stateline ledger
+reconcile`` checks the two against each other. Late replies (a held request's answer, a state
+past the deadline) are durable too, until fetched; replies sent at once are kept in memory.
 """
 
 from __future__ import annotations
@@ -72,9 +73,9 @@ class Exchange:
     async def submit(
         self, raw: str, token: str | None, form: Form = Form.TEXT, key: str | None = None
     ) -> Submission:
-        """Send one input through the switch; returns once its log line, its nodes' answers
-        and its kept replies are durable (raises :class:`StorageError` if they cannot be:
-        then no reply may go out).
+        """Send one input through the switch; returns once its log line (with its nodes'
+        answers) and the AMs it leaves are durable (raises :class:`StorageError` if they
+        cannot be: then no reply may go out). Its replies are kept in memory for a retry.
 
         A retry (the same idempotency ``key``, or the same control field and text, from the
         same agency) gets the first answer again, marked ``replayed``; a retry that cannot be
