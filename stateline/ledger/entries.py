@@ -192,11 +192,41 @@ class AdminChange:
         return ()
 
 
-Entry: TypeAlias = RequestReceived | Decision | ReviewAction | Disclosure | Notice | AdminChange
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResidentAccess:
+    """A resident asked to see who looked them up: the outcome, never the code or the licence.
+
+    Wrong codes and refusals are entries too, so the person can see every try on their record.
+    """
+
+    at: datetime
+    kind: Literal["resident"] = field(default="resident", init=False)
+    message_id: str  # the access's own id: an access answers no message
+    outcome: str  # shown, wrong-code, expired-code, locked
+    shown: int = 0  # how many requests the resident was shown
+    state: str
+    subjects: tuple[str, ...] = ()
+    v: int = field(default=VERSION, init=False)
+
+    def __post_init__(self) -> None:
+        _utc(self)
+
+
+Entry: TypeAlias = (
+    RequestReceived | Decision | ReviewAction | Disclosure | Notice | AdminChange | ResidentAccess
+)
 
 KINDS: dict[str, type[Entry]] = {
     cls.__dataclass_fields__["kind"].default: cls  # type: ignore[misc]
-    for cls in (RequestReceived, Decision, ReviewAction, Disclosure, Notice, AdminChange)
+    for cls in (
+        RequestReceived,
+        Decision,
+        ReviewAction,
+        Disclosure,
+        Notice,
+        AdminChange,
+        ResidentAccess,
+    )
 }
 """Every entry class by its ``kind`` name: the format as data."""
 
