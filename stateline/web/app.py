@@ -124,9 +124,10 @@ def server_app(
     log: MessageLog | None = None,
     console: APIRouter | None = None,
     witness: APIRouter | None = None,
+    resident: APIRouter | None = None,
 ) -> ASGIApp:
     """What ``stateline serve`` runs: :func:`create_app` behind the submission fast path."""
-    return SubmitFastPath(create_app(exchange, log, console, witness), exchange)
+    return SubmitFastPath(create_app(exchange, log, console, witness, resident), exchange)
 
 
 def create_app(
@@ -134,6 +135,7 @@ def create_app(
     log: MessageLog | None = None,
     console: APIRouter | None = None,
     witness: APIRouter | None = None,
+    resident: APIRouter | None = None,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -161,6 +163,8 @@ def create_app(
         app.include_router(console)
     if witness is not None:  # the hub as a witness (stateline.web.witness)
         app.include_router(witness)
+    if resident is not None:  # "who looked me up" (stateline.web.resident)
+        app.include_router(resident)
 
     @app.get("/healthz", include_in_schema=False)
     async def health() -> dict[str, str]:
