@@ -1,18 +1,20 @@
-"""``stateline report``: the public counts a state's law asks for, read from its ledger."""
+"""``stateline report``: what the ledgers tell the public: the counts a state's law asks for,
+and the transparency report over the analytical copy."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from stateline.cli.common import DataDir, console
+from stateline.cli.common import DataDir, console, errors
 from stateline.config import Config
 
-app = typer.Typer(help="Reports from a node's ledger: the counts the law asks for.")
+app = typer.Typer(help="Reports from the ledgers: transparency, the counts the law asks for.")
 
 
 @app.command("annual")
@@ -56,3 +58,278 @@ def annual(
             f"[yellow]{count.unreadable} entries were removed by retention: "
             "the count may be low[/yellow]"
         )
+
+
+FORMATS = ("table", "json", "csv", "parquet", "html")
+
+
+def _states(config: Config, state: list[str] | None, all_states: bool) -> tuple[str, ...]:
+    """The states a command covers: those named, or every configured one with --all-states."""
+    from stateline.wire.grammar import US_STATES
+
+    if all_states == bool(state):
+        errors.print("[red]give --state XX (repeatable) or --all-states[/red]")
+        raise typer.Exit(2)
+    if all_states:
+        return tuple(config.states)
+    chosen = tuple(dict.fromkeys(s.upper() for s in state or ()))
+    unknown = [s for s in chosen if s not in US_STATES]
+    if unknown:
+        errors.print(f"[red]no such state: {', '.join(unknown)}[/red]")
+        raise typer.Exit(2)
+    return chosen
+
+
+def _data_dir(config: Config) -> None:
+    """Refuse a data directory with no exchange in it, before anything is written there."""
+    if not (config.data_dir / "hub.sqlite").exists() and config.database_url is None:
+        errors.print(
+            f"[red]no exchange in {config.data_dir}[/red]: run `stateline demo` (or give --data)"
+        )
+        raise typer.Exit(1)
+
+
+def _refresh(config: Config, states: tuple[str, ...], quiet: bool) -> list[Any]:
+    """Bring the analytical copy of ``states`` up to date, with a progress bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from stateline.oversight.copy import CopyError, export
+
+    columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=errors, transient=True, disable=quiet) as bar:
+        task = bar.add_task("ledgers", total=len(states))
+        entries = bar.add_task("entries", total=None)
+
+        def progress(state: str, done: int, total: int) -> None:
+            bar.update(entries, description=f"{state} entries", completed=done, total=total)
+
+        added = []
+        try:
+            for state in states:
+                added += export(config, [state], progress=progress)
+                bar.advance(task)
+        except CopyError as error:
+            errors.print(f"[red]{error}[/red]")
+            raise typer.Exit(1) from error
+    return added
+
+
+@app.command("refresh")
+def refresh(
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="This state's ledger; repeatable.")
+    ] = None,
+    all_states: Annotated[bool, typer.Option("--all-states", help="Every state's.")] = False,
+    data: DataDir = None,
+) -> None:
+    """Bring the analytical copy (<data>/analytics, Parquet for DuckDB) up to date with the
+    ledgers: only what they gained since the last refresh is read. Runs beside a server."""
+    config = Config.from_env(data)
+    states = _states(config, state, all_states)
+    _data_dir(config)
+    added = _refresh(config, states, quiet=False)
+    console.print(
+        f"analytical copy of {len(states)} ledgers: {sum(a.entries for a in added):,} entries "
+        f"read, {sum(a.rows for a in added):,} rows added"
+    )
+
+
+@app.command("transparency")
+def transparency(
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="This state; repeatable.")
+    ] = None,
+    all_states: Annotated[
+        bool, typer.Option("--all-states", help="Every state: the hub's national view.")
+    ] = False,
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day, ccyy-mm-dd (UTC).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day, ccyy-mm-dd (UTC).")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="table, json, csv, parquet (the rows) or html.")
+    ] = "table",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write here (html and parquet need it).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="Agencies listed by name.", min=1)] = 50,
+    data: DataDir = None,
+) -> None:
+    """Who asked for what, how each request was decided and what left: requests by requester
+    category and agency, message key, purpose, legal process, outcome, data classes and time;
+    federal immigration requests in a section of their own; review workload and notices.
+    Every figure is read from the ledgers (through the analytical copy, refreshed first)."""
+    from stateline.oversight.copy import CopyError, connect, default_dir
+    from stateline.oversight.transparency import ReportError, Scope
+    from stateline.oversight.transparency import transparency as build
+
+    config = Config.from_env(data)
+    if fmt not in FORMATS:
+        errors.print(f"[red]--format is one of {', '.join(FORMATS)}, not {fmt}[/red]")
+        raise typer.Exit(2)
+    if fmt in ("html", "parquet") and out is None:
+        errors.print(f"[red]--format {fmt} writes a file: give --out FILE[/red]")
+        raise typer.Exit(2)
+    states = _states(config, state, all_states)
+    try:
+        scope = Scope(None if all_states else states, _day(start, "--from"), _day(end, "--to"))
+    except ReportError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    _data_dir(config)
+    _refresh(config, states, quiet=fmt != "table")
+    title = _title(states, all_states)
+    try:
+        db = connect(default_dir(config))
+        report = build(db, scope, datetime.now(UTC).date(), title, top)
+    except CopyError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    if fmt == "table":
+        _print_report(report)
+    elif fmt == "parquet":
+        assert out is not None
+        _rows_to(db, scope, out)
+        console.print(f"wrote the rows behind the report to {out}")
+    else:
+        text = (
+            _as_json(report)
+            if fmt == "json"
+            else _as_csv(report)
+            if fmt == "csv"
+            else _as_html(report, config, states, all_states)
+        )
+        if out is None:
+            typer.echo(text, nl=False)
+        else:
+            _write(out, text)
+            console.print(f"wrote the {fmt} report to {out}")
+    db.close()
+
+
+def _day(value: str | None, option: str) -> Any:
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        errors.print(f"[red]{option} must be a date, ccyy-mm-dd:[/red] {value}")
+        raise typer.Exit(2) from error
+
+
+def _title(states: tuple[str, ...], all_states: bool) -> str:
+    from stateline.directory.demo import STATE_NAMES
+
+    if all_states:
+        return "Transparency report: the national exchange"
+    return "Transparency report: " + ", ".join(STATE_NAMES.get(s, s) for s in states)
+
+
+def _write(out: Path, text: str) -> None:
+    """Write ``text`` whole, or not at all."""
+    temporary = out.with_name(out.name + ".tmp")
+    temporary.write_text(text)
+    temporary.replace(out)
+
+
+def _print_report(report: Any) -> None:
+    console.print(f"[bold]{report.title}[/bold]")
+    for section in report.sections:
+        table = Table(*section.columns, title=section.title, title_justify="left")
+        for row in section.rows:
+            table.add_row(*(_text(cell) for cell in row))
+        console.print(table)
+        if section.note:
+            console.print(f"  {section.note}", style="dim")
+
+
+def _text(cell: Any) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, list | tuple):
+        return ", ".join(str(c) for c in cell)
+    if isinstance(cell, int):
+        return f"{cell:,}"
+    return str(cell)
+
+
+def _plain(cell: Any) -> Any:
+    from datetime import date
+    from decimal import Decimal
+
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, Decimal):
+        return float(cell)
+    if isinstance(cell, tuple):
+        return list(cell)
+    return cell
+
+
+def _as_json(report: Any) -> str:
+    scope = report.scope
+    document = {
+        "title": report.title,
+        "states": list(scope.states) if scope.states else "all",
+        "from": scope.start.isoformat() if scope.start else None,
+        "to": scope.end.isoformat() if scope.end else None,
+        "period": report.period,
+        "sections": {
+            s.name: {
+                "title": s.title,
+                "columns": list(s.columns),
+                "rows": [[_plain(c) for c in row] for row in s.rows],
+            }
+            for s in report.sections
+        },
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _as_csv(report: Any) -> str:
+    """Long form, one figure a line: section, the row's label, the column, the value."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(("section", "label", "measure", "value"))
+    for s in report.sections:
+        labelled = s.name not in ("summary", "review", "notices")
+        for row in s.rows:
+            label = _text(row[0]) if labelled else ""
+            for column, cell in list(zip(s.columns, row, strict=True))[1 if labelled else 0 :]:
+                writer.writerow((s.name, label, column, _text(_plain(cell))))
+    return buffer.getvalue()
+
+
+def _as_html(report: Any, config: Config, states: tuple[str, ...], all_states: bool) -> str:
+    import base64
+
+    from stateline.ledger.checkpoint import Checkpoint, parse_note
+    from stateline.oversight.copy import default_dir, manifest
+    from stateline.oversight.html import render
+
+    heads = []
+    for state, kept in sorted(manifest(default_dir(config))["states"].items()):
+        if state in states and kept.get("head"):
+            checkpoint = Checkpoint.parse(parse_note(kept["head"]).text)
+            root = base64.b64encode(checkpoint.root).decode()
+            heads.append((state, checkpoint.size, root))
+    covers = f"All {len(states)} jurisdictions" if all_states else ", ".join(states)
+    return render(report, covers, heads, datetime.now(UTC))
+
+
+def _rows_to(db: Any, scope: Any, out: Path) -> None:
+    """The rows behind the report, each with its ledger indexes, as Parquet: whole or not at
+    all."""
+    where, values = scope.where()
+    temporary = out.with_name(out.name + ".tmp")
+    db.execute(
+        f"COPY (SELECT * FROM requests_full WHERE {where} ORDER BY state, request_index) "
+        f"TO '{temporary}' (FORMAT parquet)",
+        values,
+    )
+    temporary.replace(out)

@@ -56,14 +56,18 @@ class Folding:
     """Turns one state's entries, fed in index order, into :class:`Tables` rows."""
 
     def __init__(
-        self, state: str, agencies: Mapping[str, Agency], roles: Mapping[str, str]
+        self,
+        state: str,
+        agencies: Mapping[str, Agency],
+        roles: Mapping[str, str],
+        start: int = 0,
     ) -> None:
         self.state = state
         self.agencies = agencies
         self.roles = roles  # reviewer account -> role
         self.tables = Tables()
         self._open: _Open | None = None
-        self.last = -1  # the last index fed
+        self.last = start - 1  # the last index fed: none yet, from ``start`` on
 
     @property
     def resume(self) -> int:

@@ -7,12 +7,13 @@ Layout, under ``<data>/analytics`` by default::
     reviews/...  late_disclosures/...  notices/...
     manifest.json                                  (per state: the first ledger index not read)
 
-An export reads each state's ledger from where the last one stopped, up to its committed
-size (beside a serving node too: it reads, never writes, the ledger), turns the entries into
-rows (``oversight.analytics``), adds what the hub knows (each request's destinations) and
-writes one part per table, named by the first index it covers. The parts are written under
-temporary names and renamed, and the manifest last: an export that stops half-way leaves the
-copy as it was, and the next one writes the same parts again under the same names.
+An export reads each state's ledger from where the last one stopped: its tree, then what its
+journal holds beyond it (beside a serving node too: it reads, never writes, the ledger). It
+turns the entries into rows (``oversight.analytics``), adds what the hub knows (each request's
+destinations) and writes one part per table, named by the first index it covers. The parts
+are written under temporary names and renamed, and the manifest last: an export that stops
+half-way leaves the copy as it was, and the next one writes the same parts again under the
+same names.
 
 :func:`connect` opens a DuckDB connection with one view per table and ``requests_full``, one row
 per request with its review, late answers and notices joined.
@@ -170,9 +171,10 @@ def export(
     ``progress(state, done, total)`` is called as entries are read, if given.
     """
     from stateline.bootstrap import ledger_prefix, open_hub, open_ledger_engine
+    from stateline.ledger.keys import origin_for
     from stateline.ledger.proofs import signed_head
     from stateline.storage.accounts import AccountStore
-    from stateline.storage.ledger import LedgerStore
+    from stateline.storage.ledger import JournalStore, LedgerStore
 
     out = out or default_dir(config)
     done: list[Exported] = []
@@ -186,10 +188,15 @@ def export(
                 engine = open_ledger_engine(config, state)
                 try:
                     store = LedgerStore(engine, ledger_prefix(config, state))
+                    # The journal first, then the tree: an entry a fold moves in between is in
+                    # the tree as read then; read the other way round, it would be in neither.
+                    journaled: list[tuple[int, bytes, bytes, str]] = []
+                    with contextlib.suppress(StorageError):  # no journal table: nothing there
+                        journaled = JournalStore(engine).pending(origin_for(state), start)
                     head = signed_head(store)
                     size = head[0] if head is not None else 0
                     roles = _roles(config, state, AccountStore)
-                    folding = Folding(state, agencies, roles)
+                    folding = Folding(state, agencies, roles, start)
                     read = 0
                     for rows in store.stream_entries(size, CHUNK, start):
                         for index, body, _leaf in rows:
@@ -197,6 +204,12 @@ def export(
                         read += len(rows)
                         if progress is not None:
                             progress(state, start + read, size)
+                    # Durable, not yet folded into the tree (a serving node folds within a
+                    # second): their indexes are final, the one writer gave them.
+                    for index, body, _leaf, _tags in journaled:
+                        if index >= max(start, size):
+                            folding.feed(index, orjson.loads(body))
+                            read += 1
                 finally:
                     engine.dispose()
                 tables = folding.tables
