@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from stateline.cli import agency, exchange, ledger, message, policy, report, reviewer
+from stateline.cli import agency, exchange, ledger, message, policy, report, resident, reviewer
 
 app = typer.Typer(help="Stateline: the interstate driver-data exchange.", no_args_is_help=True)
 app.add_typer(message.app, name="message")
@@ -18,6 +18,7 @@ app.add_typer(ledger.app, name="ledger")
 app.add_typer(policy.app, name="policy")
 app.add_typer(reviewer.app, name="reviewer")
 app.add_typer(report.app, name="report")
+app.add_typer(resident.app, name="resident")
 exchange.register(app)
 
 

@@ -342,6 +342,7 @@ def serve(
     from stateline.storage.accounts import AccountStore
     from stateline.web.app import server_app
     from stateline.web.console.router import console_router
+    from stateline.web.resident import resident_router
     from stateline.web.server import serve as serve_app
     from stateline.web.witness import witness_router
 
@@ -369,10 +370,13 @@ def serve(
     hub_witness = None
     if system.hub_witness is not None:  # nodes elsewhere ask the hub to cosign over HTTP
         hub_witness = witness_router(system.hub_witness, system.logs())
+    switch = system.exchange.switch  # its directory is replaced as the directory changes
+    resident = resident_router(system.nodes, lambda ori: switch.directory.agencies.get(ori))
+    console.print(f"Who looked me up (residents): http://{host}:{port}/resident")
     freeze_heap()
     system.announce(_local_url(host, port))
     console.print(f"Stateline API on http://{host}:{port}  (OpenAPI: /docs)")
-    serve_app(server_app(system.exchange, system.log, router, hub_witness), host, port)
+    serve_app(server_app(system.exchange, system.log, router, hub_witness, resident), host, port)
 
 
 def _serving_system(config: Config, command: str) -> System:
