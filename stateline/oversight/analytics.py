@@ -8,7 +8,9 @@ four tables, so that reports read columns and never parse an entry again.
 - ``late_disclosures``: answers sent after the first (a held request's answer once decided);
 - ``notices``: one row per notice event (created, sent, cancelled), with its due date.
 
-Pure: the entries come in as decoded JSON objects with their ledger index; the directory and
+Times stay as the entries wrote them (RFC 3339 UTC text) until the copy turns whole columns
+into timestamps at once. Pure: the entries come in as decoded JSON objects with their ledger
+index; the directory and
 the reviewers' roles come in as mappings. A request whose decision and disclosure have not been
 read yet (the end of what a fold has committed) is held back: :attr:`Folding.resume` says where
 the next export starts.
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from stateline.directory.model import Agency
@@ -67,6 +69,7 @@ class Folding:
         self.roles = roles  # reviewer account -> role
         self.tables = Tables()
         self._open: _Open | None = None
+        self._requesters: dict[str, tuple[str | None, str | None, str | None, str]] = {}
         self.last = start - 1  # the last index fed: none yet, from ``start`` on
 
     @property
@@ -102,7 +105,7 @@ class Folding:
                         "state": self.state,
                         "message_id": entry["message_id"],
                         "index": index,
-                        "at": _time(entry["at"]),
+                        "at": entry["at"],
                         "classes": list(entry["data_classes"]),
                         "recipient": entry["recipient"],
                     }
@@ -114,7 +117,7 @@ class Folding:
                     "state": self.state,
                     "message_id": entry["message_id"],
                     "index": index,
-                    "at": _time(entry["at"]),
+                    "at": entry["at"],
                     "action": entry["action"],
                     "outcome": entry.get("outcome"),
                     "reviewer": actor,
@@ -129,7 +132,7 @@ class Folding:
                     "state": self.state,
                     "message_id": entry["message_id"],
                     "index": index,
-                    "at": _time(entry["at"]),
+                    "at": entry["at"],
                     "notice": entry["notice"],
                     "event": detail.get("event"),
                     "notice_id": detail.get("notice_id"),
@@ -140,25 +143,46 @@ class Folding:
                 }
             )
 
+    def _requester(self, ori: str) -> tuple[str | None, str | None, str | None, str]:
+        """Name, type, home and category of ``ori``: worked out once per agency."""
+        known = self._requesters.get(ori)
+        if known is None:
+            agency = self.agencies.get(ori)
+            known = self._requesters[ori] = (
+                agency.name if agency is not None else None,
+                agency.agency_type.value if agency is not None else None,
+                agency.home_state if agency is not None else None,
+                requester_category(agency, self.state),
+            )
+        return known
+
     def _request_row(self, open_: _Open, index: int, disclosure: dict[str, Any]) -> Row:
         request, decision = open_.request, open_.decision
         assert decision is not None
         ori = request["requester"]
-        agency = self.agencies.get(ori)
-        classes: dict[str, str] = decision.get("data_classes") or {}
+        name, kind, home, category = self._requester(ori)
+        # A canonical entry's keys are sorted: the classes come in order already.
+        released: list[str] = []
+        withheld: list[str] = []
+        review: list[str] = []
+        sides = {"release": released, "withhold": withheld, "review": review}
+        for data_class, outcome in (decision.get("data_classes") or {}).items():
+            side = sides.get(outcome)
+            if side is not None:
+                side.append(data_class)
         process = request.get("legal_process") or {}
-        asked = set(request.get("subjects") or ())
-        found = [s for s in disclosure.get("subjects") or () if s not in asked]
+        asked = request.get("subjects") or ()
+        found = sum(1 for s in disclosure.get("subjects") or () if s not in asked)
         return {
             "state": self.state,
             "message_id": request["message_id"],
-            "at": _time(request["at"]),
+            "at": request["at"],
             "request_index": open_.index,
             "requester": ori,
-            "requester_name": agency.name if agency is not None else None,
-            "requester_type": agency.agency_type.value if agency is not None else None,
-            "requester_home": agency.home_state if agency is not None else None,
-            "requester_category": requester_category(agency, self.state),
+            "requester_name": name,
+            "requester_type": kind,
+            "requester_home": home,
+            "requester_category": category,
             "key": request["key"],
             "destinations": None,  # the hub's to say: filled by the export
             "purpose": request.get("purpose"),
@@ -167,18 +191,13 @@ class Folding:
             "legal_process_document": "document_sha256" in process,
             "subjects": len(asked),
             "outcome": decision["outcome"],
-            "classes_released": sorted(c for c, o in classes.items() if o == "release"),
-            "classes_withheld": sorted(c for c, o in classes.items() if o == "withhold"),
-            "classes_review": sorted(c for c, o in classes.items() if o == "review"),
+            "classes_released": released,
+            "classes_withheld": withheld,
+            "classes_review": review,
             "duties": list(decision.get("duties") or ()),
             "policy_ids": list(decision.get("policy_ids") or ()),
             "decision_index": open_.decision_index,
             "disclosed_classes": list(disclosure["data_classes"]),
             "disclosure_index": index,
-            "found": len(found),
+            "found": found,
         }
-
-
-def _time(text: str) -> datetime:
-    """An entry's RFC 3339 UTC time (``...Z``)."""
-    return datetime.fromisoformat(text)

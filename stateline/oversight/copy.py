@@ -266,7 +266,12 @@ def _write(out: Path, state: str, start: int, tables: Tables) -> int:
         path = folder / f"part-{start:012d}.parquet"
         if not rows and any(folder.glob("*.parquet")):
             continue  # nothing new; an empty part only where the table has none yet
-        table = pa.Table.from_pylist(rows, schema=SCHEMAS[name])
+        schema = SCHEMAS[name]
+        # Column by column: building a table from row dicts costs four times as much.
+        columns = {column: [row[column] for row in rows] for column in schema.names}
+        # RFC 3339 text, parsed a whole column at a time by Arrow rather than row by row.
+        columns["at"] = pa.array(columns["at"], pa.string()).cast(_TIME)
+        table = pa.Table.from_pydict(columns, schema=schema)
         temporary = path.with_suffix(".parquet.tmp")
         pq.write_table(table, temporary)
         temporary.replace(path)

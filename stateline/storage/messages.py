@@ -395,8 +395,8 @@ class MessageLog:
     def routed(self, message_ids: Sequence[str]) -> dict[str, MessageRecord]:
         """The records of these messages, by id (those the log holds)."""
         found: dict[str, MessageRecord] = {}
-        for start in range(0, len(message_ids), 500):
-            part = list(message_ids[start : start + 500])
+        for start in range(0, len(message_ids), 5_000):  # SQLite binds up to 32,766
+            part = list(message_ids[start : start + 5_000])
             rows = self._rows(select(messages).where(messages.c.id.in_(part)))
             found |= {row.id: _record(row) for row in rows}
         return found
