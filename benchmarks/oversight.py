@@ -48,7 +48,8 @@ def fill(config: Config, count: int) -> None:
         start = time.perf_counter()
         for first in range(0, count, 30_000):
             ledger.append(list(generate(min(30_000, count - first), first, STATE)))
-        print(f"filled the {STATE} ledger: {count:,} entries in {time.perf_counter() - start:.0f} s")
+        took = time.perf_counter() - start
+        print(f"filled the {STATE} ledger: {count:,} entries in {took:.0f} s")
     finally:
         system.close()
     done.touch()
