@@ -79,3 +79,12 @@ def test_directory_benchmark_prints_its_figures() -> None:
     assert re.search(rf"one request, nothing changing \(baseline\)\s+{number}\s+{number}", out)
     assert re.search(rf"a suspension or reinstatement in effect, after\s+{number}\s+{number}", out)
     assert "2 changes; the target is 1,000 ms" in out
+
+
+def test_oversight_benchmark_prints_its_figures(tmp_path: Path) -> None:
+    out = _run("oversight.py", "--entries", "3000", "--rounds", "1", "--cache", str(tmp_path))
+    number = r"[\d,]+(?:\.\d+)?"
+    assert re.search(rf"bare read and parse \(baseline\)\s+{number}\s+{number}", out)
+    assert re.search(rf"export to the analytical copy\s+{number}\s+{number}", out)
+    assert re.search(rf"the whole transparency report\s+{number} s", out)
+    assert re.search(rf"peak memory of this process: {number} MiB", out)
