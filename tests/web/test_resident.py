@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from stateline.bootstrap import System, build
-from stateline.cli import app as cli
+from stateline.cli.ledger import app as ledger_cli
+from stateline.cli.resident import app as resident_app
 from stateline.config import Config
 from stateline.directory.model import Agency
 from stateline.ledger.checkpoint import Verifier, open_checkpoint
@@ -38,6 +40,8 @@ from stateline.web.app import create_app
 from stateline.web.resident import resident_router
 
 API = "/v1/resident/lookups"
+resident_cli = typer.Typer()
+resident_cli.add_typer(resident_app, name="resident")  # as `stateline resident`
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 START = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)  # 10:00 in Albany
 
@@ -174,7 +178,7 @@ def test_the_right_code_shows_every_request_with_its_proofs(
     # ... and `stateline ledger check-proof` verifies one saved to a file.
     saved = tmp_path / "proof.json"
     saved.write_text(json.dumps(item["entries"][0]["proof"]))
-    checked = CliRunner().invoke(cli, ["ledger", "check-proof", str(saved), "--key", vkey])
+    checked = CliRunner().invoke(ledger_cli, ["check-proof", str(saved), "--key", vkey])
     assert checked.exit_code == 0, checked.output
     assert "verified" in checked.output and "request entry" in checked.output
 
@@ -205,7 +209,7 @@ def test_the_code_the_command_prints_opens_the_view(
 ) -> None:
     person = people["NY"][22]
     result = CliRunner().invoke(
-        cli,
+        resident_cli,
         [
             "resident",
             "code",
@@ -231,11 +235,17 @@ def test_the_code_the_command_prints_opens_the_view(
 
 def test_the_command_refuses_a_licence_the_state_does_not_hold(prepared: Config) -> None:
     data = ["--data", str(prepared.data_dir)]
-    unknown = CliRunner().invoke(cli, ["resident", "code", "--state", "NY", "--oln", "X1", *data])
+    unknown = CliRunner().invoke(
+        resident_cli, ["resident", "code", "--state", "NY", "--oln", "X1", *data]
+    )
     assert unknown.exit_code == 1 and "no licence with that number" in unknown.stderr
-    state = CliRunner().invoke(cli, ["resident", "code", "--state", "ZZ", "--oln", "X1", *data])
+    state = CliRunner().invoke(
+        resident_cli, ["resident", "code", "--state", "ZZ", "--oln", "X1", *data]
+    )
     assert state.exit_code == 2 and "not a state" in state.output
-    bad = CliRunner().invoke(cli, ["resident", "code", "--state", "NY", "--oln", "<b>", *data])
+    bad = CliRunner().invoke(
+        resident_cli, ["resident", "code", "--state", "NY", "--oln", "<b>", *data]
+    )
     assert bad.exit_code == 2 and "letters and digits" in bad.stderr
 
 

@@ -39,6 +39,7 @@ from stateline.storage.resident import (
     ResidentStore,
     check_code,
 )
+from stateline.web.console.views.signin import wait_words
 from stateline.web.console.zones import local, zone_for
 
 log = logging.getLogger(__name__)
@@ -80,14 +81,6 @@ class Shown:
     proofs: dict[int, dict[str, Any]] = field(default_factory=dict)  # by entry index
 
 
-def wait_words(seconds: int) -> str:
-    """``about 3 minutes``: how long to wait, as a person says it."""
-    if seconds < 60:
-        return "under a minute"
-    minutes = math.ceil(seconds / 60)
-    return f"about {minutes} {'minute' if minutes == 1 else 'minutes'}"
-
-
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
@@ -98,14 +91,13 @@ def proof_document(
     """The proof of entry ``index`` in the form ``stateline ledger prove`` writes and
     ``stateline ledger check-proof`` reads."""
     proof = ledger.inclusion_proof(index, size)
-    b64 = _b64
     return {
         "origin": ledger.origin,
         "index": index,
         "tree_size": size,
-        "leaf_hash": b64(proof.leaf_hash),
-        "entry": b64(encode(entry)),
-        "proof": [b64(h) for h in proof.path],
+        "leaf_hash": _b64(proof.leaf_hash),
+        "entry": _b64(encode(entry)),
+        "proof": [_b64(h) for h in proof.path],
         "checkpoint": checkpoint,
     }
 
@@ -139,8 +131,12 @@ class ResidentAccessService:
             return self._look(desk, licence, code)
         except StorageError:
             # The try may have been counted; nothing was shown.
-            log.error("resident view of %s: storage unavailable", desk.state)
-            return Refused(503, "The state's records cannot be read just now. Try again later.")
+            log.error("resident view of %s: ledger or database unavailable", desk.state)
+            return Refused(
+                503,
+                "The state's records cannot be reached just now: nothing was shown. Try again "
+                "later.",
+            )
 
     def _record(
         self, desk: Desk, subject: str, at: datetime, outcome: AccessOutcome, shown: int = 0
