@@ -29,6 +29,10 @@ from stateline.node.policy.decide import CedarPolicy
 from stateline.node.review_service import ReviewService
 from stateline.node.reviewed import NodeReview
 from stateline.node.service import GroupCommit, StateNode
+from stateline.oversight.alert_settings import read_settings, settings_path
+from stateline.oversight.alerts import Detector
+from stateline.oversight.watch import FederalOris, Watch
+from stateline.storage.alerts import AlertStore
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.documents import DocumentStore
 from stateline.storage.engine import StorageError, open_engine
@@ -64,6 +68,7 @@ class System:
     hub_witness: Observer | None = None
     locks: list[Lock] = field(default_factory=list)
     generation: int = 0  # the directory's generation the switch's copy was read at
+    watch: Watch | None = None  # raises abuse alerts as entries become durable
     _following: threading.Event | None = None
 
     def announce(self, url: str) -> None:
@@ -113,6 +118,8 @@ class System:
     def close(self) -> None:
         if self._following is not None:
             self._following.set()
+        if self.watch is not None:
+            self.watch.close()
         self.log.close()
         self.exchange.switch.attachments.close()
         self.hub_engine.dispose()
@@ -252,6 +259,19 @@ def attach_notices(node: StateNode) -> Outbox:
     return outbox
 
 
+def watch_alerts(
+    config: Config, nodes: dict[str, StateNode], watch: Watch, federal: FederalOris
+) -> None:
+    """Have ``watch`` raise each node's abuse alerts, by the state's own settings file
+    (docs/alerts.md), into the node's database, from the ledger's present size on."""
+    for state, node in nodes.items():
+        alerts = AlertStore(node.records.engine)
+        alerts.create_schema()
+        detector = Detector(state, federal, read_settings(settings_path(config.data_dir, state)))
+        watch.add(detector, alerts, node.ledger.store, node.ledger.size)
+    watch.start()
+
+
 def open_hub_witness(config: Config, engine: Engine) -> Observer:
     """The hub as a witness of every log: its cosigning key (``<data>/keys/hub``) and the
     checkpoints it cosigned, in the hub's database."""
@@ -296,7 +316,8 @@ def _build(config: Config, locks: list[Lock]) -> System:
     transports: dict[str, LocalTransport] = {}
     keys: dict[str, NodeKeys] = {}
     policies: dict[str, CedarPolicy] = {}  # one engine per bundle, shared by its states
-    commits = GroupCommit()  # one group commit for every node of the process
+    watch = Watch()
+    commits = GroupCommit(observe=watch.feed)  # one group commit for every node of the process
     # Ledgers in one database share its writer thread, so one commit serves them all.
     committers: dict[str, Committer] = {}
     for state in config.states:
@@ -331,6 +352,7 @@ def _build(config: Config, locks: list[Lock]) -> System:
         attach_notices(node)  # first: finishing a review brings its notices up to date
         attach_review(node, exchange)
     hub_witness = open_hub_witness(config, hub_engine)
+    watch_alerts(config, nodes, watch, FederalOris(lambda: switch.directory.agencies))
     return System(
         config,
         hub_engine,
@@ -344,4 +366,5 @@ def _build(config: Config, locks: list[Lock]) -> System:
         hub_witness,
         locks,
         generation,
+        watch,
     )

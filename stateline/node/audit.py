@@ -4,11 +4,14 @@ Every answer gets three entries (request received, decision, disclosure), denied
 included; the disclosure names the data classes the answer carries and the SHA-256 of its bytes.
 The request entry names the purpose the policy saw, the legacy codes as given and the legal
 process cited, with the SHA-256 of its attached document, never the document itself.
-People are named only by keyed hashes (subject keys), never by name or licence number.
+People are named only by keyed hashes (subject keys), never by name or licence number; the
+person asking (``ATN/``) likewise, by :func:`asker_key`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -23,6 +26,42 @@ from stateline.wire.messages import Fields, Query
 
 LEGACY_TAGS = ("RSN", "PUR")
 """The guide's reason and purpose codes, recorded as given (``RSN/N``) beside the purpose."""
+
+# Coded items the request entry's ``reasons`` carries after the legacy codes, for the abuse
+# alerts (docs/alerts.md). They ride in that existing tuple rather than in new fields: a new
+# field would change the canonical bytes of every entry already written (docs/ledger.md).
+ACTING_FOR = "AFM/"
+"""The missions the officer acts for, as given on the wire: ``AFM/IMMIGRATION-ENFORCEMENT``."""
+ASKER = "ATN#"
+"""The person asking, never as given: ``ATN#`` and the first :data:`ASKER_DIGITS` hex digits of
+:func:`asker_key`."""
+ASKER_DIGITS = 16
+NAME_SEARCH = "SRCH/NAME"
+"""The query searched by name, date of birth and sex, with no licence number."""
+
+
+def asker_key(secret: bytes, state: str, requester: str, attention: str) -> str:
+    """The keyed hash that stands for the person asking (``ATN/``): HMAC-SHA256 (hex) under the
+    state's subject secret, over the requester ORI and the text with case and spacing
+    normalised, so one officer of one agency always has one key and no officer is named."""
+    words = " ".join(attention.upper().split())
+    message = f"atn\x1f{state.strip().upper()}\x1f{requester}\x1f{words}"
+    return hmac.new(secret, message.encode(), hashlib.sha256).hexdigest()
+
+
+def coded_items(query: Query, secret: bytes, state: str, requester: str) -> tuple[str, ...]:
+    """The coded items after the legacy codes: acting for (``AFM/``), the person asking
+    (``ATN#``, hashed) and a name search (``SRCH/NAME``), those that apply, in that order."""
+    items: list[str] = []
+    missions = query.get("AFM")
+    if missions is not None:
+        items.append(ACTING_FOR + missions)
+    attention = query.get("ATN")
+    if attention is not None:
+        items.append(ASKER + asker_key(secret, state, requester, attention)[:ASKER_DIGITS])
+    if query.get("NAM") is not None and query.get("OLN") is None:
+        items.append(NAME_SEARCH)
+    return tuple(items)
 
 
 def query_subjects(secret: bytes, state: str, query: Query) -> tuple[str, ...]:
@@ -104,7 +143,10 @@ def request_entries(
             legal_process=legal_process(query, document),
             message_id=message_id,
             purpose=None if purpose is Purpose.UNSTATED else purpose.value,
-            reasons=tuple(f"{t}/{query.get(t)}" for t in LEGACY_TAGS if query.get(t) is not None),
+            reasons=(
+                *(f"{t}/{query.get(t)}" for t in LEGACY_TAGS if query.get(t) is not None),
+                *coded_items(query, secret, state, requester),
+            ),
             requester=requester,
             state=state,
             subjects=subjects,

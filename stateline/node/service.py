@@ -8,8 +8,9 @@ leaves; denied and held requests are entries too; only released data classes are
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 
 from stateline.ledger.entries import Entry
 from stateline.ledger.log import Ledger, submit_together
@@ -43,6 +44,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+Observe = Callable[[Sequence[Entry], Sequence[int]], None]
+"""Told of a ledger's entries once they are durable, with their indexes (the abuse alerts'
+watch, ``oversight.watch``): called on the loop once a commit, so it must only queue them."""
+
+
 class GroupCommit(IdleGroup[tuple[Ledger, list[Entry]]]):
     """Group commit on the event loop, across nodes (:class:`~stateline.storage.group.IdleGroup`):
     the entries of every answer that reaches the ledger before the loop goes idle go to their
@@ -58,8 +64,8 @@ class GroupCommit(IdleGroup[tuple[Ledger, list[Entry]]]):
     pairs, median ratio 0.70, at the same CPU a request.)
     """
 
-    def __init__(self, turns: int = IdleGroup.TURNS) -> None:
-        super().__init__(_commit_entries, turns, "ledger commit")
+    def __init__(self, turns: int = IdleGroup.TURNS, observe: Observe | None = None) -> None:
+        super().__init__(partial(_commit_entries, observe=observe), turns, "ledger commit")
 
     async def append(self, ledger: Ledger, entries: list[Entry]) -> None:
         """Returns once ``entries`` are durable in ``ledger``; raises
@@ -67,7 +73,9 @@ class GroupCommit(IdleGroup[tuple[Ledger, list[Entry]]]):
         await self.add((ledger, entries))
 
 
-def _commit_entries(items: list[tuple[Ledger, list[Entry]]]) -> list[BaseException | None]:
+def _commit_entries(
+    items: list[tuple[Ledger, list[Entry]]], observe: Observe | None = None
+) -> list[BaseException | None]:
     by_ledger: dict[int, tuple[Ledger, list[int]]] = {}
     for n, (ledger, _entries) in enumerate(items):
         by_ledger.setdefault(id(ledger), (ledger, []))[1].append(n)
@@ -85,6 +93,14 @@ def _commit_entries(items: list[tuple[Ledger, list[Entry]]]) -> list[BaseExcepti
         refused = future.exception()
         for n in ns:
             outcomes[n] = refused
+    if observe is not None:
+        try:
+            for future, (_ledger, entries) in zip(futures, appends, strict=True):
+                if future.exception() is None:
+                    observe(entries, future.result())
+        except Exception:
+            # The entries are durable and the answers may leave: alerts never hold them back.
+            log.exception("ledger commit: durable entries not passed on for alerts")
     return outcomes
 
 

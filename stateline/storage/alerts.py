@@ -1,0 +1,273 @@
+"""Raised abuse alerts in the node's database: each alert once, with the ledger entries behind it.
+
+``alerts`` holds one row per alert (its rule, what it is about, severity, count, first and last
+time); ``alert_evidence`` one row per lookup in evidence: the request, decision and disclosure
+entries' indexes, its time and ORI. A lookup is evidence of at most one alert per rule and key
+(the primary key says so), which is how a raise is folded in: one that continues a lookup
+already stored, or shares any evidence with an alert, grows that alert; only evidence new to
+the rule and key is written. The node raising alerts as traffic arrives and ``stateline
+alerts`` scanning the ledger may therefore raise the same thing twice, and it is kept once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    case,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from stateline.ledger.entries import from_micros, micros
+from stateline.oversight.alerts import Raised, alert_id
+from stateline.storage.engine import StorageError
+from stateline.storage.schema import node_metadata
+
+CHUNK = 500
+"""Indexes a statement names at once (well below every driver's parameter limit)."""
+
+alerts_table = Table(
+    "alerts",
+    node_metadata,
+    Column("id", String(20), primary_key=True),
+    Column("state", String(2), nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("ori", String(9)),
+    Column("subject", String(64)),
+    Column("severity", String(8), nullable=False),
+    Column("window_seconds", Integer, nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("first_at", BigInteger, nullable=False),  # microseconds since the epoch, UTC
+    Column("last_at", BigInteger, nullable=False, index=True),
+    Column("raised_at", BigInteger, nullable=False),  # when it was first stored
+)
+
+evidence_table = Table(
+    "alert_evidence",
+    node_metadata,
+    Column("rule", String(32), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("request_index", BigInteger, nullable=False),
+    Column("decision_index", BigInteger, nullable=False),
+    Column("disclosure_index", BigInteger, nullable=False),
+    Column("alert_id", String(20), nullable=False),
+    Column("at", BigInteger, nullable=False),
+    Column("ori", String(9), nullable=False),
+    PrimaryKeyConstraint("rule", "key", "request_index"),
+    Index("ix_alert_evidence_alert_id", "alert_id"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """A stored alert and its evidence, as the CLI and the console list it."""
+
+    id: str
+    state: str
+    rule: str
+    key: str
+    ori: str | None
+    subject: str | None
+    severity: str
+    window: timedelta
+    count: int
+    first: datetime
+    last: datetime
+    raised: datetime
+    evidence: tuple[int, ...]  # ledger indexes: each lookup's request, decision and disclosure
+    oris: tuple[str, ...]  # the requesters in evidence
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "state": self.state,
+            "rule": self.rule,
+            "severity": self.severity,
+            "ori": self.ori,
+            "subject": self.subject,
+            "key": self.key,
+            "count": self.count,
+            "window": _duration(self.window),
+            "first": _time(self.first),
+            "last": _time(self.last),
+            "raised": _time(self.raised),
+            "oris": list(self.oris),
+            "evidence": list(self.evidence),
+        }
+
+
+def _time(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _duration(window: timedelta) -> str:
+    """ISO 8601: ``PT60M``, ``PT1440M``."""
+    return f"PT{int(window.total_seconds()) // 60}M"
+
+
+def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+class AlertStore:
+    """Stores raises as alerts, each once, and lists them newest first."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def create_schema(self) -> None:
+        try:
+            node_metadata.create_all(self.engine, tables=[alerts_table, evidence_table])
+        except SQLAlchemyError as error:
+            raise StorageError("alert schema creation failed") from error
+
+    def record(self, raised: Sequence[Raised], now: datetime) -> list[str]:
+        """Fold ``raised`` into the stored alerts in one transaction; the ids of alerts that
+        are new."""
+        if not raised:
+            return []
+        for _attempt in range(3):
+            try:
+                with self.engine.begin() as conn:
+                    return [new for r in raised if (new := _fold(conn, r, now)) is not None]
+            except IntegrityError:
+                continue  # another process stored some of this evidence meanwhile: fold again
+            except SQLAlchemyError as error:
+                raise StorageError("alert write failed") from error
+        raise StorageError("alert write failed: the evidence kept changing")
+
+    def list(self, since: datetime | None = None, limit: int | None = None) -> list[Alert]:
+        """Alerts whose evidence reaches ``since`` or later, most recent first."""
+        query = select(alerts_table).order_by(alerts_table.c.last_at.desc(), alerts_table.c.id)
+        if since is not None:
+            query = query.where(alerts_table.c.last_at >= micros(since))
+        if limit is not None:
+            query = query.limit(limit)
+        try:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+                evidence = _evidence(conn, [row.id for row in rows])
+        except SQLAlchemyError as error:
+            raise StorageError("alert read failed") from error
+        return [_alert(row, *evidence.get(row.id, ((), ()))) for row in rows]
+
+
+def _fold(conn: Connection, raised: Raised, now: datetime) -> str | None:
+    """Store one raise; the alert's id if it made a new alert."""
+    e = evidence_table
+    same = (e.c.rule == raised.rule.value) & (e.c.key == raised.key)
+    indexes = [lookup.index for lookup in raised.evidence]
+    if raised.continues is not None:
+        indexes.insert(0, raised.continues)
+    held: dict[int, str] = {}
+    for part in _chunks(indexes):
+        query = select(e.c.request_index, e.c.alert_id).where(same, e.c.request_index.in_(part))
+        held.update((int(index), str(alert)) for index, alert in conn.execute(query))
+    new = [lookup for lookup in raised.evidence if lookup.index not in held]
+    if not new:
+        return None
+    if held:
+        # The alert of the earliest evidence already stored: the one this raise goes on with.
+        target, created = held[min(held)], None
+    else:
+        target = created = alert_id(raised.state, raised.rule.value, raised.key, new[0].index)
+        conn.execute(
+            insert(alerts_table).values(
+                id=target,
+                state=raised.state,
+                rule=raised.rule.value,
+                key=raised.key,
+                ori=raised.ori,
+                subject=raised.subject,
+                severity=raised.severity,
+                window_seconds=int(raised.window.total_seconds()),
+                count=0,
+                first_at=micros(new[0].at),
+                last_at=micros(new[0].at),
+                raised_at=micros(now),
+            )
+        )
+    conn.execute(
+        insert(e),
+        [
+            {
+                "rule": raised.rule.value,
+                "key": raised.key,
+                "request_index": lookup.index,
+                "decision_index": lookup.indexes[1],
+                "disclosure_index": lookup.indexes[2],
+                "alert_id": target,
+                "at": micros(lookup.at),
+                "ori": lookup.ori,
+            }
+            for lookup in new
+        ],
+    )
+    a = alerts_table
+    first = min(micros(lookup.at) for lookup in new)
+    last = max(micros(lookup.at) for lookup in new)
+    conn.execute(
+        update(a)
+        .where(a.c.id == target)
+        .values(
+            count=a.c.count + len(new),
+            first_at=case((a.c.first_at > first, first), else_=a.c.first_at),
+            last_at=case((a.c.last_at < last, last), else_=a.c.last_at),
+        )
+    )
+    return created
+
+
+def _evidence(
+    conn: Connection, ids: Sequence[str]
+) -> dict[str, tuple[tuple[int, ...], tuple[str, ...]]]:
+    """Each alert's ledger indexes, ascending, and the ORIs in its evidence."""
+    indexes: dict[str, list[int]] = defaultdict(list)
+    oris: dict[str, set[str]] = defaultdict(set)
+    e = evidence_table
+    for start in range(0, len(ids), CHUNK):
+        part = ids[start : start + CHUNK]
+        query = select(
+            e.c.alert_id, e.c.request_index, e.c.decision_index, e.c.disclosure_index, e.c.ori
+        ).where(e.c.alert_id.in_(part))
+        for alert, request, decision, disclosure, ori in conn.execute(query):
+            indexes[alert] += (int(request), int(decision), int(disclosure))
+            oris[alert].add(ori)
+    return {a: (tuple(sorted(indexes[a])), tuple(sorted(oris[a]))) for a in indexes}
+
+
+def _alert(row: Any, evidence: tuple[int, ...], oris: tuple[str, ...]) -> Alert:
+    return Alert(
+        id=row.id,
+        state=row.state,
+        rule=row.rule,
+        key=row.key,
+        ori=row.ori,
+        subject=row.subject,
+        severity=row.severity,
+        window=timedelta(seconds=row.window_seconds),
+        count=row.count,
+        first=from_micros(row.first_at),
+        last=from_micros(row.last_at),
+        raised=from_micros(row.raised_at),
+        evidence=evidence,
+        oris=oris,
+    )
