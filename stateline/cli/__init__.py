@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+import stateline.cli.alerts as alerts
 import stateline.cli.simulate as simulate
 from stateline.cli import agency, exchange, ledger, message, policy, report, resident, reviewer
 
@@ -19,6 +20,7 @@ app.add_typer(ledger.app, name="ledger")
 app.add_typer(policy.app, name="policy")
 app.add_typer(reviewer.app, name="reviewer")
 app.add_typer(report.app, name="report")
+app.command("alerts")(alerts.alerts)
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(resident.app, name="resident")
 exchange.register(app)
