@@ -40,8 +40,11 @@ def code(
     oln: Annotated[str, typer.Option("--oln", help="The resident's licence number.")],
     data: DataDir = None,
 ) -> None:
-    """Issue a resident an access code to /resident and print it: valid 30 days, it replaces
-    any code issued before for the licence; the node keeps only a keyed hash of it."""
+    """Issue a resident an access code to /resident and print it.
+
+    The code holds 30 days and replaces any code issued before for the licence; the node keeps
+    only a keyed hash of it.
+    """
     from stateline.bootstrap import open_node_engine
     from stateline.ledger.entries import subject_key
     from stateline.ledger.keys import SUBJECT_KEY, KeyFileError, load
