@@ -377,6 +377,7 @@ def test_a_delay_asked_for_hides_the_request_until_the_notice_is_due(
 ) -> None:
     person = people["NY"][24]
     asked = ny_law.send(f"DQ.DCICE0000.NY.TXT\nOLN/{person.oln}.NDR/Y", tokens["DCICE0000"])
+    ny_law.clock.now = datetime.now(UTC)  # the notice is due days after the node's own clock
     code = ny_law.issue(person)
     notices = ny_law.system.nodes["NY"].notices
     assert notices is not None
