@@ -63,6 +63,7 @@ def simulate(
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=not console.is_terminal,
     )
     try:
         with bar:
@@ -74,7 +75,8 @@ def simulate(
         raise _refuse(str(error)) from error
     console.print(
         f"{out}: {manifest.queries:,} queries from {manifest.agencies:,} agencies, "
-        f"{len(manifest.by_state)} states, year {year}, scale {scale:g}, seed {seed}"
+        f"{len(manifest.by_state)} states, year {year}, scale {scale:g}, seed {seed}",
+        soft_wrap=True,
     )
 
 
@@ -129,7 +131,8 @@ def replay_command(
     console.print(
         f"{folder}: {manifest.queries:,} queries (year {manifest.year}, scale "
         f"{manifest.scale:g}) decided by {policy}{' with ' + swapped if swapped else ''}; "
-        f"{result.combinations:,} distinct combinations of attributes"
+        f"{result.combinations:,} distinct combinations of attributes",
+        soft_wrap=True,
     )
     by_category = Table("requester category", *_HEADINGS, title="By requester category")
     for category, counts in result.categories.items():

@@ -138,6 +138,7 @@ def _connect(threads: int) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     connection.execute(f"SET threads = {max(1, threads)}")
     connection.execute("SET preserve_insertion_order = false")
+    connection.execute("SET enable_progress_bar = false")  # the command shows its own
     return connection
 
 
