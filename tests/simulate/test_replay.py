@@ -130,5 +130,5 @@ def test_an_unknown_policy_is_refused(small_year: Path) -> None:
 def test_a_missing_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SimulationError, match="does not exist"):
         replay(tmp_path / "nowhere")
-    with pytest.raises(SimulationError, match="manifest.json is missing"):
+    with pytest.raises(SimulationError, match=r"manifest\.json is missing"):
         replay(tmp_path)
