@@ -193,7 +193,8 @@ class Windows:
         """The key's window once ``lookup`` joins it (the oldest leave first)."""
         seen = self.seen.get(key)
         if seen is None:
-            seen = self.seen[key] = deque()
+            seen = self.seen[key] = deque((lookup,))
+            return seen
         horizon = lookup.at - self.window
         while seen and seen[0].at < horizon:
             seen.popleft()
