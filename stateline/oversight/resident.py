@@ -25,7 +25,6 @@ would rise by one with each new delayed request, and so date it for a person who
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,11 +44,12 @@ from stateline.ledger.entries import (
 from stateline.node.deadlines import local_day
 from stateline.node.notices import NOTICE_KIND, NoticeEvent
 from stateline.node.records.model import Person
+from stateline.wire.grammar import QUERY_TAGS, QUERY_VALUE_RE
 
 DELAY_NOTICE = "notice-delay"
 """The ``notice`` field of the entries that grant or lift a delay."""
 
-NAM_LENGTH = 30
+NAM_LENGTH = QUERY_TAGS["NAM"]
 """Characters a ``NAM/`` field holds: longer names reach the node cut short."""
 
 CONTEXT = 12
@@ -86,7 +86,7 @@ class AccessOutcome(StrEnum):
 Found = Sequence[tuple[int, Entry]]
 """Ledger entries with their indexes."""
 
-OLN = re.compile(r"[A-Z0-9]{1,20}")
+OLN = QUERY_VALUE_RE["OLN"]
 """A licence number as the wire carries it (``OLN/``)."""
 
 
@@ -197,7 +197,7 @@ def _day(value: JSONValue) -> date | None:
 def withheld_until(found: Found) -> date | None:
     """The last day (state calendar) one request stays hidden from the person, or None when it
     is shown; ``found`` holds the request's entries that name the person."""
-    notices = sorted((i, e) for i, e in found if isinstance(e, Notice))
+    notices = sorted(((i, e) for i, e in found if isinstance(e, Notice)), key=lambda p: p[0])
     grants = [e for _, e in notices if e.notice == DELAY_NOTICE]
     if grants:
         latest = grants[-1].detail
