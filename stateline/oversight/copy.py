@@ -3,17 +3,18 @@ date incrementally from each state's ledger.
 
 Layout, under ``<data>/analytics`` by default::
 
-    requests/state=NY/part-000000000000.parquet    (rows of ``oversight.analytics``)
+    requests/state=NY/part-000000000000.parquet    (rows of ``oversight.extract``)
     reviews/...  late_disclosures/...  notices/...
     manifest.json                                  (per state: the first ledger index not read)
 
 An export reads each state's ledger from where the last one stopped: its tree, then what its
-journal holds beyond it (beside a serving node too: it reads, never writes, the ledger). It
-turns the entries into rows (``oversight.analytics``), adds what the hub knows (each request's
-destinations) and writes one part per table, named by the first index it covers. The parts
-are written under temporary names and renamed, and the manifest last: an export that stops
-half-way leaves the copy as it was, and the next one writes the same parts again under the
-same names.
+journal holds beyond it (beside a serving node too: it reads, never writes, the ledger). Each
+batch of entries goes to DuckDB as text, which parses and joins it into rows
+(``oversight.extract``) with the requesters' facts from the directory and each request's
+destinations from the hub, and writes one part per table and batch, named by the first index
+the batch read. The parts are written under temporary names and renamed, and the manifest
+last: an export that stops half-way leaves the copy as it was, and the next one writes the
+same parts again under the same names.
 
 :func:`connect` opens a DuckDB connection with one view per table and ``requests_full``, one row
 per request with its review, late answers and notices joined.
@@ -30,12 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from stateline.config import Config
-from stateline.oversight.analytics import Folding, Row, Tables
+from stateline.directory.model import Agency
 from stateline.storage.engine import StorageError
 
 TABLES = ("requests", "reviews", "late_disclosures", "notices")
@@ -170,21 +170,25 @@ def export(
 
     ``progress(state, done, total)`` is called as entries are read, if given.
     """
+    import duckdb
+
     from stateline.bootstrap import ledger_prefix, open_hub, open_ledger_engine
     from stateline.ledger.keys import origin_for
     from stateline.ledger.proofs import signed_head
-    from stateline.storage.accounts import AccountStore
     from stateline.storage.ledger import JournalStore, LedgerStore
 
     out = out or default_dir(config)
     done: list[Exported] = []
     hub_engine, directory, log = open_hub(config)
+    db = duckdb.connect()
     try:
         agencies = directory.snapshot()
         with _exclusive(out):
             kept = manifest(out)
             for state in states:
                 start = int(kept["states"].get(state, {}).get("through", 0))
+                db.register("agencies", _agencies(agencies, state))
+                db.register("roles", _roles(config, state))
                 engine = open_ledger_engine(config, state)
                 try:
                     store = LedgerStore(engine, ledger_prefix(config, state))
@@ -195,88 +199,185 @@ def export(
                         journaled = JournalStore(engine).pending(origin_for(state), start)
                     head = signed_head(store)
                     size = head[0] if head is not None else 0
-                    roles = _roles(config, state, AccountStore)
-                    folding = Folding(state, agencies, roles, start)
-                    read = 0
-                    for rows in store.stream_entries(size, CHUNK, start):
-                        for index, body, _leaf in rows:
-                            folding.feed(index, None if body is None else orjson.loads(body))
-                        read += len(rows)
+                    batches = _batches(store, start, size, journaled)
+                    run = _Run(db, state, out, log)
+                    for first, rows in batches:
+                        run.batch(first, rows)
                         if progress is not None:
-                            progress(state, start + read, size)
-                    # Durable, not yet folded into the tree (a serving node folds within a
-                    # second): their indexes are final, the one writer gave them.
-                    for index, body, _leaf, _tags in journaled:
-                        if index >= max(start, size):
-                            folding.feed(index, orjson.loads(body))
-                            read += 1
+                            progress(state, min(run.last + 1, size), size)
                 finally:
                     engine.dispose()
-                tables = folding.tables
-                _destinations(tables.requests, log)
-                written = _write(out, state, start, tables)
                 # The signed head the copy was read up to: a reader can check it is the log's.
                 kept["states"][state] = {
-                    "through": folding.resume,
+                    "through": run.resume(start),
                     "size": size,
                     "head": head[1] if head is not None else None,
                 }
+                run.finish(start)
                 _save(out, kept)
-                done.append(Exported(state, read, written, folding.resume))
+                done.append(Exported(state, run.read, run.written, run.resume(start)))
     except StorageError as error:
         raise CopyError(f"cannot read the ledgers: {error}") from error
+    except duckdb.Error as error:
+        raise CopyError(f"cannot make the analytical copy: {_first_line(error)}") from error
     finally:
+        db.close()
         log.close()
         hub_engine.dispose()
     return done
 
 
-def _roles(config: Config, state: str, accounts: Any) -> dict[str, str]:
-    """Each console account of ``state``'s node and its role (reviews name accounts)."""
-    from stateline.bootstrap import open_node_engine
-
-    engine = open_node_engine(config, state)
-    try:
-        store = accounts(engine)
-        store.create_schema()
-        return {s.account.username: s.account.role.value for s in store.list_accounts()}
-    except StorageError:
-        return {}
-    finally:
-        engine.dispose()
+_Entry = tuple[int, bytes | None]
 
 
-def _destinations(rows: list[Row], log: Any) -> None:
-    """Each request's destinations as the hub logged them (``NL``: every state)."""
-    ids = [row["message_id"] for row in rows]
-    for start in range(0, len(ids), 10_000):
-        known = log.routed(ids[start : start + 10_000])
-        for row in rows[start : start + 10_000]:
-            record = known.get(row["message_id"])
-            row["destinations"] = record.destinations if record is not None else None
+def _batches(
+    store: Any, start: int, size: int, journaled: list[tuple[int, bytes, bytes, str]]
+) -> Iterator[tuple[int, list[_Entry]]]:
+    """The entries from ``start`` on, a chunk at a time, each named by the index it starts at:
+    the tree's up to ``size``, then the journal's beyond it (durable, not yet folded: their
+    indexes are final, the one writer gave them)."""
+    for rows in store.stream_entries(size, CHUNK, start):
+        yield rows[0][0], [(index, body) for index, body, _leaf in rows]
+    beyond: list[_Entry] = [
+        (index, body) for index, body, _leaf, _tags in journaled if index >= max(start, size)
+    ]
+    if beyond:
+        yield beyond[0][0], beyond
 
 
-def _write(out: Path, state: str, start: int, tables: Tables) -> int:
-    """One part per table, named by ``start``; returns how many rows."""
-    written = 0
-    for name in TABLES:
-        rows: list[Row] = getattr(tables, name)
-        folder = out / name / f"state={state}"
+class _Run:
+    """One state's export: each batch through DuckDB, one part per table and batch."""
+
+    def __init__(self, db: Any, state: str, out: Path, log: Any) -> None:
+        self.db = db
+        self.state = state
+        self.out = out
+        self.log = log
+        self.carried: list[_Entry] = []  # a request still waiting for its answer's entries
+        self.read = 0
+        self.written = 0
+        self.last = -1
+        self.open: int | None = None
+        self.parts: list[Path] = []
+
+    def batch(self, first: int, rows: list[_Entry]) -> None:
+        from stateline.oversight import extract
+        from stateline.oversight.categories import UNKNOWN
+
+        self.read += len(rows)
+        entries = self.carried + rows
+        self.last = entries[-1][0]
+        table = pa.table(
+            {
+                "idx": pa.array([index for index, _ in entries], pa.int64()),
+                "j": pa.array(
+                    [None if body is None else body.decode() for _, body in entries],
+                    pa.string(),
+                ),
+            }
+        )
+        db, state = self.db, self.state
+        db.register("batch", table)
+        db.execute(extract.KINDS).fetchall()
+        db.execute(extract.PARTS).fetchall()
+        complete = [
+            m
+            for (m,) in db.execute(
+                "SELECT message_id FROM parts WHERE decision IS NOT NULL AND disclosure IS NOT NULL"
+            ).fetchall()
+        ]
+        db.register("routes", self._routes(complete))
+        queries = {
+            "requests": (extract.REQUESTS, [state, UNKNOWN]),
+            "reviews": (extract.REVIEWS, [state]),
+            "late_disclosures": (extract.LATE_DISCLOSURES, [state]),
+            "notices": (extract.NOTICES, [state]),
+        }
+        for name, (sql, values) in queries.items():
+            rows_out = db.sql(sql, params=values).to_arrow_table().cast(SCHEMAS[name])
+            self._part(name, first, rows_out)
+        ((self.open,),) = db.execute(extract.OPEN, [self.last]).fetchall()
+        self.carried = [e for e in entries if self.open is not None and e[0] >= self.open]
+
+    def _routes(self, message_ids: list[str]) -> pa.Table:
+        """Each message's destinations as the hub logged them (``NL``: every state)."""
+        known = self.log.routed(message_ids)
+        return pa.table(
+            {
+                "message_id": pa.array(list(known), pa.string()),
+                "destinations": pa.array([r.destinations for r in known.values()], pa.string()),
+            }
+        )
+
+    def _part(self, name: str, first: int, rows: pa.Table) -> None:
+        if not rows.num_rows:
+            return
+        folder = self.out / name / f"state={self.state}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"part-{first:012d}.parquet"
+        temporary = path.with_suffix(".parquet.tmp")
+        pq.write_table(rows, temporary)
+        temporary.replace(path)
+        self.written += rows.num_rows
+
+    def resume(self, start: int) -> int:
+        """Where the next export starts: an open request's index, else past the last read."""
+        if self.open is not None:
+            return int(self.open)
+        return self.last + 1 if self.last >= 0 else start
+
+    def finish(self, start: int) -> None:
+        """An empty part for each table that has none, so that every view has its columns."""
+        for name in TABLES:
+            folder = self.out / name / f"state={self.state}"
+            if not any(folder.glob("*.parquet")):
+                self._part_empty(name, folder, start)
+
+    def _part_empty(self, name: str, folder: Path, start: int) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"part-{start:012d}.parquet"
-        if not rows and any(folder.glob("*.parquet")):
-            continue  # nothing new; an empty part only where the table has none yet
-        schema = SCHEMAS[name]
-        # Column by column: building a table from row dicts costs four times as much.
-        columns = {column: [row[column] for row in rows] for column in schema.names}
-        # RFC 3339 text, parsed a whole column at a time by Arrow rather than row by row.
-        columns["at"] = pa.array(columns["at"], pa.string()).cast(_TIME)
-        table = pa.Table.from_pydict(columns, schema=schema)
         temporary = path.with_suffix(".parquet.tmp")
-        pq.write_table(table, temporary)
+        pq.write_table(pa.Table.from_pylist([], schema=SCHEMAS[name]), temporary)
         temporary.replace(path)
-        written += len(rows)
-    return written
+
+
+def _agencies(agencies: Mapping[str, Agency], state: str) -> pa.Table:
+    """Each requester's facts, its category as ``state`` sees it."""
+    from stateline.oversight.categories import requester_category
+
+    listed = list(agencies.values())
+    return pa.table(
+        {
+            "ori": pa.array([a.ori for a in listed], pa.string()),
+            "name": pa.array([a.name for a in listed], pa.string()),
+            "type": pa.array([a.agency_type.value for a in listed], pa.string()),
+            "home": pa.array([a.home_state for a in listed], pa.string()),
+            "category": pa.array([requester_category(a, state) for a in listed], pa.string()),
+        }
+    )
+
+
+def _roles(config: Config, state: str) -> pa.Table:
+    """Each console account of ``state``'s node and its role (reviews name accounts)."""
+    from stateline.bootstrap import open_node_engine
+    from stateline.storage.accounts import AccountStore
+
+    engine = open_node_engine(config, state)
+    found: dict[str, str] = {}
+    try:
+        store = AccountStore(engine)
+        store.create_schema()
+        found = {s.account.username: s.account.role.value for s in store.list_accounts()}
+    except StorageError:
+        pass  # no accounts: reviews keep their reviewer, with no role
+    finally:
+        engine.dispose()
+    return pa.table(
+        {
+            "username": pa.array(list(found), pa.string()),
+            "role": pa.array(list(found.values()), pa.string()),
+        }
+    )
 
 
 def _save(out: Path, kept: Mapping[str, Any]) -> None:
