@@ -469,16 +469,20 @@ def demo(
     if serve_api:
         from stateline.bootstrap import freeze_heap
         from stateline.web.app import server_app
+        from stateline.web.resident import resident_router
         from stateline.web.server import serve as serve_app
 
+        switch = system.exchange.switch  # its directory is replaced as the directory changes
+        resident = resident_router(system.nodes, lambda ori: switch.directory.agencies.get(ori))
         freeze_heap()
         system.follow_directory()
         system.announce(_local_url(host, port))
         console.print(
             f"\nStateline API on http://{host}:{port}  (OpenAPI: http://{host}:{port}/docs)"
         )
+        console.print(f"Who looked me up (residents): http://{host}:{port}/resident")
         console.print(f"Agency credentials for the demo: {config.credentials_file}")
-        serve_app(server_app(system.exchange, system.log), host, port)
+        serve_app(server_app(system.exchange, system.log, resident=resident), host, port)
     system.close()
 
 
