@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from rich import box
 from rich.table import Table
 
 from stateline.cli.common import DataDir, console, errors
@@ -15,9 +16,6 @@ from stateline.config import Config
 
 if TYPE_CHECKING:
     from stateline.storage.alerts import Alert
-
-EVIDENCE_SHOWN = 6
-"""Ledger indexes a table row shows before it says how many more there are."""
 
 
 def alerts(
@@ -105,21 +103,19 @@ def _table(state: str, found: list[Alert]) -> None:
     from stateline.node.deadlines import state_zone
 
     zone = state_zone(state)
-    table = Table(
-        "last", "rule", "severity", "about", "count", "window", "evidence",
-        title=f"{state}: {len(found)} alerts",
-    )  # fmt: skip
+    table = Table(title=f"{state}: {len(found)} alerts", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("last", "rule", "severity", "about", "count", "entries"):
+        table.add_column(column, no_wrap=True)
     for alert in found:
-        shown = " ".join(str(i) for i in alert.evidence[:EVIDENCE_SHOWN])
-        more = len(alert.evidence) - EVIDENCE_SHOWN
-        about = alert.ori or f"subject {(alert.subject or '')[:12]}…"
+        about = alert.ori or f"{(alert.subject or '')[:8]}…"  # a subject key's start
+        first, last = alert.evidence[0], alert.evidence[-1]
         table.add_row(
-            alert.last.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z"),
+            alert.last.astimezone(zone).strftime("%m-%d %H:%M"),
             alert.rule,
             alert.severity,
             about,
             str(alert.count),
-            f"{int(alert.window.total_seconds()) // 60} min",
-            shown + (f" … ({more} more)" if more > 0 else ""),
+            f"{first}…{last}",
         )
     console.print(table)
+    console.print("About: the ORI, or the subject key looked up. --json lists every ledger index.")
