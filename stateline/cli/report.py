@@ -333,3 +333,102 @@ def _rows_to(db: Any, scope: Any, out: Path) -> None:
         values,
     )
     temporary.replace(out)
+
+
+@app.command("public")
+def public(
+    epsilon: Annotated[
+        float,
+        typer.Option(
+            "--epsilon",
+            help="The privacy-loss budget the figures about people spend in all, e.g. 1.0.",
+        ),
+    ],
+    state: Annotated[
+        list[str] | None, typer.Option("--state", help="This state; repeatable.")
+    ] = None,
+    all_states: Annotated[
+        bool, typer.Option("--all-states", help="Every state: the national figures.")
+    ] = False,
+    year: Annotated[
+        int | None,
+        typer.Option(help="The calendar year, UTC (default: this year).", min=1970, max=9999),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write FILE.html or FILE.json (else a table).")
+    ] = None,
+    data: DataDir = None,
+) -> None:
+    """Statistics a state can publish as is: requests by requester category and by agency,
+    exact (agencies are not people), and the people looked up, with differential privacy
+    (OpenDP, the budget split across the figures, 95% intervals, small figures suppressed)."""
+    from stateline.oversight.copy import CopyError
+    from stateline.oversight.privacy import PrivacyError, split
+    from stateline.oversight.public import FIGURES, as_text, build, render
+    from stateline.storage.engine import StorageError
+
+    config = Config.from_env(data)
+    states = _states(config, state, all_states)
+    try:
+        budget = split(epsilon, len(FIGURES))
+    except PrivacyError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(2) from error
+    kind = out.suffix.lower() if out is not None else None
+    if out is not None and kind not in (".html", ".json"):
+        errors.print(f"[red]--out names a .html or .json file, not {out.name}[/red]")
+        raise typer.Exit(2)
+    if out is not None and not out.parent.is_dir():
+        errors.print(f"[red]no folder {out.parent} to write {out.name} in[/red]")
+        raise typer.Exit(2)
+    _data_dir(config)
+    _refresh(config, states, quiet=out is None)
+    chosen = year if year is not None else datetime.now(UTC).year
+    place = "the national exchange" if all_states else _title(states, False).split(": ", 1)[1]
+    covers = f"All {len(states)} jurisdictions" if all_states else ", ".join(states)
+    try:
+        release = build(
+            config,
+            None if all_states else states,
+            chosen,
+            budget,
+            f"Public statistics: {place}, {chosen}",
+            covers,
+            datetime.now(UTC),
+        )
+    except (CopyError, StorageError) as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    if out is None:
+        _print_public(release)
+        return
+    _write(out, render(release) if kind == ".html" else as_text(release))
+    console.print(f"wrote the public statistics to {out}")
+
+
+def _print_public(release: Any) -> None:
+    from stateline.oversight.privacy import statement
+    from stateline.oversight.public import UNIT
+
+    said = statement(release.budget, UNIT)
+    console.print(f"[bold]{release.title}[/bold]")
+    console.print(
+        f"People are protected with differential privacy: epsilon {said['epsilon']} in all, "
+        f"split equally across {said['figures']} figures (OpenDP's account: {said['spent']:.6g}); "
+        f"{said['mechanism']}; {said['contribution_bound']}; 95% intervals; {said['threshold']}."
+    )
+    people = Table("figure", "people", "95% interval", "epsilon", title="People looked up")
+    for published in release.people:
+        noisy = published.noisy
+        shown = (
+            ("too few to publish", "")
+            if noisy.suppressed
+            else (f"{noisy.value:,}", f"{noisy.low:,} to {noisy.high:,}")
+        )
+        people.add_row(published.figure.title, *shown, f"{noisy.share.epsilon:.4g}")
+    console.print(people)
+    for section in release.requests:
+        table = Table(*section.columns, title=f"{section.title} (exact)", title_justify="left")
+        for row in section.rows:
+            table.add_row(*(_text(cell) for cell in row))
+        console.print(table)

@@ -1,0 +1,513 @@
+"""The public statistics a state can publish as is: requests by requester category and by
+agency, exact, and counts of the people looked up, released with differential privacy.
+
+Counts of requests describe agencies, not people: they come exact from the analytical copy,
+the same figures as the transparency report's. Counts of people describe residents: each is a
+count of distinct subject keys (the keyed hash a ledger names a person by), so each person
+counts at most once in each figure however often they were looked up, and each is released
+through :mod:`stateline.oversight.privacy` with a share of the budget. The subject keys are not
+in the analytical copy (it holds no key that stands for a person): they are read from the
+ledgers, streamed a chunk at a time over the index range the copy says the year's requests and
+answers occupy, and counted distinct by DuckDB.
+
+Who a request looked up (:func:`people_of`): the people its answer found, by their licence
+numbers' keys, where it found any; otherwise the person the query named (by licence number, or
+by name and date of birth). A plate or VIN query that found no one names no person. A person a
+query named both ways counts under both keys: the privacy statement says so.
+
+A resident's county cannot be derived: a ledger names people only by keyed hash, never by
+address, and these statistics read no records (:data:`NOT_RELEASED`).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import jinja2
+import orjson
+import pyarrow as pa  # type: ignore[import-untyped]
+
+from stateline.config import Config
+from stateline.directory.model import Agency
+from stateline.oversight.categories import (
+    CBP,
+    HSI,
+    ICE_ERO,
+    IMMIGRATION,
+    POLICE_OUT_OF_STATE,
+    STATE_AGENCY_OUT_OF_STATE,
+    requester_category,
+)
+from stateline.oversight.charts import charts
+from stateline.oversight.html import vega_bundle
+from stateline.oversight.privacy import (
+    MINIMUM,
+    Budget,
+    Noisy,
+    add_noise,
+    statement,
+    threshold,
+)
+from stateline.oversight.transparency import OUTCOME_NAMES, Report, Scope, Section, transparency
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A count of people: those looked up by the requester categories ``asked_by`` (every
+    requester, where None), or with ``sent``, only those whose records an answer carried."""
+
+    name: str
+    title: str
+    asked_by: frozenset[str] | None
+    sent: bool = False
+
+    def counts(self, category: str) -> bool:
+        return self.asked_by is None or category in self.asked_by
+
+
+FIGURES = (
+    Figure("people_looked_up", "People looked up", None),
+    Figure(
+        "people_out_of_state",
+        "People looked up by out-of-state police and agencies",
+        frozenset({POLICE_OUT_OF_STATE, STATE_AGENCY_OUT_OF_STATE}),
+    ),
+    Figure("people_immigration", "People looked up by federal immigration", frozenset(IMMIGRATION)),
+    Figure("people_ice_ero", "People looked up by ICE ERO", frozenset({ICE_ERO})),
+    Figure("people_hsi", "People looked up by HSI", frozenset({HSI})),
+    Figure("people_cbp", "People looked up by CBP", frozenset({CBP})),
+    Figure(
+        "people_sent_to_immigration",
+        "People whose records federal immigration received",
+        frozenset(IMMIGRATION),
+        sent=True,
+    ),
+)
+"""The figures about people, in the order a release lists them; the budget is split across
+all of them, whether or not anyone asked."""
+
+NOT_RELEASED = (
+    (
+        "People looked up, by county",
+        "A ledger names people only by a keyed hash, never by address, and these statistics "
+        "read no records: a resident's county cannot be derived.",
+    ),
+)
+"""Figures asked for that cannot be made, and why."""
+
+UNIT = (
+    "a person as the ledger names them: the keyed hash of their licence number, or of the "
+    "name and date of birth a query gave where no record was found; someone named both ways "
+    "counts under both"
+)
+
+CHUNK = 100_000
+"""Ledger entries read at a time."""
+
+EVERY_AGENCY = 2**31 - 1
+"""The transparency report's ``top``, for a list of every agency that asked."""
+
+
+def people_of(asked: Sequence[str], disclosed: Sequence[str]) -> tuple[str, ...]:
+    """Who one answer looked up: the people it found (the disclosure's subjects the request did
+    not name), or where it found none, those the request named."""
+    found = tuple(s for s in disclosed if s not in asked)
+    return found or tuple(asked)
+
+
+class Lookups:
+    """Turns one state's entries, fed in index order, into ``(figure, subject key)`` pairs for
+    the requests of one year (UTC), and the answers sent in it."""
+
+    def __init__(
+        self,
+        state: str,
+        agencies: Mapping[str, Agency],
+        year: int,
+        figures: Sequence[Figure] = FIGURES,
+    ) -> None:
+        self.state = state
+        self.agencies = agencies
+        self.figures = tuple(figures)
+        self.pairs: list[tuple[int, str]] = []
+        self.unreadable = 0  # entries whose body retention removed
+        self._year = f"{year:04d}-"
+        self._open: dict[str, Any] | None = None  # a request awaiting its decision and answer
+        self._outcome: str | None = None
+        self._held: dict[str, tuple[str, ...]] = {}  # for a late answer: who a request named
+        self._categories: dict[str, str] = {}
+
+    def feed(self, entry: dict[str, Any] | None) -> None:
+        """One entry (``None``: its body was removed by retention, and it counts nowhere)."""
+        if entry is None:
+            self.unreadable += 1
+            return
+        kind = entry.get("kind")
+        if kind == "request":
+            self._open = entry if entry["at"].startswith(self._year) else None
+            self._outcome = None
+        elif kind == "decision":
+            if self._open is not None and self._open["message_id"] == entry["message_id"]:
+                self._outcome = entry["outcome"]
+        elif kind == "disclosure":
+            request = self._open
+            if (
+                request is not None
+                and self._outcome is not None
+                and request["message_id"] == entry["message_id"]
+            ):
+                self._answered(request, self._outcome, entry)
+                self._open = None
+            elif entry["at"].startswith(self._year):
+                self._late(entry)
+
+    def _category(self, ori: str) -> str:
+        known = self._categories.get(ori)
+        if known is None:
+            known = self._categories[ori] = requester_category(self.agencies.get(ori), self.state)
+        return known
+
+    def _answered(self, request: dict[str, Any], outcome: str, answer: dict[str, Any]) -> None:
+        category = self._category(request["requester"])
+        asked = tuple(request.get("subjects") or ())
+        people = people_of(asked, answer.get("subjects") or ())
+        carried = bool(answer.get("data_classes"))
+        for number, figure in enumerate(self.figures):
+            if figure.counts(category) and (carried or not figure.sent):
+                self.pairs.extend((number, person) for person in people)
+        if outcome == "review" and any(f.sent and f.counts(category) for f in self.figures):
+            self._held[request["message_id"]] = asked
+
+    def _late(self, answer: dict[str, Any]) -> None:
+        """An answer sent after the first: a held request's, once a person decided it."""
+        asked = self._held.pop(answer["message_id"], ())
+        if not answer.get("data_classes"):
+            return
+        category = self._category(answer["recipient"])
+        people = people_of(asked, answer.get("subjects") or ())
+        for number, figure in enumerate(self.figures):
+            if figure.sent and figure.counts(category):
+                self.pairs.extend((number, person) for person in people)
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    figure: Figure
+    noisy: Noisy
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One release of a state's (or the nation's) public statistics for one year."""
+
+    title: str
+    covers: str
+    year: int
+    budget: Budget
+    people: tuple[Published, ...]
+    requests: tuple[Section, ...]  # summary, by category, by agency: exact
+    report: Report  # the transparency report they come from (for its chart)
+    heads: tuple[tuple[str, int, str], ...]  # each ledger's size and root as the copy read them
+    unreadable: int
+    made: datetime
+
+
+def publish(counts: Mapping[str, int], budget: Budget) -> tuple[Published, ...]:
+    """Each figure's count with its noise, one share of ``budget`` each."""
+    if len(budget.shares) != len(FIGURES):
+        raise ValueError(
+            f"the budget is split for {len(budget.shares)} figures, not {len(FIGURES)}"
+        )
+    return tuple(
+        Published(figure, add_noise(counts.get(figure.name, 0), share))
+        for figure, share in zip(FIGURES, budget.shares, strict=True)
+    )
+
+
+def build(
+    config: Config,
+    states: tuple[str, ...] | None,
+    year: int,
+    budget: Budget,
+    title: str,
+    covers: str,
+    made: datetime,
+) -> Release:
+    """The release over the analytical copy (brought up to date by the caller) and the
+    ledgers; ``states`` None: every state in the copy. Raises
+    :class:`~stateline.oversight.copy.CopyError` and storage errors; writes nothing."""
+    from stateline.oversight.copy import connect, default_dir
+
+    out = default_dir(config)
+    db = connect(out)
+    try:
+        scope = Scope(states, date(year, 1, 1), date(year, 12, 31))
+        report = transparency(db, scope, made.date(), title, EVERY_AGENCY)
+        ranges = _ranges(db, scope)
+    finally:
+        db.close()
+    agencies = _agencies(config)
+    counts, unreadable = count_people(config, agencies, ranges, year)
+    requests = (
+        replace(report.section("summary"), title="Requests and their outcomes"),
+        replace(
+            report.section("by_category"),
+            title="Requests by who asked",
+            note="Exact: these describe agencies, not people. Categories come from the "
+            "directory's facts about each agency.",
+        ),
+        replace(report.section("by_agency"), title="Requests by agency", note="Exact."),
+    )
+    return Release(
+        title,
+        covers,
+        year,
+        budget,
+        publish(counts, budget),
+        requests,
+        report,
+        _heads(out, states),
+        unreadable,
+        made,
+    )
+
+
+def _ranges(db: Any, scope: Scope) -> dict[str, tuple[int, int]]:
+    """Each state's ledger indexes ``[lo, hi)`` that hold the period's requests and answers."""
+    where, values = scope.where()
+    rows = db.execute(
+        f"SELECT state, min(lo), max(hi) + 1 FROM ("
+        f"SELECT state, min(request_index) AS lo, max(disclosure_index) AS hi FROM requests "
+        f"WHERE {where} GROUP BY state UNION ALL "
+        f'SELECT state, min("index"), max("index") FROM late_disclosures '
+        f"WHERE {where} GROUP BY state) GROUP BY state ORDER BY state",
+        values + values,
+    ).fetchall()
+    return {str(state): (int(lo), int(hi)) for state, lo, hi in rows}
+
+
+def _agencies(config: Config) -> dict[str, Agency]:
+    from stateline.bootstrap import open_hub
+
+    engine, directory, log = open_hub(config)
+    try:
+        return directory.snapshot()
+    finally:
+        log.close()
+        engine.dispose()
+
+
+def count_people(
+    config: Config,
+    agencies: Mapping[str, Agency],
+    ranges: Mapping[str, tuple[int, int]],
+    year: int,
+) -> tuple[dict[str, int], int]:
+    """Each figure's count of distinct people in ``year``, read from each state's ledger over
+    its range, and how many entries there had lost their body to retention."""
+    import duckdb
+
+    db = duckdb.connect()
+    try:
+        db.execute("CREATE TABLE people (figure UTINYINT, person VARCHAR)")
+        unreadable = 0
+        for state, (lo, hi) in ranges.items():
+            lookups = Lookups(state, agencies, year)
+            _read(config, state, lo, hi, lookups, db)
+            unreadable += lookups.unreadable
+        counted = dict(
+            db.execute(
+                "SELECT figure, count(DISTINCT person) FROM people GROUP BY figure"
+            ).fetchall()
+        )
+    finally:
+        db.close()
+    return {f.name: int(counted.get(n, 0)) for n, f in enumerate(FIGURES)}, unreadable
+
+
+def _read(config: Config, state: str, lo: int, hi: int, lookups: Lookups, db: Any) -> None:
+    """Feed ``state``'s entries ``[lo, hi)`` to ``lookups``, a chunk at a time, and move its
+    pairs into ``db`` after each."""
+    from stateline.bootstrap import ledger_prefix, open_ledger_engine
+    from stateline.ledger.keys import origin_for
+    from stateline.storage.engine import StorageError
+    from stateline.storage.ledger import JournalStore, LedgerStore
+
+    engine = open_ledger_engine(config, state)
+    try:
+        store = LedgerStore(engine, ledger_prefix(config, state))
+        # The journal first, then the tree: an entry a serving node folds in between is in
+        # the tree as read then; read the other way round, it would be in neither.
+        journaled: list[tuple[int, bytes, bytes, str]] = []
+        with contextlib.suppress(StorageError):  # no journal table: nothing there
+            journaled = JournalStore(engine).pending(origin_for(state), lo)
+        after = lo
+        for rows in store.stream_entries(hi, CHUNK, lo):
+            for index, body, _leaf in rows:
+                lookups.feed(None if body is None else orjson.loads(body))
+                after = index + 1
+            _move(lookups, db)
+        for index, body, _leaf, _tags in journaled:
+            if after <= index < hi:
+                lookups.feed(orjson.loads(body))
+        _move(lookups, db)
+    finally:
+        engine.dispose()
+
+
+def _move(lookups: Lookups, db: Any) -> None:
+    if not lookups.pairs:
+        return
+    figures, people = zip(*lookups.pairs, strict=True)
+    batch = pa.table({"figure": pa.array(figures, pa.uint8()), "person": pa.array(people)})
+    db.register("batch", batch)
+    db.execute("INSERT INTO people SELECT figure, person FROM batch")
+    db.unregister("batch")
+    lookups.pairs.clear()
+
+
+def _heads(out: Path, states: tuple[str, ...] | None) -> tuple[tuple[str, int, str], ...]:
+    """Each ledger's size and root (base64) at the signed head the copy was read up to."""
+    from stateline.ledger.checkpoint import Checkpoint, parse_note
+    from stateline.oversight.copy import manifest
+
+    heads = []
+    for state, kept in sorted(manifest(out)["states"].items()):
+        if (states is None or state in states) and kept.get("head"):
+            checkpoint = Checkpoint.parse(parse_note(kept["head"]).text)
+            heads.append((state, checkpoint.size, base64.b64encode(checkpoint.root).decode()))
+    return tuple(heads)
+
+
+# What a release says -----------------------------------------------------------------------
+
+
+def _plain(cell: Any) -> Any:
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, Decimal):
+        return float(cell)
+    if isinstance(cell, tuple):
+        return list(cell)
+    return cell
+
+
+def as_json(release: Release) -> dict[str, Any]:
+    """The release as one JSON document."""
+    return {
+        "title": release.title,
+        "covers": release.covers,
+        "year": release.year,
+        "made": release.made.isoformat(),
+        "privacy": statement(release.budget, UNIT),
+        "people": [
+            {
+                "figure": p.figure.name,
+                "title": p.figure.title,
+                "epsilon": p.noisy.share.epsilon,
+                "scale": p.noisy.share.scale,
+                "margin": p.noisy.share.margin,
+                "threshold": threshold(p.noisy.share),
+                "suppressed": p.noisy.suppressed,
+                "value": None if p.noisy.suppressed else p.noisy.value,
+                "low": None if p.noisy.suppressed else p.noisy.low,
+                "high": None if p.noisy.suppressed else p.noisy.high,
+            }
+            for p in release.people
+        ],
+        "requests": {
+            s.name: {
+                "title": s.title,
+                "columns": list(s.columns),
+                "rows": [[_plain(c) for c in row] for row in s.rows],
+            }
+            for s in release.requests
+        },
+        "not_released": [{"figure": f, "why": why} for f, why in NOT_RELEASED],
+        "ledgers": [{"state": s, "size": n, "root": root} for s, n, root in release.heads],
+        "unreadable_entries": release.unreadable,
+    }
+
+
+def as_text(release: Release) -> str:
+    return json.dumps(as_json(release), indent=2) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("stateline.oversight", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+_ENV.filters["cell"] = _cell
+
+
+def people_chart(release: Release) -> dict[str, Any] | None:
+    """The published figures about people, each with its 95% interval as an error bar."""
+    values = [
+        {
+            "figure": p.figure.title,
+            "people": p.noisy.value,
+            "low": p.noisy.low,
+            "high": p.noisy.high,
+        }
+        for p in release.people
+        if not p.noisy.suppressed
+    ]
+    if not values:
+        return None
+    data = alt.Data(values=values)  # type: ignore[no-untyped-call]
+    base = alt.Chart(data).encode(y=alt.Y("figure:N", sort=None, title=None))
+    bars = base.mark_rule(color="#3b6fb6", strokeWidth=2).encode(
+        x=alt.X("low:Q", title="people (95% interval)"), x2="high:Q"
+    )
+    points = base.mark_point(filled=True, size=70, color="#3b6fb6").encode(
+        x="people:Q", tooltip=["figure:N", "people:Q", "low:Q", "high:Q"]
+    )
+    spec: dict[str, Any] = (bars + points).properties(width=560).to_dict()
+    return spec
+
+
+def render(release: Release) -> str:
+    """The release as one self-contained HTML page, the Vega libraries inline."""
+    drawn: dict[str, Any] = {}
+    people = people_chart(release)
+    if people is not None:
+        drawn["people"] = people
+    by_category = charts(release.report).get("by_category")
+    if by_category is not None:
+        by_category["title"] = "Requests by who asked"
+        drawn["by_category"] = by_category
+    summary = release.requests[0].rows[0]
+    shares = release.budget.shares
+    return _ENV.get_template("public.html").render(
+        release=release,
+        privacy=statement(release.budget, UNIT),
+        per_figure=shares[0].epsilon,
+        margins=sorted({s.margin for s in shares}),
+        thresholds=sorted({threshold(s) for s in shares}),
+        minimum=MINIMUM,
+        unit=UNIT,
+        not_released=NOT_RELEASED,
+        cards=[("requests", summary[0])]
+        + [(OUTCOME_NAMES[o], n) for o, n in zip(OUTCOME_NAMES, summary[1:], strict=True)],
+        made=release.made.strftime("%Y-%m-%d %H:%M UTC"),
+        charts=drawn,
+        bundle=vega_bundle(),
+    )
