@@ -88,11 +88,15 @@ def _write(
     def one_state(index: int) -> NDArray[np.int64]:
         return _write_state(folder, directory, oris, index, counts[index], year, seed, progress)
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         monthly = dict(zip(order, pool.map(one_state, order), strict=True))
+    finally:
+        # On a failure or an interrupt, states not started are dropped, not drawn in vain.
+        pool.shutdown(wait=True, cancel_futures=True)
     by_state = {rows[i].code: int(monthly[i].sum()) for i in range(len(rows))}
-    by_profile = {p.name: int(sum(monthly[i][:, j].sum() for i in monthly)) for j, p in
-                  enumerate(PROFILES)}  # fmt: skip
+    year_by_profile = sum(months.sum(axis=0) for months in monthly.values())
+    by_profile = {p.name: int(n) for p, n in zip(PROFILES, year_by_profile, strict=True)}
     manifest = Manifest(
         format=FORMAT,
         year=year,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from stateline.simulate.errors import SimulationError
 from stateline.simulate.generate import AGENCIES, QUERIES
 from stateline.simulate.laws import Laws, choose_laws
 from stateline.simulate.manifest import Manifest, read_manifest
-from stateline.simulate.outcomes import KEY, Key, decide, sensitivity
+from stateline.simulate.outcomes import KEY, decide, sensitivity
 
 OUTCOMES = ("release", "release-redacted", "deny", "review")
 """The four outcomes, as the policy names them: released, withheld in part, denied, held."""
@@ -166,7 +166,7 @@ def replay(
     except duckdb.Error as error:
         first = str(error).strip().splitlines()[0]
         raise SimulationError(f"{folder} holds an unreadable Parquet file: {first}") from error
-    verdicts = decide([_key(k) for k in keys], laws)
+    verdicts = decide(keys, laws)
     decided = pa.table(
         {
             **{name: [k[i] for k in keys] for i, name in enumerate(KEY)},
@@ -197,12 +197,8 @@ def replay(
     return _summarise(manifest, laws, review_minutes, reviewer_hours, len(keys), cells)
 
 
-def _key(row: tuple[object, ...]) -> Key:
-    return row  # type: ignore[return-value]
-
-
-def _sum(counts: object) -> Counts:
-    items = list(counts)  # type: ignore[call-overload]
+def _sum(counts: Iterable[Counts]) -> Counts:
+    items = list(counts)
     return Counts(*(sum(getattr(c, name) for c in items) for name in _COLUMNS))
 
 
