@@ -252,10 +252,10 @@ def build(
     try:
         scope = Scope(states, date(year, 1, 1), date(year, 12, 31))
         report = transparency(db, scope, made.date(), title, EVERY_AGENCY)
-        ranges = _ranges(db, scope)
+        ranges = ledger_ranges(db, scope)
     finally:
         db.close()
-    agencies = _agencies(config)
+    agencies = directory_agencies(config)
     counts, unreadable = count_people(config, agencies, ranges, year)
     requests = (
         replace(report.section("summary"), title="Requests and their outcomes"),
@@ -281,7 +281,7 @@ def build(
     )
 
 
-def _ranges(db: Any, scope: Scope) -> dict[str, tuple[int, int]]:
+def ledger_ranges(db: Any, scope: Scope) -> dict[str, tuple[int, int]]:
     """Each state's ledger indexes ``[lo, hi)`` that hold the period's requests and answers."""
     where, values = scope.where()
     rows = db.execute(
@@ -295,7 +295,7 @@ def _ranges(db: Any, scope: Scope) -> dict[str, tuple[int, int]]:
     return {str(state): (int(lo), int(hi)) for state, lo, hi in rows}
 
 
-def _agencies(config: Config) -> dict[str, Agency]:
+def directory_agencies(config: Config) -> dict[str, Agency]:
     from stateline.bootstrap import open_hub
 
     engine, directory, log = open_hub(config)
