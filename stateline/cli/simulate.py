@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -17,11 +18,13 @@ app = typer.Typer(
     help="The national policy-impact simulator: a year of DMV queries, replayed through law.",
 )
 
-Jobs = Annotated[int, typer.Option(help="Worker threads (the machine's cores, at most 2).")]
+Jobs = Annotated[
+    int, typer.Option(help="Worker threads: states drawn, or DuckDB threads, at once.")
+]
 
 
 def _refuse(message: str) -> typer.Exit:
-    errors.print(f"[red]simulate:[/red] {message}", markup=True, highlight=False)
+    errors.print(f"[red]simulate:[/red] {escape(message)}", highlight=False)
     return typer.Exit(2)
 
 
