@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -152,13 +153,31 @@ def replay(
 ) -> Replay:
     """Decide every query of the simulated year in ``folder`` by ``policy`` with ``swaps``."""
     if not review_minutes > 0 or not reviewer_hours > 0:
-        raise SimulationError("review minutes and reviewer hours must be above 0")
+        raise SimulationError("--review-minutes and --reviewer-hours must be above 0")
     manifest = read_manifest(folder)
     for part in (folder / QUERIES, folder / AGENCIES):
         if not part.exists():
             raise SimulationError(f"{folder} is not a simulated year: {part.name} is missing")
     laws = choose_laws(policy, swaps)
     connection = _connect(threads)
+    try:
+        rows, combinations = _decide_and_count(connection, folder, laws)
+    finally:
+        connection.close()
+    cells = {(r[0], r[1]): Counts(*(int(v or 0) for v in r[2:])) for r in rows}
+    total = _sum(cells.values())
+    if total.queries != manifest.queries:
+        raise SimulationError(
+            f"{folder} holds {total.queries} queries but its manifest says {manifest.queries}: "
+            "files are missing or were changed"
+        )
+    return _summarise(manifest, laws, review_minutes, reviewer_hours, combinations, cells)
+
+
+def _decide_and_count(
+    connection: duckdb.DuckDBPyConnection, folder: Path, laws: Laws
+) -> tuple[list[tuple[Any, ...]], int]:
+    """Counts by state, category and outcome; and how many combinations were decided."""
     try:
         connection.execute(f"CREATE TEMP TABLE combos AS {_group_sql(folder, laws)}")
         distinct = f"SELECT DISTINCT {', '.join(KEY)} FROM combos"
@@ -186,15 +205,7 @@ def replay(
         GROUP BY ALL ORDER BY 1, 2
         """
     ).fetchall()
-    connection.close()
-    cells = {(r[0], r[1]): Counts(*(int(v or 0) for v in r[2:])) for r in rows}
-    total = _sum(cells.values())
-    if total.queries != manifest.queries:
-        raise SimulationError(
-            f"{folder} holds {total.queries} queries but its manifest says {manifest.queries}: "
-            "files are missing or were changed"
-        )
-    return _summarise(manifest, laws, review_minutes, reviewer_hours, len(keys), cells)
+    return rows, len(keys)
 
 
 def _sum(counts: Iterable[Counts]) -> Counts:
