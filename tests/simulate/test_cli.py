@@ -89,3 +89,12 @@ def test_a_missing_part_or_a_corrupt_manifest_is_refused(tiny_year: Path, tmp_pa
     assert "files are missing or were changed" in _refused(["simulate", "replay", str(copy)])
     (copy / "manifest.json").write_text("{")
     assert "manifest.json is corrupt" in _refused(["simulate", "replay", str(copy)])
+
+
+def test_a_year_outside_the_calendar_or_a_review_of_no_minutes_is_refused(
+    tiny_year: Path, tmp_path: Path
+) -> None:
+    message = _refused(["simulate", "--out", str(tmp_path / "out"), "--year", "1800"])
+    assert "--year 1800 is not between 1970 and 2200" in message
+    replayed = ["simulate", "replay", str(tiny_year), "--review-minutes", "0"]
+    assert "--review-minutes and --reviewer-hours must be above 0" in _refused(replayed)
