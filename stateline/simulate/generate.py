@@ -60,14 +60,17 @@ def generate(
     check_options(year, scale)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise SimulationError(f"{out} already exists and is not an empty folder")
-    out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.parent / f".{out.name}.partial-{os.getpid()}"
-    shutil.rmtree(partial, ignore_errors=True)
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(partial, ignore_errors=True)
         manifest = _write(partial, year, scale, seed, jobs, progress or (lambda _n: None))
         if out.exists():
             out.rmdir()
         partial.rename(out)
+    except OSError as error:  # a full disk, a folder another process filled meanwhile
+        shutil.rmtree(partial, ignore_errors=True)
+        raise SimulationError(f"could not write {out}: {error.strerror or error}") from error
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

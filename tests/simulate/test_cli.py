@@ -98,3 +98,10 @@ def test_a_year_outside_the_calendar_or_a_review_of_no_minutes_is_refused(
     assert "--year 1800 is not between 1970 and 2200" in message
     replayed = ["simulate", "replay", str(tiny_year), "--review-minutes", "0"]
     assert "--review-minutes and --reviewer-hours must be above 0" in _refused(replayed)
+
+
+def test_a_folder_that_cannot_be_written_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    message = _refused(["simulate", "--out", str(tmp_path / "file" / "year"), "--scale", "0.001"])
+    assert "could not write" in message
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
