@@ -382,9 +382,9 @@ def public(
         errors.print(f"[red]no folder {out.parent} to write {out.name} in[/red]")
         raise typer.Exit(2)
     _data_dir(config)
-    _refresh(config, states, quiet=out is None)
+    _refresh(config, states, quiet=out is not None)
     chosen = year if year is not None else datetime.now(UTC).year
-    place = "the national exchange" if all_states else _title(states, False).split(": ", 1)[1]
+    place = "the national exchange" if all_states else ", ".join(map(_state_name, states))
     covers = f"All {len(states)} jurisdictions" if all_states else ", ".join(states)
     try:
         release = build(
@@ -406,9 +406,15 @@ def public(
     console.print(f"wrote the public statistics to {out}")
 
 
+def _state_name(state: str) -> str:
+    from stateline.directory.demo import STATE_NAMES
+
+    return STATE_NAMES.get(state, state)
+
+
 def _print_public(release: Any) -> None:
     from stateline.oversight.privacy import statement
-    from stateline.oversight.public import UNIT
+    from stateline.oversight.public import UNIT, figures
 
     said = statement(release.budget, UNIT)
     console.print(f"[bold]{release.title}[/bold]")
@@ -418,14 +424,15 @@ def _print_public(release: Any) -> None:
         f"{said['mechanism']}; {said['contribution_bound']}; 95% intervals; {said['threshold']}."
     )
     people = Table("figure", "people", "95% interval", "epsilon", title="People looked up")
-    for published in release.people:
-        noisy = published.noisy
+    for figure in figures(release):
         shown = (
-            ("too few to publish", "")
-            if noisy.suppressed
-            else (f"{noisy.value:,}", f"{noisy.low:,} to {noisy.high:,}")
+            ("0", "none: no request from these agencies")
+            if figure["none"]
+            else ("too few to publish", "")
+            if figure["suppressed"]
+            else (f"{figure['value']:,}", f"{figure['low']:,} to {figure['high']:,}")
         )
-        people.add_row(published.figure.title, *shown, f"{noisy.share.epsilon:.4g}")
+        people.add_row(figure["title"], *shown, f"{figure['epsilon']:.4g}")
     console.print(people)
     for section in release.requests:
         table = Table(*section.columns, title=f"{section.title} (exact)", title_justify="left")

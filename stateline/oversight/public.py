@@ -53,6 +53,7 @@ from stateline.oversight.privacy import (
     MINIMUM,
     Budget,
     Noisy,
+    Share,
     add_noise,
     statement,
     threshold,
@@ -105,9 +106,9 @@ NOT_RELEASED = (
 """Figures asked for that cannot be made, and why."""
 
 UNIT = (
-    "a person as the ledger names them: the keyed hash of their licence number, or of the "
-    "name and date of birth a query gave where no record was found; someone named both ways "
-    "counts under both"
+    "a person is known only as the ledger names them: by a keyed hash of their licence "
+    "number, or of the name and date of birth a query gave where no record was found; someone "
+    "named both ways counts under both"
 )
 
 CHUNK = 100_000
@@ -201,8 +202,11 @@ class Lookups:
 
 @dataclass(frozen=True, slots=True)
 class Published:
+    """A figure as released: with its noise, or ``None`` where no request could have counted
+    anyone (the year's exact counts of requests and answers show none), published as none."""
+
     figure: Figure
-    noisy: Noisy
+    noisy: Noisy | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,16 +225,54 @@ class Release:
     made: datetime
 
 
-def publish(counts: Mapping[str, int], budget: Budget) -> tuple[Published, ...]:
-    """Each figure's count with its noise, one share of ``budget`` each."""
+def publish(
+    counts: Mapping[str, int], budget: Budget, behind: Mapping[str, int] | None = None
+) -> tuple[Published, ...]:
+    """Each figure's count with its noise, one share of ``budget`` each; a figure with no
+    request ``behind`` it (:func:`requests_behind`) is none, exactly, and draws no noise.
+
+    Telling it apart costs no privacy: it follows from counts of requests and answers, which
+    describe agencies and are published exact. Its share stays set aside all the same."""
     if len(budget.shares) != len(FIGURES):
         raise ValueError(
             f"the budget is split for {len(budget.shares)} figures, not {len(FIGURES)}"
         )
+    known = behind or {}
     return tuple(
-        Published(figure, add_noise(counts.get(figure.name, 0), share))
+        Published(
+            figure,
+            None if known.get(figure.name) == 0 else add_noise(counts.get(figure.name, 0), share),
+        )
         for figure, share in zip(FIGURES, budget.shares, strict=True)
     )
+
+
+def requests_behind(db: Any, scope: Scope) -> dict[str, int]:
+    """For each figure, the requests its people could come from: those its requester
+    categories made (for a ``sent`` figure, the answers to them that carried records, later
+    answers to held requests included)."""
+    where, values = scope.where()
+    behind: dict[str, int] = {}
+    for figure in FIGURES:
+        asked_by = sorted(figure.asked_by or ())
+        by = "true" if figure.asked_by is None else f"requester_category IN ({_marks(asked_by)})"
+        if figure.sent:
+            sql = (
+                f"SELECT (SELECT count(*) FROM requests WHERE {where} AND {by} "
+                "AND len(disclosed_classes) > 0) + (SELECT count(*) FROM late_disclosures "
+                f"WHERE {where} AND len(classes) > 0 AND recipient IN "
+                f"(SELECT requester FROM requests WHERE {by}))"
+            )
+            params = [*values, *asked_by, *values, *asked_by]
+        else:
+            sql = f"SELECT count(*) FROM requests WHERE {where} AND {by}"
+            params = [*values, *asked_by]
+        behind[figure.name] = int(db.execute(sql, params).fetchone()[0])
+    return behind
+
+
+def _marks(values: Sequence[str]) -> str:
+    return ", ".join("?" for _ in values)
 
 
 def build(
@@ -253,6 +295,7 @@ def build(
         scope = Scope(states, date(year, 1, 1), date(year, 12, 31))
         report = transparency(db, scope, made.date(), title, EVERY_AGENCY)
         ranges = ledger_ranges(db, scope)
+        behind = requests_behind(db, scope)
     finally:
         db.close()
     agencies = directory_agencies(config)
@@ -272,7 +315,7 @@ def build(
         covers,
         year,
         budget,
-        publish(counts, budget),
+        publish(counts, budget, behind),
         requests,
         report,
         _heads(out, states),
@@ -401,6 +444,32 @@ def _plain(cell: Any) -> Any:
     return cell
 
 
+def _figure(published: Published, share: Share) -> dict[str, Any]:
+    """One figure about people: none (no request behind it), suppressed, or its noisy count
+    and 95% interval."""
+    noisy = published.noisy
+    shown = noisy is not None and not noisy.suppressed
+    return {
+        "figure": published.figure.name,
+        "title": published.figure.title,
+        "epsilon": share.epsilon,
+        "scale": share.scale,
+        "margin": share.margin,
+        "threshold": threshold(share),
+        "none": noisy is None,
+        "suppressed": noisy is not None and noisy.suppressed,
+        "value": 0 if noisy is None else noisy.value if shown else None,
+        "low": 0 if noisy is None else noisy.low if shown else None,
+        "high": 0 if noisy is None else noisy.high if shown else None,
+    }
+
+
+def figures(release: Release) -> list[dict[str, Any]]:
+    """The figures about people, as a release shows them."""
+    shares = release.budget.shares
+    return [_figure(p, share) for p, share in zip(release.people, shares, strict=True)]
+
+
 def as_json(release: Release) -> dict[str, Any]:
     """The release as one JSON document."""
     return {
@@ -409,21 +478,8 @@ def as_json(release: Release) -> dict[str, Any]:
         "year": release.year,
         "made": release.made.isoformat(),
         "privacy": statement(release.budget, UNIT),
-        "people": [
-            {
-                "figure": p.figure.name,
-                "title": p.figure.title,
-                "epsilon": p.noisy.share.epsilon,
-                "scale": p.noisy.share.scale,
-                "margin": p.noisy.share.margin,
-                "threshold": threshold(p.noisy.share),
-                "suppressed": p.noisy.suppressed,
-                "value": None if p.noisy.suppressed else p.noisy.value,
-                "low": None if p.noisy.suppressed else p.noisy.low,
-                "high": None if p.noisy.suppressed else p.noisy.high,
-            }
-            for p in release.people
-        ],
+        "exact": "requests, by requester category and by agency: they describe agencies",
+        "people": figures(release),
         "requests": {
             s.name: {
                 "title": s.title,
@@ -461,14 +517,9 @@ _ENV.filters["cell"] = _cell
 def people_chart(release: Release) -> dict[str, Any] | None:
     """The published figures about people, each with its 95% interval as an error bar."""
     values = [
-        {
-            "figure": p.figure.title,
-            "people": p.noisy.value,
-            "low": p.noisy.low,
-            "high": p.noisy.high,
-        }
-        for p in release.people
-        if not p.noisy.suppressed
+        {"figure": f["title"], "people": f["value"], "low": f["low"], "high": f["high"]}
+        for f in figures(release)
+        if f["value"] is not None and not f["none"]
     ]
     if not values:
         return None
@@ -498,6 +549,7 @@ def render(release: Release) -> str:
     shares = release.budget.shares
     return _ENV.get_template("public.html").render(
         release=release,
+        figures=figures(release),
         privacy=statement(release.budget, UNIT),
         per_figure=shares[0].epsilon,
         margins=sorted({s.margin for s in shares}),

@@ -69,7 +69,9 @@ def test_the_json_release_states_its_budget_and_keeps_within_it(sent: Path, tmp_
     assert privacy["figures"] == len(figures) == 7
     assert sum(Fraction(f["epsilon"]) for f in figures) <= Fraction(1.0)
     for figure in figures:
-        if figure["suppressed"]:
+        if figure["none"]:  # no request behind it: exactly none
+            assert figure["value"] == figure["low"] == figure["high"] == 0
+        elif figure["suppressed"]:
             assert figure["value"] is None and figure["low"] is None
         else:
             assert figure["value"] >= figure["threshold"] >= 10
@@ -92,7 +94,9 @@ def test_a_large_budget_shows_the_true_counts(sent: Path, tmp_path: Path) -> Non
     shown = {f["figure"]: f for f in json.loads(out.read_text())["people"]}
     assert shown["people_looked_up"]["value"] == 12
     assert shown["people_immigration"]["suppressed"]  # three: below the threshold of ten
-    assert shown["people_sent_to_immigration"]["suppressed"]  # none: New York refused
+    # New York refused ICE, and neither HSI nor CBP asked: exactly none, no noise drawn.
+    for none in ("people_sent_to_immigration", "people_hsi", "people_cbp"):
+        assert shown[none]["none"] and shown[none]["value"] == 0
 
 
 def test_the_national_release_and_the_terminal_table(sent: Path, tmp_path: Path) -> None:
@@ -180,6 +184,7 @@ def test_the_html_page_reads_offline_in_a_browser(sent: Path, tmp_path: Path) ->
             row = page.locator("#figure-people_looked_up").inner_text()
             assert "12" in row and "12 to 12" in row
             assert "too few to publish" in page.locator("#figure-people_immigration").inner_text()
+            assert "none: no request" in page.locator("#figure-people_cbp").inner_text()
             assert failures == []
         finally:
             context.close()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from stateline.oversight.public import (
     directory_agencies,
     ledger_ranges,
     people_of,
+    requests_behind,
 )
 from stateline.oversight.transparency import Scope
 
@@ -179,10 +180,19 @@ def test_the_figures_over_a_real_exchange(
     traffic(config, tokens, people)
     export(config, STATES)
     db = connect(default_dir(config))
-    ranges = ledger_ranges(
-        db, Scope(STATES, datetime(YEAR, 1, 1).date(), datetime(YEAR, 12, 31).date())
-    )
+    scope = Scope(STATES, date(YEAR, 1, 1), date(YEAR, 12, 31))
+    ranges = ledger_ranges(db, scope)
+    behind = requests_behind(db, scope)
     db.close()
+    assert behind == {
+        "people_looked_up": 14 + 5 + 4 + 12,
+        "people_out_of_state": 5,
+        "people_immigration": 16,
+        "people_ice_ero": 16,
+        "people_hsi": 0,
+        "people_cbp": 0,
+        "people_sent_to_immigration": 12,  # Texas's answers that carried records
+    }
     counts, unreadable = count_people(config, directory_agencies(config), ranges, YEAR)
     assert unreadable == 0
     assert counts == {
@@ -206,9 +216,13 @@ def test_the_figures_over_a_real_exchange(
     made = datetime.now(UTC)
     release = build(config, STATES, YEAR, split(1e6, len(FIGURES)), "t", "NY, TX", made)
     shown = {p.figure.name: p.noisy for p in release.people}
-    assert shown["people_looked_up"].value == 27 and not shown["people_looked_up"].suppressed
-    assert shown["people_out_of_state"].suppressed
-    assert shown["people_sent_to_immigration"].value == 12
+    looked_up, out_of_state = shown["people_looked_up"], shown["people_out_of_state"]
+    assert looked_up is not None and looked_up.value == 27 and not looked_up.suppressed
+    assert out_of_state is not None and out_of_state.suppressed  # 5: below ten
+    sent = shown["people_sent_to_immigration"]
+    assert sent is not None and sent.value == 12
+    # Neither HSI nor CBP asked: exactly none, which the exact counts tell already.
+    assert shown["people_hsi"] is None and shown["people_cbp"] is None
     summary = release.requests[0].rows[0]
     assert summary[0] == 12 + 2 + 5 + 4 + 12
     categories = {row[0]: row[1] for row in release.requests[1].rows}

@@ -95,6 +95,7 @@ def test_noisy_figures_are_unbiased_and_their_intervals_hold() -> None:
     for _ in range(draws):
         for published in publish(truth, budget):
             name, noisy = published.figure.name, published.noisy
+            assert noisy is not None
             totals[name] += noisy.value
             covered[name] += noisy.low <= truth[name] <= noisy.high
             assert noisy.high - noisy.value == noisy.value - noisy.low == noisy.share.margin
