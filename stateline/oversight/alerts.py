@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import deque
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -202,16 +202,23 @@ class Windows:
         return seen
 
     def raised(
-        self, key: str, evidence: Iterable[Lookup], lookup: Lookup
+        self, key: str, evidence: Sequence[Lookup], lookup: Lookup
     ) -> tuple[tuple[Lookup, ...], int | None] | None:
         """Mark ``evidence`` raised at ``lookup``: the part of it not raised before, and the
         last lookup raised under the key if it is within the window (the run goes on); None
         when all of it was raised already."""
         last = self.last.get(key)
         floor = last.index if last is not None else -1
-        new = tuple(e for e in evidence if e.index > floor)
-        if not new:
+        # Evidence is in ledger order: read back from the newest to what was raised before, so
+        # a pattern that goes on costs its new lookups, not its whole window, each time.
+        fresh: list[Lookup] = []
+        for e in reversed(evidence):
+            if e.index <= floor:
+                break
+            fresh.append(e)
+        if not fresh:
             return None
+        new = tuple(reversed(fresh))
         continues = last.index if last is not None and lookup.at - last.at <= self.window else None
         self.last[key] = new[-1]
         return new, continues
@@ -293,7 +300,7 @@ class Detector:
         out: list[Raised],
         rule: Rule,
         key: str,
-        evidence: Iterable[Lookup],
+        evidence: Sequence[Lookup],
         lookup: Lookup,
         ori: str | None,
         subject: str | None = None,

@@ -27,15 +27,18 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    bindparam,
     case,
     insert,
     select,
     update,
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.sql.expression import ClauseElement
 
 from stateline.ledger.entries import from_micros, micros
-from stateline.oversight.alerts import Raised, alert_id
+from stateline.oversight.alerts import Lookup, Raised, alert_id
+from stateline.storage.compiled import Compiled
 from stateline.storage.engine import StorageError
 from stateline.storage.schema import node_metadata
 
@@ -128,10 +131,21 @@ def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
 
 
 class AlertStore:
-    """Stores raises as alerts, each once, and lists them newest first."""
+    """Stores raises as alerts, each once, and lists them newest first.
+
+    It remembers, for each rule and key it stored evidence under, the alert and the last
+    lookup: a raise that continues from that lookup (a pattern going on) is written without
+    reading first, its evidence and the alerts' counts each as one statement for the batch.
+    """
+
+    KNOWN = 10_000
+    """Rules and keys remembered at most; then it starts over."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._known: dict[tuple[str, str], tuple[str, int]] = {}
+        evidence = Compiled(insert(evidence_table), engine, _EVIDENCE)
+        self._statements = (evidence, Compiled(_grow(), engine))
 
     def create_schema(self) -> None:
         try:
@@ -147,12 +161,39 @@ class AlertStore:
         for _attempt in range(3):
             try:
                 with self.engine.begin() as conn:
-                    return [new for r in raised if (new := _fold(conn, r, now)) is not None]
+                    return self._record(conn, raised, now)
             except IntegrityError:
-                continue  # another process stored some of this evidence meanwhile: fold again
+                self._known.clear()  # another process stored some of this evidence: fold again
+                continue
             except SQLAlchemyError as error:
+                self._known.clear()
                 raise StorageError("alert write failed") from error
         raise StorageError("alert write failed: the evidence kept changing")
+
+    def _record(self, conn: Connection, raised: Sequence[Raised], now: datetime) -> list[str]:
+        if len(self._known) > self.KNOWN:
+            self._known.clear()
+        created: list[str] = []
+        pending = _Pending(self._statements)
+        for r in raised:
+            rule_key = (r.rule.value, r.key)
+            known = self._known.get(rule_key)
+            if known is not None and r.continues == known[1]:
+                target = known[0]
+                pending.add(r, target, r.evidence)
+            else:
+                pending.write(conn)
+                target, new = _fold(conn, r, now, pending)
+                if new is None:
+                    # Stored before, maybe with more since (a scan going over the ledger
+                    # again): the next raise under this key reads first too.
+                    self._known.pop(rule_key, None)
+                    continue
+                if new:
+                    created.append(target)
+            self._known[rule_key] = (target, r.evidence[-1].index)
+        pending.write(conn)
+        return created
 
     def list(self, since: datetime | None = None, limit: int | None = None) -> list[Alert]:
         """Alerts whose evidence reaches ``since`` or later, most recent first."""
@@ -170,8 +211,68 @@ class AlertStore:
         return [_alert(row, *evidence.get(row.id, ((), ()))) for row in rows]
 
 
-def _fold(conn: Connection, raised: Raised, now: datetime) -> str | None:
-    """Store one raise; the alert's id if it made a new alert."""
+_EVIDENCE = (
+    "rule",
+    "key",
+    "request_index",
+    "decision_index",
+    "disclosure_index",
+    "alert_id",
+    "at",
+    "ori",
+)
+_GROWN = ("target", "added", "first_micros", "last_micros")
+
+
+def _grow() -> ClauseElement:
+    """Adds a batch's evidence to an alert: its count, and its first and last time."""
+    a = alerts_table
+    first = bindparam("first_micros", type_=BigInteger)
+    last = bindparam("last_micros", type_=BigInteger)
+    return (
+        update(a)
+        .where(a.c.id == bindparam("target"))
+        .values(
+            count=a.c.count + bindparam("added", type_=Integer),
+            first_at=case((a.c.first_at > first, first), else_=a.c.first_at),
+            last_at=case((a.c.last_at < last, last), else_=a.c.last_at),
+        )
+    )
+
+
+class _Pending:
+    """Evidence of raises, and what it adds to each alert, written as two statements (compiled
+    once, rows handed to the driver as they are: a storm of raises is a storm of rows)."""
+
+    def __init__(self, statements: tuple[Compiled, Compiled]) -> None:
+        self.statements = statements
+        self.rows: list[tuple[Any, ...]] = []
+        self.grown: dict[str, tuple[int, int, int]] = {}  # alert -> added, first, last
+
+    def add(self, raised: Raised, target: str, lookups: Sequence[Lookup]) -> None:
+        rule, key = raised.rule.value, raised.key
+        times = [micros(lookup.at) for lookup in lookups]
+        self.rows += [
+            (rule, key, lookup.index, lookup.indexes[1], lookup.indexes[2], target, at, lookup.ori)
+            for lookup, at in zip(lookups, times, strict=True)
+        ]
+        added, first, last = self.grown.get(target, (0, 1 << 62, 0))
+        self.grown[target] = (added + len(lookups), min(first, *times), max(last, *times))
+
+    def write(self, conn: Connection) -> None:
+        if self.rows:
+            evidence, grow = self.statements
+            conn.exec_driver_sql(evidence.sql, evidence.rows(_EVIDENCE, self.rows))
+            grown = [(t, n, f, la) for t, (n, f, la) in self.grown.items()]
+            conn.exec_driver_sql(grow.sql, grow.rows(_GROWN, grown))
+        self.rows, self.grown = [], {}
+
+
+def _fold(
+    conn: Connection, raised: Raised, now: datetime, pending: _Pending
+) -> tuple[str, bool | None]:
+    """Store one raise, reading what is stored first: its alert's id, and whether the alert
+    is new (None: all of its evidence was stored already)."""
     e = evidence_table
     same = (e.c.rule == raised.rule.value) & (e.c.key == raised.key)
     indexes = [lookup.index for lookup in raised.evidence]
@@ -183,12 +284,12 @@ def _fold(conn: Connection, raised: Raised, now: datetime) -> str | None:
         held.update((int(index), str(alert)) for index, alert in conn.execute(query))
     new = [lookup for lookup in raised.evidence if lookup.index not in held]
     if not new:
-        return None
+        return held[min(held)], None
     if held:
         # The alert of the earliest evidence already stored: the one this raise goes on with.
-        target, created = held[min(held)], None
+        target = held[min(held)]
     else:
-        target = created = alert_id(raised.state, raised.rule.value, raised.key, new[0].index)
+        target = alert_id(raised.state, raised.rule.value, raised.key, new[0].index)
         conn.execute(
             insert(alerts_table).values(
                 id=target,
@@ -205,35 +306,9 @@ def _fold(conn: Connection, raised: Raised, now: datetime) -> str | None:
                 raised_at=micros(now),
             )
         )
-    conn.execute(
-        insert(e),
-        [
-            {
-                "rule": raised.rule.value,
-                "key": raised.key,
-                "request_index": lookup.index,
-                "decision_index": lookup.indexes[1],
-                "disclosure_index": lookup.indexes[2],
-                "alert_id": target,
-                "at": micros(lookup.at),
-                "ori": lookup.ori,
-            }
-            for lookup in new
-        ],
-    )
-    a = alerts_table
-    first = min(micros(lookup.at) for lookup in new)
-    last = max(micros(lookup.at) for lookup in new)
-    conn.execute(
-        update(a)
-        .where(a.c.id == target)
-        .values(
-            count=a.c.count + len(new),
-            first_at=case((a.c.first_at > first, first), else_=a.c.first_at),
-            last_at=case((a.c.last_at < last, last), else_=a.c.last_at),
-        )
-    )
-    return created
+    pending.add(raised, target, new)
+    pending.write(conn)
+    return target, not held
 
 
 def _evidence(

@@ -119,10 +119,19 @@ def test_a_large_raise_is_stored_in_parts(engine: Engine) -> None:
 
 def test_a_rescan_of_the_same_entries_by_a_fresh_detector_adds_nothing(engine: Engine) -> None:
     alerts = store(engine)
-    first, second = Detector("NY", frozenset()), Detector("NY", frozenset())
     lookups = [lookup(n, at=NOON + timedelta(seconds=10 * n)) for n in range(300)]
-    for detector in (first, second):
+    for alerts_again in (alerts, AlertStore(engine)):  # a serving node, then a command
+        detector = Detector("NY", frozenset())
         for each in lookups:
-            alerts.record(detector.lookup(each), NOW)
+            alerts_again.record(detector.lookup(each), NOW)
     kept = {(a.rule, a.count) for a in alerts.list()}
     assert kept == {("bulk", 300), ("acting-for-immigration", 300)}  # bulk from the 201st
+
+
+def test_evidence_another_process_stored_meanwhile_is_not_written_twice(engine: Engine) -> None:
+    serving, command = store(engine), AlertStore(engine)
+    serving.record([raised(lookup(1))], NOW)
+    command.record([raised(lookup(1), lookup(2), lookup(3))], NOW)  # a scan ran ahead
+    assert serving.record([raised(lookup(2), lookup(3), lookup(4), continues=3)], NOW) == []
+    [alert] = serving.list()
+    assert alert.count == 4
