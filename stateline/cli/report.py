@@ -426,7 +426,7 @@ def _print_public(release: Any) -> None:
     people = Table("figure", "people", "95% interval", "epsilon", title="People looked up")
     for figure in figures(release):
         shown = (
-            ("0", "none: no request from these agencies")
+            ("0", f"none: {figure['why_none']}")
             if figure["none"]
             else ("too few to publish", "")
             if figure["suppressed"]

@@ -457,6 +457,13 @@ def _figure(published: Published, share: Share) -> dict[str, Any]:
         "margin": share.margin,
         "threshold": threshold(share),
         "none": noisy is None,
+        "why_none": (
+            None
+            if noisy is not None
+            else "no answer to these agencies carried records"
+            if published.figure.sent
+            else "no request from these agencies"
+        ),
         "suppressed": noisy is not None and noisy.suppressed,
         "value": 0 if noisy is None else noisy.value if shown else None,
         "low": 0 if noisy is None else noisy.low if shown else None,
@@ -524,7 +531,8 @@ def people_chart(release: Release) -> dict[str, Any] | None:
     if not values:
         return None
     data = alt.Data(values=values)  # type: ignore[no-untyped-call]
-    base = alt.Chart(data).encode(y=alt.Y("figure:N", sort=None, title=None))
+    figure = alt.Y("figure:N", sort=None, title=None, axis=alt.Axis(labelLimit=360))
+    base = alt.Chart(data).encode(y=figure)
     bars = base.mark_rule(color="#3b6fb6", strokeWidth=2).encode(
         x=alt.X("low:Q", title="people (95% interval)"), x2="high:Q"
     )
