@@ -90,9 +90,12 @@ SELECT ? AS state,
        p.decision_index,
        coalesce(p.disclosure.data_classes, []) AS disclosed_classes,
        p.disclosure_index,
-       CAST(len(list_filter(coalesce(p.disclosure.subjects, []),
-                            lambda s: NOT list_contains(coalesce(p.request.subjects, []), s)))
-            AS INTEGER) AS found
+       -- The people the answer carried: none without a record; else those it names beyond
+       -- the query's own keys, or the one the query named (a licence lookup that found them).
+       CAST(CASE WHEN len(coalesce(p.disclosure.data_classes, [])) = 0 THEN 0
+                 ELSE greatest(1, len(list_filter(coalesce(p.disclosure.subjects, []),
+                      lambda s: NOT list_contains(coalesce(p.request.subjects, []), s))))
+            END AS INTEGER) AS found
 FROM parts p
 LEFT JOIN agencies a ON a.ori = p.request.requester
 LEFT JOIN routes ON routes.message_id = p.message_id

@@ -176,3 +176,20 @@ def test_bodies_removed_by_retention_count_nowhere(run: _Run) -> None:
     fed(run, [None, None, *answered("m1", "NYSTP0000", "release")])
     assert [r["request_index"] for r in rows(run, "requests")] == [2]
     assert run.resume(0) == 5
+
+
+def test_found_counts_the_people_an_answer_carried(run: _Run) -> None:
+    key = "e" * 64
+    common = {"at": AT, "state": "NY"}
+    log: list[Entry | None] = []
+    for message_id, carried, named in (("hit", ("identity",), (key,)), ("miss", (), (key,))):
+        log += [
+            entries.RequestReceived(**common, message_id=message_id, key="DQ",
+                                    requester="NYSTP0000", subjects=(key,)),
+            entries.Decision(**common, message_id=message_id, outcome="release"),
+            entries.Disclosure(**common, message_id=message_id, answer_sha256="ab" * 32,
+                               data_classes=carried, recipient="NYSTP0000", subjects=named),
+        ]  # fmt: skip
+    fed(run, log)
+    # A licence lookup names the person it finds: found is 1 when a record came, else 0.
+    assert {r["message_id"]: r["found"] for r in rows(run, "requests")} == {"hit": 1, "miss": 0}
