@@ -11,6 +11,7 @@ alerts`` scanning the ledger may therefore raise the same thing twice, and it is
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ class AlertStore:
     reading first, its evidence and the alerts' counts each as one statement for the batch.
     """
 
-    KNOWN = 10_000
+    KNOWN = 100_000
     """Rules and keys remembered at most; then it starts over."""
 
     def __init__(self, engine: Engine) -> None:
@@ -172,26 +173,30 @@ class AlertStore:
 
     def _record(self, conn: Connection, raised: Sequence[Raised], now: datetime) -> list[str]:
         if len(self._known) > self.KNOWN:
-            self._known.clear()
+            for stale in list(itertools.islice(self._known, self.KNOWN // 2)):
+                del self._known[stale]  # the least recently stored half
         created: list[str] = []
         pending = _Pending(self._statements)
         for r in raised:
             rule_key = (r.rule.value, r.key)
-            known = self._known.get(rule_key)
+            known = self._known.pop(rule_key, None)
+            if known is None and r.continues is not None:
+                known = _latest(conn, r)  # one read by the primary key's start
             if known is not None and r.continues == known[1]:
+                # It goes on from the last lookup stored: all of its evidence is new.
                 target = known[0]
                 pending.add(r, target, r.evidence)
+                latest: tuple[str, int] | None = (target, r.evidence[-1].index)
             else:
                 pending.write(conn)
-                target, new = _fold(conn, r, now, pending)
-                if new is None:
-                    # Stored before, maybe with more since (a scan going over the ledger
-                    # again): the next raise under this key reads first too.
-                    self._known.pop(rule_key, None)
-                    continue
-                if new:
+                target, fresh = _fold(conn, r, now, pending)
+                if fresh:
                     created.append(target)
-            self._known[rule_key] = (target, r.evidence[-1].index)
+                # What is stored may go further (a scan going over the ledger again): where
+                # it ends, so that a raise going on from there is written without reading.
+                latest = _latest(conn, r)
+            if latest is not None:
+                self._known[rule_key] = latest  # at the end: the most recently stored
         pending.write(conn)
         return created
 
@@ -309,6 +314,19 @@ def _fold(
     pending.add(raised, target, new)
     pending.write(conn)
     return target, not held
+
+
+def _latest(conn: Connection, raised: Raised) -> tuple[str, int] | None:
+    """The alert and index of the last lookup stored under a raise's rule and key."""
+    e = evidence_table
+    query = (
+        select(e.c.alert_id, e.c.request_index)
+        .where(e.c.rule == raised.rule.value, e.c.key == raised.key)
+        .order_by(e.c.request_index.desc())
+        .limit(1)
+    )
+    row = conn.execute(query).first()
+    return (str(row[0]), int(row[1])) if row is not None else None
 
 
 def _evidence(

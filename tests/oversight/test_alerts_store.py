@@ -135,3 +135,12 @@ def test_evidence_another_process_stored_meanwhile_is_not_written_twice(engine: 
     assert serving.record([raised(lookup(2), lookup(3), lookup(4), continues=3)], NOW) == []
     [alert] = serving.list()
     assert alert.count == 4
+
+
+def test_after_a_restart_a_raise_going_on_grows_the_stored_alert(engine: Engine) -> None:
+    store(engine).record([raised(lookup(1))], NOW)
+    again = AlertStore(engine)  # a node started again remembers nothing
+    assert again.record([raised(lookup(2), continues=3)], NOW) == []
+    assert again.record([raised(lookup(3), continues=6)], NOW) == []
+    [alert] = again.list()
+    assert (alert.count, alert.evidence) == (3, tuple(range(3, 12)))
