@@ -81,10 +81,6 @@ class Report:
         return next(s for s in self.sections if s.name == name)
 
 
-def _outcome_columns(prefix: str = "") -> str:
-    return ", ".join(f"count(*) FILTER (WHERE {prefix}outcome = '{o}') AS {o}" for o in OUTCOMES)
-
-
 _OUTCOME_HEADINGS = tuple(OUTCOME_NAMES[o] for o in OUTCOMES)
 
 
@@ -97,119 +93,163 @@ def bucket(scope: Scope, first: date | None, last: date | None) -> str:
     return "day" if days <= 62 else "week" if days <= 550 else "month"
 
 
+_SETS = {
+    "summary": (),
+    "by_category": ("requester_category",),
+    "by_agency": ("requester",),
+    "by_key": ("key",),
+    "by_purpose": ("purpose",),
+    "by_legal_process": ("legal_process",),
+    "by_destination": ("destinations",),
+    "over_time": ("day",),
+}
+"""The groupings the report counts requests by, each with every outcome, in one scan."""
+
+_DIMENSIONS = ("requester_category", "requester", "key", "purpose", "legal_process",
+               "destinations", "day")  # fmt: skip
+
+
+def _grouped(db: Any, where: str, values: list[Any]) -> dict[str, dict[Any, list[int]]]:
+    """Requests by each grouping of :data:`_SETS` and outcome, from one scan of the copy:
+    for each grouping, its label's counts (all, then each of :data:`OUTCOMES`)."""
+    sets = ", ".join(f"({', '.join((*dims, 'outcome'))})" for dims in _SETS.values())
+    sql = f"""
+        SELECT GROUPING({", ".join(_DIMENSIONS)}) AS g, {", ".join(_DIMENSIONS)},
+               any_value(requester_name) AS name, any_value(requester_category) AS category,
+               outcome, count(*) AS n
+        FROM (SELECT requester_category, requester, requester_name, key,
+                     coalesce(purpose, 'unstated') AS purpose,
+                     coalesce(legal_process, 'none') AS legal_process,
+                     coalesce(destinations, 'unknown') AS destinations,
+                     "at"::DATE AS day, outcome
+              FROM requests WHERE {where})
+        GROUP BY GROUPING SETS ({sets})
+    """
+    masks = {
+        sum(
+            1 << (len(_DIMENSIONS) - 1 - i) for i, d in enumerate(_DIMENSIONS) if d not in dims
+        ): name
+        for name, dims in _SETS.items()
+    }
+    grouped: dict[str, dict[Any, list[int]]] = {name: {} for name in _SETS}
+    names: dict[str, tuple[Any, Any]] = {}
+    for row in db.execute(sql, values).fetchall():
+        g, dims, name, category, outcome, n = row[0], row[1:8], row[8], row[9], row[10], row[11]
+        kind = masks[g]
+        label: Any = next((d for d, dim in zip(dims, _DIMENSIONS, strict=True)
+                           if dim in _SETS[kind]), None)  # fmt: skip
+        counts = grouped[kind].setdefault(label, [0] * (1 + len(OUTCOMES)))
+        counts[0] += n
+        if outcome in OUTCOMES:
+            counts[1 + OUTCOMES.index(outcome)] += n
+        if kind == "by_agency":
+            names[label] = (name, category)
+    grouped["_names"] = {k: list(v) for k, v in names.items()}
+    return grouped
+
+
+def _period(day: date, period: str) -> date:
+    if period == "week":
+        return day - timedelta(days=day.weekday())  # weeks begin on Monday, as ISO's do
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _by_count(counted: dict[Any, list[int]]) -> list[tuple[Any, ...]]:
+    """Labels with their counts, the largest first (ties by label)."""
+    ordered = sorted(counted.items(), key=lambda kv: (-kv[1][0], str(kv[0])))
+    return [(label, *counts) for label, counts in ordered]
+
+
 def transparency(db: Any, scope: Scope, today: date, title: str, top: int = 50) -> Report:
-    """The report over ``db`` (a connection from :func:`stateline.oversight.copy.connect`)."""
+    """The report over ``db`` (a connection from :func:`stateline.oversight.copy.connect`).
+
+    The counts by requester, key, purpose, legal process, destination and day come from one
+    scan of the copy (grouping sets); the data classes and the immigration section's reasons
+    from a second; the review and the notices from the few rows they concern.
+    """
     where, values = scope.where()
-
-    def rows(sql: str, extra: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        return [tuple(r) for r in db.execute(sql, values + (extra or [])).fetchall()]
-
-    first, last = rows(f'SELECT min("at")::DATE, max("at")::DATE FROM requests_full WHERE {where}')[
-        0
-    ]
-    period = bucket(scope, first, last)
+    grouped = _grouped(db, where, values)
+    days = [d for d in grouped["over_time"] if d is not None]
+    period = bucket(scope, min(days, default=None), max(days, default=None))
     report = Report(title, scope, period)
     add = report.sections.append
-    total = rows(f"SELECT count(*), {_outcome_columns()} FROM requests_full WHERE {where}")[0]
+    empty = [0] * (1 + len(OUTCOMES))
     add(
         Section(
             "summary",
             "Requests and their outcomes",
             ("requests", *_OUTCOME_HEADINGS),
-            [total],
+            [tuple(grouped["summary"].get(None, empty))],
             "Each request a state's node decided, as its ledger records it.",
         )
     )
-    order = ", ".join(f"'{c}'" for c in CATEGORIES)
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    categories = grouped["by_category"]
     add(
         Section(
             "by_category",
             "By who asked",
             ("requester category", "requests", *_OUTCOME_HEADINGS),
-            rows(
-                f"SELECT requester_category, count(*), {_outcome_columns()} FROM requests_full "
-                f"WHERE {where} GROUP BY 1 "
-                f"ORDER BY list_position([{order}], requester_category) NULLS LAST"
-            ),
+            [(c, *categories[c]) for c in sorted(categories, key=lambda c: order.get(c, 99))],
             "Categories come from the directory's facts about each agency.",
         )
     )
+    names = grouped["_names"]
+    agencies = sorted(grouped["by_agency"].items(), key=lambda kv: (-kv[1][0], kv[0]))[:top]
     add(
         Section(
             "by_agency",
             f"By agency (the {top} that asked most)",
             ("ORI", "agency", "category", "requests", *_OUTCOME_HEADINGS),
-            rows(
-                f"SELECT requester, any_value(requester_name), any_value(requester_category), "
-                f"count(*), {_outcome_columns()} FROM requests_full WHERE {where} "
-                "GROUP BY 1 ORDER BY 4 DESC, 1 LIMIT ?",
-                [top],
-            ),
+            [(ori, *names[ori], *counts) for ori, counts in agencies],
         )
     )
-    for name, title_, column, label in (
-        ("by_key", "By message key", "key", "message key"),
-        ("by_purpose", "By stated purpose", "coalesce(purpose, 'unstated')", "purpose"),
-        (
-            "by_legal_process",
-            "By legal process cited",
-            "coalesce(legal_process, 'none')",
-            "legal process",
-        ),
-        ("by_destination", "By destination", "coalesce(destinations, 'unknown')", "sent to"),
+    for name, title_, label in (
+        ("by_key", "By message key", "message key"),
+        ("by_purpose", "By stated purpose", "purpose"),
+        ("by_legal_process", "By legal process cited", "legal process"),
+        ("by_destination", "By destination", "sent to"),
     ):
         add(
-            Section(
-                name,
-                title_,
-                (label, "requests", *_OUTCOME_HEADINGS),
-                rows(
-                    f"SELECT {column}, count(*), {_outcome_columns()} FROM requests_full "
-                    f"WHERE {where} GROUP BY 1 ORDER BY 2 DESC, 1"
-                ),
-            )
+            Section(name, title_, (label, "requests", *_OUTCOME_HEADINGS), _by_count(grouped[name]))
         )
+    listed = _listed(db, where, values)
     add(
         Section(
             "classes",
             "Data classes released and withheld",
             ("data class", "requests that released it", "requests that withheld it"),
-            rows(
-                "WITH released AS (SELECT unnest(disclosed_classes) AS c FROM requests_full "
-                f"WHERE {where}), withheld AS (SELECT unnest(classes_withheld) AS c "
-                f"FROM requests_full WHERE {where}) "
-                "SELECT c, count(*) FILTER (WHERE side = 'r'), count(*) FILTER (WHERE side = 'w') "
-                "FROM (SELECT c, 'r' AS side FROM released UNION ALL "
-                "SELECT c, 'w' FROM withheld) GROUP BY 1 ORDER BY 2 DESC, 1",
-                values,
-            ),
+            listed["classes"],
             "Released: the answer carried it; withheld: the state's law kept it back.",
         )
     )
+    over_time: dict[date, list[int]] = {}
+    for day, counts in grouped["over_time"].items():
+        if day is None:
+            continue
+        into = over_time.setdefault(_period(day, period), [0] * len(counts))
+        for i, n in enumerate(counts):
+            into[i] += n
     add(
         Section(
             "over_time",
             f"Over time, by {period}",
             (period, "requests", *_OUTCOME_HEADINGS),
-            rows(
-                f"SELECT date_trunc('{period}', \"at\")::DATE, count(*), {_outcome_columns()} "
-                f"FROM requests_full WHERE {where} GROUP BY 1 ORDER BY 1"
-            ),
+            [(when, *over_time[when]) for when in sorted(over_time)],
         )
     )
-    immigration = ", ".join(f"'{c}'" for c in IMMIGRATION)
     add(
         Section(
             "immigration",
             "Federal immigration requests",
             ("component", "requests", *_OUTCOME_HEADINGS, "classes released", "classes withheld"),
-            rows(
-                f"SELECT requester_category, count(*), {_outcome_columns()}, "
-                "list_sort(list_distinct(flatten(list(disclosed_classes)))), "
-                "list_sort(list_distinct(flatten(list(classes_withheld)))) "
-                f"FROM requests_full WHERE {where} AND requester_category IN ({immigration}) "
-                f"GROUP BY 1 ORDER BY list_position([{immigration}], requester_category)"
-            ),
+            [
+                (c, *categories[c], *listed["immigration"].get(c, ([], [])))
+                for c in IMMIGRATION
+                if c in categories
+            ],
             "ICE Enforcement and Removal Operations, Homeland Security Investigations and "
             "Customs and Border Protection, as the directory describes their missions.",
         )
@@ -219,16 +259,18 @@ def transparency(db: Any, scope: Scope, today: date, title: str, top: int = 50) 
             "immigration_reasons",
             "Why federal immigration requests were denied or withheld",
             ("component", "outcome", "policy", "requests"),
-            rows(
-                "SELECT requester_category, outcome, policy, count(*) FROM ("
-                "SELECT requester_category, outcome, unnest(policy_ids) AS policy "
-                f"FROM requests_full WHERE {where} AND requester_category IN ({immigration}) "
-                "AND outcome IN ('deny', 'withhold')) GROUP BY ALL ORDER BY 4 DESC, 1, 2, 3"
-            ),
+            listed["reasons"],
             "The state's policy rules that decided them (stateline policy explain).",
         )
     )
     hours = 'epoch(decided_at - "at") / 3600'
+    review = db.execute(
+        "SELECT count(*), count(decided_at), count(*) - count(decided_at), "
+        "count(*) FILTER (WHERE escalations > 0), "
+        f"round(quantile_cont({hours}, 0.5), 1), round(quantile_cont({hours}, 0.9), 1) "
+        f"FROM requests_full WHERE {where} AND outcome = 'review'",
+        values,
+    ).fetchall()
     add(
         Section(
             "review",
@@ -241,12 +283,7 @@ def transparency(db: Any, scope: Scope, today: date, title: str, top: int = 50) 
                 "hours to decision, p50",
                 "hours to decision, p90",
             ),
-            rows(
-                "SELECT count(*), count(decided_at), count(*) - count(decided_at), "
-                f"count(*) FILTER (WHERE escalations > 0), "
-                f"round(quantile_cont({hours}, 0.5), 1), round(quantile_cont({hours}, 0.9), 1) "
-                f"FROM requests_full WHERE {where} AND outcome = 'review'"
-            ),
+            [tuple(r) for r in review],
             "Requests the state's law held for a person, and how long they waited.",
         )
     )
@@ -262,12 +299,63 @@ def transparency(db: Any, scope: Scope, today: date, title: str, top: int = 50) 
     return report
 
 
+def _listed(db: Any, where: str, values: list[Any]) -> dict[str, Any]:
+    """From one scan of the list columns: each data class released and withheld (overall, and
+    for each immigration component), and the rules that denied or withheld immigration
+    requests."""
+    immigration = ", ".join(f"'{c}'" for c in IMMIGRATION)
+    sql = f"""
+        SELECT requester_category, outcome, u.kind, u.item, count(*) FROM (
+            SELECT requester_category, outcome, unnest(
+                list_transform(disclosed_classes, lambda c: {{'kind': 'r', 'item': c}})
+                || list_transform(classes_withheld, lambda c: {{'kind': 'w', 'item': c}})
+                || CASE WHEN requester_category IN ({immigration})
+                             AND outcome IN ('deny', 'withhold')
+                        THEN list_transform(policy_ids, lambda p: {{'kind': 'p', 'item': p}})
+                        ELSE [] END
+            ) AS u
+            FROM requests WHERE {where}
+        ) GROUP BY ALL
+    """
+    classes: dict[str, list[int]] = {}
+    per_component: dict[str, tuple[set[str], set[str]]] = {}
+    reasons: list[tuple[Any, ...]] = []
+    for category, outcome, kind, item, n in db.execute(sql, values).fetchall():
+        if kind == "p":
+            reasons.append((category, outcome, item, n))
+            continue
+        side = 0 if kind == "r" else 1
+        classes.setdefault(item, [0, 0])[side] += n
+        if category in IMMIGRATION:
+            per_component.setdefault(category, (set(), set()))[side].add(item)
+    merged: dict[tuple[Any, ...], int] = {}
+    for category, outcome, item, n in reasons:
+        merged[category, outcome, item] = merged.get((category, outcome, item), 0) + n
+    return {
+        "classes": [(c, *n) for c, n in sorted(classes.items(), key=lambda kv: (-kv[1][0], kv[0]))],
+        "immigration": {
+            c: (sorted(released), sorted(withheld))
+            for c, (released, withheld) in per_component.items()
+        },
+        "reasons": sorted(
+            ((*k, n) for k, n in merged.items()), key=lambda r: (-r[3], r[0], r[1], r[2])
+        ),
+    }
+
+
 def _notices(db: Any, where: str, values: list[Any], today: date) -> list[tuple[Any, ...]]:
+    """From the notices' own rows, joined to the requests the report covers."""
     row = db.execute(
-        "SELECT coalesce(sum(notices_owed), 0), coalesce(sum(notices_sent), 0), "
-        "coalesce(sum(notices_cancelled), 0), coalesce(sum(notices_open), 0), "
-        "coalesce(sum(notices_open) FILTER (WHERE notice_due < ?), 0) "
-        f"FROM requests_full WHERE {where}",
+        "WITH owed AS ("
+        "SELECT state, message_id, "
+        "count(DISTINCT notice_id) FILTER (WHERE event = 'created') AS owed, "
+        "count(DISTINCT notice_id) FILTER (WHERE event = 'sent') AS sent, "
+        "count(DISTINCT notice_id) FILTER (WHERE event = 'cancelled') AS cancelled, "
+        "min(due) AS due FROM notices GROUP BY ALL) "
+        "SELECT coalesce(sum(o.owed), 0), coalesce(sum(o.sent), 0), "
+        "coalesce(sum(o.cancelled), 0), coalesce(sum(o.owed - o.sent - o.cancelled), 0), "
+        "coalesce(sum(o.owed - o.sent - o.cancelled) FILTER (WHERE o.due < ?), 0) "
+        f"FROM owed o JOIN requests USING (state, message_id) WHERE {where}",
         [today.isoformat(), *values],
     ).fetchone()
     return [tuple(int(v) for v in row)]
