@@ -11,6 +11,7 @@ alerts`` scanning the ledger may therefore raise the same thing twice, and it is
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -66,15 +67,14 @@ alerts_table = Table(
 evidence_table = Table(
     "alert_evidence",
     node_metadata,
-    Column("rule", String(32), nullable=False),
-    Column("key", String(100), nullable=False),
+    Column("scope", BigInteger, nullable=False),  # the rule and key: :func:`scope`
     Column("request_index", BigInteger, nullable=False),
     Column("decision_index", BigInteger, nullable=False),
     Column("disclosure_index", BigInteger, nullable=False),
     Column("alert_id", String(20), nullable=False),
     Column("at", BigInteger, nullable=False),
     Column("ori", String(9), nullable=False),
-    PrimaryKeyConstraint("rule", "key", "request_index"),
+    PrimaryKeyConstraint("scope", "request_index"),
     Index("ix_alert_evidence_alert_id", "alert_id"),
 )
 
@@ -124,6 +124,15 @@ def _time(moment: datetime) -> str:
 def _duration(window: timedelta) -> str:
     """ISO 8601: ``PT60M``, ``PT1440M``."""
     return f"PT{int(window.total_seconds()) // 60}M"
+
+
+def scope(raised: Raised) -> int:
+    """A rule and key as one signed 64-bit number (the first bytes of their SHA-256): the
+    evidence table's key starts with it rather than with two strings, so its index stays
+    small and a storm of raises writes little. Two keys sharing one would take about 2**32
+    keys under one rule to be likely."""
+    digest = hashlib.sha256(f"{raised.rule.value}\x1f{raised.key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
@@ -192,9 +201,11 @@ class AlertStore:
                 target, fresh = _fold(conn, r, now, pending)
                 if fresh:
                     created.append(target)
-                # What is stored may go further (a scan going over the ledger again): where
-                # it ends, so that a raise going on from there is written without reading.
-                latest = _latest(conn, r)
+                    latest = (target, r.evidence[-1].index)
+                else:
+                    # What is stored may go further (a scan going over the ledger again):
+                    # where it ends, so that a raise going on from there is written at once.
+                    latest = _latest(conn, r)
             if latest is not None:
                 self._known[rule_key] = latest  # at the end: the most recently stored
         pending.write(conn)
@@ -217,8 +228,7 @@ class AlertStore:
 
 
 _EVIDENCE = (
-    "rule",
-    "key",
+    "scope",
     "request_index",
     "decision_index",
     "disclosure_index",
@@ -255,10 +265,10 @@ class _Pending:
         self.grown: dict[str, tuple[int, int, int]] = {}  # alert -> added, first, last
 
     def add(self, raised: Raised, target: str, lookups: Sequence[Lookup]) -> None:
-        rule, key = raised.rule.value, raised.key
+        within = scope(raised)
         times = [micros(lookup.at) for lookup in lookups]
         self.rows += [
-            (rule, key, lookup.index, lookup.indexes[1], lookup.indexes[2], target, at, lookup.ori)
+            (within, lookup.index, lookup.indexes[1], lookup.indexes[2], target, at, lookup.ori)
             for lookup, at in zip(lookups, times, strict=True)
         ]
         added, first, last = self.grown.get(target, (0, 1 << 62, 0))
@@ -273,20 +283,32 @@ class _Pending:
         self.rows, self.grown = [], {}
 
 
+_e = evidence_table
+_HELD = select(_e.c.request_index, _e.c.alert_id).where(
+    _e.c.scope == bindparam("scope"), _e.c.request_index.in_(bindparam("indexes", expanding=True))
+)
+_LATEST = (
+    select(_e.c.alert_id, _e.c.request_index)
+    .where(_e.c.scope == bindparam("scope"))
+    .order_by(_e.c.request_index.desc())
+    .limit(1)
+)
+# Built once: SQLAlchemy then finds them compiled in its cache at every raise.
+
+
 def _fold(
     conn: Connection, raised: Raised, now: datetime, pending: _Pending
 ) -> tuple[str, bool | None]:
     """Store one raise, reading what is stored first: its alert's id, and whether the alert
     is new (None: all of its evidence was stored already)."""
-    e = evidence_table
-    same = (e.c.rule == raised.rule.value) & (e.c.key == raised.key)
+    within = scope(raised)
     indexes = [lookup.index for lookup in raised.evidence]
     if raised.continues is not None:
         indexes.insert(0, raised.continues)
     held: dict[int, str] = {}
     for part in _chunks(indexes):
-        query = select(e.c.request_index, e.c.alert_id).where(same, e.c.request_index.in_(part))
-        held.update((int(index), str(alert)) for index, alert in conn.execute(query))
+        found = conn.execute(_HELD, {"scope": within, "indexes": list(part)})
+        held.update((int(index), str(alert)) for index, alert in found)
     new = [lookup for lookup in raised.evidence if lookup.index not in held]
     if not new:
         return held[min(held)], None
@@ -295,22 +317,21 @@ def _fold(
         target = held[min(held)]
     else:
         target = alert_id(raised.state, raised.rule.value, raised.key, new[0].index)
-        conn.execute(
-            insert(alerts_table).values(
-                id=target,
-                state=raised.state,
-                rule=raised.rule.value,
-                key=raised.key,
-                ori=raised.ori,
-                subject=raised.subject,
-                severity=raised.severity,
-                window_seconds=int(raised.window.total_seconds()),
-                count=0,
-                first_at=micros(new[0].at),
-                last_at=micros(new[0].at),
-                raised_at=micros(now),
-            )
-        )
+        row = {
+            "id": target,
+            "state": raised.state,
+            "rule": raised.rule.value,
+            "key": raised.key,
+            "ori": raised.ori,
+            "subject": raised.subject,
+            "severity": raised.severity,
+            "window_seconds": int(raised.window.total_seconds()),
+            "count": 0,
+            "first_at": micros(new[0].at),
+            "last_at": micros(new[0].at),
+            "raised_at": micros(now),
+        }
+        conn.execute(insert(alerts_table), [row])
     pending.add(raised, target, new)
     pending.write(conn)
     return target, not held
@@ -318,14 +339,7 @@ def _fold(
 
 def _latest(conn: Connection, raised: Raised) -> tuple[str, int] | None:
     """The alert and index of the last lookup stored under a raise's rule and key."""
-    e = evidence_table
-    query = (
-        select(e.c.alert_id, e.c.request_index)
-        .where(e.c.rule == raised.rule.value, e.c.key == raised.key)
-        .order_by(e.c.request_index.desc())
-        .limit(1)
-    )
-    row = conn.execute(query).first()
+    row = conn.execute(_LATEST, {"scope": scope(raised)}).first()
     return (str(row[0]), int(row[1])) if row is not None else None
 
 
