@@ -201,6 +201,15 @@ class Windows:
         seen.append(lookup)
         return seen
 
+    def recent(self, key: str, now: datetime) -> deque[Lookup] | None:
+        """The key's window as of ``now``, without adding to it (None: nothing there)."""
+        seen = self.seen.get(key)
+        if seen is not None:
+            horizon = now - self.window
+            while seen and seen[0].at < horizon:
+                seen.popleft()
+        return seen
+
     def raised(
         self, key: str, evidence: Sequence[Lookup], lookup: Lookup
     ) -> tuple[tuple[Lookup, ...], int | None] | None:
@@ -357,18 +366,19 @@ class Detector:
     def _denied_retried(self, out: list[Raised], lookup: Lookup) -> None:
         """A subject denied to one ORI, then asked for by another ORI of the same agency."""
         agency = self.parent(lookup.ori)
-        windows = self.windows[Rule.DENIED_RETRIED]
+        windows = self.windows[Rule.DENIED_RETRIED]  # denials alone, by agency and subject
         for subject in lookup.subjects:
             key = f"{agency} {subject}"
-            seen = windows.add(key, lookup)
-            if len(seen) < 2:
-                continue
-            denied = [
-                e for e in seen if e.outcome == "deny" and e.ori != lookup.ori and e is not lookup
-            ]
-            if len(denied) >= self.limits[Rule.DENIED_RETRIED].count:
-                evidence = [*denied, lookup]
-                self._raise(out, Rule.DENIED_RETRIED, key, evidence, lookup, lookup.ori, subject)
+            denials = windows.recent(key, lookup.at)
+            if denials:
+                denied = [e for e in denials if e.ori != lookup.ori]
+                if len(denied) >= self.limits[Rule.DENIED_RETRIED].count:
+                    evidence = [*denied, lookup]
+                    self._raise(
+                        out, Rule.DENIED_RETRIED, key, evidence, lookup, lookup.ori, subject
+                    )
+            if lookup.outcome == "deny":
+                windows.add(key, lookup)
 
     def _many_agencies(self, out: list[Raised], lookup: Lookup) -> None:
         """One subject looked up by several unrelated agencies (different parents)."""
