@@ -1,7 +1,7 @@
 """Abuse alerts through the real exchange: each pattern seeded as agencies' queries raises its
 alert while the traffic arrives, ``stateline alerts`` and the console list them once, a restart
-goes on with the same alerts, and the demo's own traffic raises none but the task-force queries
-that the acting-for rule is there to show.
+goes on with the same alerts, and the demo's own traffic raises nothing but the two patterns it
+holds by construction (docs/alerts.md).
 
 New York decides by its statute. The seeded agencies are this module's own (county codes 9xx
 are not drawn by the demo), so that other traffic never mixes into their windows, and the
