@@ -181,7 +181,8 @@ def transparency(
     title = _title(states, all_states)
     try:
         db = connect(default_dir(config))
-        report = build(db, scope, datetime.now(UTC).date(), title, top)
+        alerts = _raised(config, states)
+        report = build(db, scope, datetime.now(UTC).date(), title, top, alerts)
     except CopyError as error:
         errors.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from error
@@ -205,6 +206,26 @@ def transparency(
             _write(out, text)
             console.print(f"wrote the {fmt} report to {out}")
     db.close()
+
+
+def _raised(config: Config, states: tuple[str, ...]) -> list[Any]:
+    """The abuse alerts the states' nodes have raised (stateline alerts)."""
+    from stateline.bootstrap import open_node_engine
+    from stateline.storage.alerts import AlertStore
+    from stateline.storage.engine import StorageError
+
+    raised: list[Any] = []
+    for state in states:
+        engine = open_node_engine(config, state)
+        try:
+            store = AlertStore(engine)
+            store.create_schema()
+            raised += store.list()
+        except StorageError as error:
+            errors.print(f"[yellow]the alerts of {state} cannot be read: {error}[/yellow]")
+        finally:
+            engine.dispose()
+    return raised
 
 
 def _day(value: str | None, option: str) -> Any:

@@ -10,6 +10,7 @@ released, withheld and why, as Oregon's reports to its legislature have.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -162,7 +163,14 @@ def _by_count(counted: dict[Any, list[int]]) -> list[tuple[Any, ...]]:
     return [(label, *counts) for label, counts in ordered]
 
 
-def transparency(db: Any, scope: Scope, today: date, title: str, top: int = 50) -> Report:
+def transparency(
+    db: Any,
+    scope: Scope,
+    today: date,
+    title: str,
+    top: int = 50,
+    alerts: Sequence[Any] = (),
+) -> Report:
     """The report over ``db`` (a connection from :func:`stateline.oversight.copy.connect`).
 
     The counts by requester, key, purpose, legal process, destination and day come from one
@@ -296,7 +304,42 @@ def transparency(db: Any, scope: Scope, today: date, title: str, top: int = 50) 
             "Letters the law owes within days of a request; overdue: open past the due date.",
         )
     )
+    add(
+        Section(
+            "alerts",
+            "Abuse alerts raised",
+            ("rule", "severity", "alerts", "requests behind them", "first", "last"),
+            _alerts(alerts, scope),
+            "Patterns the states' nodes watch for (bulk lookups, fishing by name, a subject "
+            "looked up by many agencies, ...); each alert names the ledger entries behind it "
+            "(stateline alerts --json).",
+        )
+    )
     return report
+
+
+def _alerts(alerts: Sequence[Any], scope: Scope) -> list[tuple[Any, ...]]:
+    """Alerts of the states and period in scope, by rule and severity."""
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for alert in alerts:
+        if scope.states is not None and alert.state not in scope.states:
+            continue
+        if scope.start is not None and alert.last.date() < scope.start:
+            continue
+        if scope.end is not None and alert.first.date() > scope.end:
+            continue
+        grouped.setdefault((alert.rule, alert.severity), []).append(alert)
+    return [
+        (
+            rule,
+            severity,
+            len(found),
+            sum(a.count for a in found),
+            min(a.first for a in found).date(),
+            max(a.last for a in found).date(),
+        )
+        for (rule, severity), found in sorted(grouped.items(), key=lambda kv: -len(kv[1]))
+    ]
 
 
 def _listed(db: Any, where: str, values: list[Any]) -> dict[str, Any]:

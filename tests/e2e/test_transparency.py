@@ -159,3 +159,15 @@ def test_the_html_report_reads_offline_in_a_browser(
         finally:
             context.close()
     assert elsewhere == []
+
+
+def test_the_alerts_raised_are_in_the_report(data: Path, people: dict[str, list[Person]]) -> None:
+    raw = f"DQ.NYSTP0000.NY.TF1.TXT\\nOLN/{people['NY'][7].oln}.AFM/IMMIGRATION-ENFORCEMENT"
+    sent_ = runner.invoke(app, ["query", "--as", "NYSTP0000", raw, "--data", str(data)])
+    assert sent_.exit_code == 0, sent_.output
+    listed = runner.invoke(app, ["alerts", "--state", "NY", "--json", "--data", str(data)])
+    assert listed.exit_code == 0, listed.output
+    assert "acting-for-immigration" in listed.stdout
+    as_json = json.loads(report(data, "--state", "NY", "--format", "json"))
+    rules = {row[0] for row in as_json["sections"]["alerts"]["rows"]}
+    assert "acting-for-immigration" in rules
