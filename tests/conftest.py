@@ -8,6 +8,7 @@ PostgreSQL is an error, never a skip.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,9 +66,23 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Config:
     from stateline import demo
 
-    config = Config(data_dir=Path(tmp_path_factory.mktemp("exchange")))
+    config = Config(data_dir=Path(tmp_path_factory.mktemp("exchange")) / "data")
     demo.prepare(config, PEOPLE, SEED)
+    # As it was before any test sent traffic through it: tests that count what they send copy
+    # this, with the same credentials, rather than the exchange earlier tests have used.
+    shutil.copytree(config.data_dir, pristine_dir(config))
     return config
+
+
+def pristine_dir(prepared: Config) -> Path:
+    """A copy of the prepared exchange's data directory that no test writes to."""
+    return prepared.data_dir.parent / "pristine"
+
+
+def fresh_copy(prepared: Config, into: Path) -> Path:
+    """A copy of the prepared exchange as no test has used it, at ``into``."""
+    shutil.copytree(pristine_dir(prepared), into)
+    return into
 
 
 @pytest.fixture

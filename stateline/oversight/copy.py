@@ -59,6 +59,9 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("destinations", pa.string()),
             ("purpose", pa.string()),
             ("legacy_codes", _LIST),
+            ("search", pa.string()),
+            ("acting_for", _LIST),
+            ("asker", pa.string()),
             ("legal_process", pa.string()),
             ("legal_process_document", pa.bool_()),
             ("subjects", pa.int32()),
@@ -399,8 +402,9 @@ def connect(out: Path) -> Any:
             if files:
                 listed = ", ".join(f"'{f}'" for f in files)
                 db.execute(
+                    # By name: parts written before a column was added read it as NULL.
                     f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], "
-                    "hive_partitioning = false)"
+                    "hive_partitioning = false, union_by_name = true)"
                 )
             else:
                 empty = pa.Table.from_pylist([], schema=SCHEMAS[name])

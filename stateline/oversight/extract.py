@@ -71,7 +71,18 @@ SELECT ? AS state,
        p.request.key AS key,
        routes.destinations,
        p.request.purpose AS purpose,
-       coalesce(p.request.reasons, []) AS legacy_codes,
+       -- The reasons hold the guide's codes as given, then Stateline's coded items.
+       list_filter(coalesce(p.request.reasons, []),
+                   lambda r: starts_with(r, 'RSN/') OR starts_with(r, 'PUR/')) AS legacy_codes,
+       CASE WHEN list_contains(coalesce(p.request.reasons, []), 'SRCH/NAME') THEN 'name + DOB'
+            WHEN p.request.key = 'RQ' THEN 'plate or VIN'
+            ELSE 'licence' END AS search,
+       flatten(list_transform(
+           list_filter(coalesce(p.request.reasons, []), lambda r: starts_with(r, 'AFM/')),
+           lambda r: string_split(lower(r[5:]), ','))) AS acting_for,
+       list_extract(list_transform(
+           list_filter(coalesce(p.request.reasons, []), lambda r: starts_with(r, 'ATN#')),
+           lambda r: r[5:]), 1) AS asker,
        p.request.legal_process.kind AS legal_process,
        p.request.legal_process.document_sha256 IS NOT NULL AS legal_process_document,
        CAST(len(coalesce(p.request.subjects, [])) AS INTEGER) AS subjects,

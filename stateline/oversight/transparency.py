@@ -99,6 +99,7 @@ _SETS = {
     "by_category": ("requester_category",),
     "by_agency": ("requester",),
     "by_key": ("key",),
+    "by_search": ("search",),
     "by_purpose": ("purpose",),
     "by_legal_process": ("legal_process",),
     "by_destination": ("destinations",),
@@ -106,7 +107,7 @@ _SETS = {
 }
 """The groupings the report counts requests by, each with every outcome, in one scan."""
 
-_DIMENSIONS = ("requester_category", "requester", "key", "purpose", "legal_process",
+_DIMENSIONS = ("requester_category", "requester", "key", "search", "purpose", "legal_process",
                "destinations", "day")  # fmt: skip
 
 
@@ -119,6 +120,8 @@ def _grouped(db: Any, where: str, values: list[Any]) -> dict[str, dict[Any, list
                any_value(requester_name) AS name, any_value(requester_category) AS category,
                outcome, count(*) AS n
         FROM (SELECT requester_category, requester, requester_name, key,
+                     CASE WHEN destinations = 'NL' THEN search || ', all states'
+                          ELSE search END AS search,
                      coalesce(purpose, 'unstated') AS purpose,
                      coalesce(legal_process, 'none') AS legal_process,
                      coalesce(destinations, 'unknown') AS destinations,
@@ -135,7 +138,8 @@ def _grouped(db: Any, where: str, values: list[Any]) -> dict[str, dict[Any, list
     grouped: dict[str, dict[Any, list[int]]] = {name: {} for name in _SETS}
     names: dict[str, tuple[Any, Any]] = {}
     for row in db.execute(sql, values).fetchall():
-        g, dims, name, category, outcome, n = row[0], row[1:8], row[8], row[9], row[10], row[11]
+        g, dims = row[0], row[1 : 1 + len(_DIMENSIONS)]
+        name, category, outcome, n = row[1 + len(_DIMENSIONS) :]
         kind = masks[g]
         label: Any = next((d for d, dim in zip(dims, _DIMENSIONS, strict=True)
                            if dim in _SETS[kind]), None)  # fmt: skip
@@ -216,6 +220,7 @@ def transparency(
     )
     for name, title_, label in (
         ("by_key", "By message key", "message key"),
+        ("by_search", "By how the person was searched for", "search"),
         ("by_purpose", "By stated purpose", "purpose"),
         ("by_legal_process", "By legal process cited", "legal process"),
         ("by_destination", "By destination", "sent to"),

@@ -5,7 +5,6 @@ Chromium with the network shut off."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -17,6 +16,7 @@ from stateline.cli import app
 from stateline.config import Config
 from stateline.node.records.model import Person
 from tests.browser import browser_or_skip, launch
+from tests.conftest import fresh_copy
 
 runner = CliRunner()
 YEAR = str(datetime.now(UTC).year)
@@ -27,7 +27,7 @@ def data(prepared: Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the prepared exchange where New York's police looked up 12 people and ICE
     asked for 3 of them (refused under New York's law)."""
     folder = tmp_path_factory.mktemp("public") / "data"
-    shutil.copytree(prepared.data_dir, folder, ignore=shutil.ignore_patterns("locks", "analytics"))
+    fresh_copy(prepared, folder)
     return folder
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -17,6 +16,7 @@ from stateline.cli import app
 from stateline.config import Config
 from stateline.node.records.model import Person
 from tests.browser import browser_or_skip, launch
+from tests.conftest import fresh_copy
 
 runner = CliRunner()
 
@@ -25,7 +25,7 @@ runner = CliRunner()
 def data(prepared: Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the prepared exchange with some traffic of every kind in New York."""
     folder = tmp_path_factory.mktemp("transparency") / "data"
-    shutil.copytree(prepared.data_dir, folder, ignore=shutil.ignore_patterns("locks", "analytics"))
+    fresh_copy(prepared, folder)
     return folder
 
 

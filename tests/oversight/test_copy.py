@@ -4,7 +4,6 @@ figure equals a count made from the ledger entries themselves."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -18,6 +17,7 @@ from stateline.ledger.entries import Decision, RequestReceived
 from stateline.node.records.model import Person
 from stateline.oversight.copy import CopyError, connect, default_dir, export, manifest
 from stateline.oversight.transparency import ReportError, Scope, transparency
+from tests.conftest import fresh_copy
 
 STATES = ("NY", "NJ", "CO")
 
@@ -26,7 +26,7 @@ STATES = ("NY", "NJ", "CO")
 def config(prepared: Config, tmp_path: Path) -> Config:
     """A copy of the prepared exchange, with three states, the statute bundles deciding."""
     data = tmp_path / "data"
-    shutil.copytree(prepared.data_dir, data, ignore=shutil.ignore_patterns("locks", "analytics"))
+    fresh_copy(prepared, data)
     return replace(prepared, data_dir=data, states=STATES, policy="statute")
 
 

@@ -193,3 +193,15 @@ def test_found_counts_the_people_an_answer_carried(run: _Run) -> None:
     fed(run, log)
     # A licence lookup names the person it finds: found is 1 when a record came, else 0.
     assert {r["message_id"]: r["found"] for r in rows(run, "requests")} == {"hit": 1, "miss": 0}
+
+
+def test_the_coded_items_become_columns_of_their_own(run: _Run) -> None:
+    reasons = ("RSN/N", "AFM/IMMIGRATION-ENFORCEMENT,TRAFFIC-ENFORCEMENT", "ATN#0123456789abcdef",
+               "SRCH/NAME")  # fmt: skip
+    fed(run, [*answered("m1", "NYSTP0000", "release", reasons=reasons),
+              *answered("m2", "NYSTP0000", "release")])  # fmt: skip
+    first, second = rows(run, "requests")
+    assert first["legacy_codes"] == ["RSN/N"]
+    assert first["acting_for"] == ["immigration-enforcement", "traffic-enforcement"]
+    assert (first["asker"], first["search"]) == ("0123456789abcdef", "name + DOB")
+    assert (second["acting_for"], second["asker"], second["search"]) == ([], None, "licence")

@@ -4,7 +4,6 @@ figure, over entries made by hand and over a real exchange's ledgers."""
 from __future__ import annotations
 
 import asyncio
-import shutil
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from stateline.oversight.public import (
     requests_behind,
 )
 from stateline.oversight.transparency import Scope
+from tests.conftest import fresh_copy
 
 STATES = ("NY", "TX")
 YEAR = datetime.now(UTC).year
@@ -137,7 +137,7 @@ def agencies(prepared: Config) -> dict[str, Agency]:
 def config(prepared: Config, tmp_path: Path) -> Config:
     """A copy of the prepared exchange: New York under its statute, Texas the status quo."""
     data = tmp_path / "data"
-    shutil.copytree(prepared.data_dir, data, ignore=shutil.ignore_patterns("locks", "analytics"))
+    fresh_copy(prepared, data)
     return replace(prepared, data_dir=data, states=STATES, policy="statute")
 
 
