@@ -32,7 +32,13 @@
 
   // Whether the state's key (name+hash+base64(type || key)) signed the checkpoint.
   async function signedBy(note, vkey) {
-    const [name, keyHash, b64] = vkey.split("+");
+    // name+hash+base64: the key's base64 may hold "+" itself, so split at the first two only.
+    const first = vkey.indexOf("+");
+    const second = vkey.indexOf("+", first + 1);
+    if (first < 0 || second < 0) return false;
+    const name = vkey.slice(0, first);
+    const keyHash = vkey.slice(first + 1, second);
+    const b64 = vkey.slice(second + 1);
     const raw = bytes(b64);
     if (raw.length !== 33 || raw[0] !== 1) return false;
     const id = (await sha256(concat(utf8(name + "\n"), raw))).slice(0, 4);
