@@ -13,6 +13,7 @@ from rich.table import Table
 
 from stateline.cli.common import DataDir, console, errors
 from stateline.config import Config
+from stateline.oversight.transparency import json_value
 
 app = typer.Typer(help="Reports from the ledgers: transparency, the counts the law asks for.")
 
@@ -276,19 +277,6 @@ def _text(cell: Any) -> str:
     return str(cell)
 
 
-def _plain(cell: Any) -> Any:
-    from datetime import date
-    from decimal import Decimal
-
-    if isinstance(cell, date):
-        return cell.isoformat()
-    if isinstance(cell, Decimal):
-        return float(cell)
-    if isinstance(cell, tuple):
-        return list(cell)
-    return cell
-
-
 def _as_json(report: Any) -> str:
     scope = report.scope
     document = {
@@ -301,7 +289,7 @@ def _as_json(report: Any) -> str:
             s.name: {
                 "title": s.title,
                 "columns": list(s.columns),
-                "rows": [[_plain(c) for c in row] for row in s.rows],
+                "rows": [[json_value(c) for c in row] for row in s.rows],
             }
             for s in report.sections
         },
@@ -322,23 +310,15 @@ def _as_csv(report: Any) -> str:
         for row in s.rows:
             label = _text(row[0]) if labelled else ""
             for column, cell in list(zip(s.columns, row, strict=True))[1 if labelled else 0 :]:
-                writer.writerow((s.name, label, column, _text(_plain(cell))))
+                writer.writerow((s.name, label, column, _text(json_value(cell))))
     return buffer.getvalue()
 
 
 def _as_html(report: Any, config: Config, states: tuple[str, ...], all_states: bool) -> str:
-    import base64
-
-    from stateline.ledger.checkpoint import Checkpoint, parse_note
-    from stateline.oversight.copy import default_dir, manifest
+    from stateline.oversight.copy import default_dir, signed_heads
     from stateline.oversight.html import render
 
-    heads = []
-    for state, kept in sorted(manifest(default_dir(config))["states"].items()):
-        if state in states and kept.get("head"):
-            checkpoint = Checkpoint.parse(parse_note(kept["head"]).text)
-            root = base64.b64encode(checkpoint.root).decode()
-            heads.append((state, checkpoint.size, root))
+    heads = signed_heads(default_dir(config), states)
     covers = f"All {len(states)} jurisdictions" if all_states else ", ".join(states)
     return render(report, covers, heads, datetime.now(UTC))
 

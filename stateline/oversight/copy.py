@@ -151,6 +151,21 @@ def manifest(out: Path) -> dict[str, Any]:
     return loaded
 
 
+def signed_heads(out: Path, states: Sequence[str] | None = None) -> list[tuple[str, int, str]]:
+    """Each ledger's size and root (base64) at the signed head the copy at ``out`` was read up
+    to (of ``states``, or all): what a published figure can be checked against."""
+    import base64
+
+    from stateline.ledger.checkpoint import Checkpoint, parse_note
+
+    heads = []
+    for state, kept in sorted(manifest(out)["states"].items()):
+        if (states is None or state in states) and kept.get("head"):
+            checkpoint = Checkpoint.parse(parse_note(kept["head"]).text)
+            heads.append((state, checkpoint.size, base64.b64encode(checkpoint.root).decode()))
+    return heads
+
+
 @contextlib.contextmanager
 def _exclusive(out: Path) -> Iterator[None]:
     """One export of a copy at a time (a second waits)."""

@@ -21,14 +21,11 @@ address, and these statistics read no records (:data:`NOT_RELEASED`).
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -48,6 +45,7 @@ from stateline.oversight.categories import (
     requester_category,
 )
 from stateline.oversight.charts import charts
+from stateline.oversight.copy import signed_heads
 from stateline.oversight.html import vega_bundle
 from stateline.oversight.privacy import (
     MINIMUM,
@@ -58,7 +56,14 @@ from stateline.oversight.privacy import (
     statement,
     threshold,
 )
-from stateline.oversight.transparency import OUTCOME_NAMES, Report, Scope, Section, transparency
+from stateline.oversight.transparency import (
+    OUTCOME_NAMES,
+    Report,
+    Scope,
+    Section,
+    json_value,
+    transparency,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +323,7 @@ def build(
         publish(counts, budget, behind),
         requests,
         report,
-        _heads(out, states),
+        tuple(signed_heads(out, states)),
         unreadable,
         made,
     )
@@ -418,30 +423,7 @@ def _move(lookups: Lookups, db: Any) -> None:
     lookups.pairs.clear()
 
 
-def _heads(out: Path, states: tuple[str, ...] | None) -> tuple[tuple[str, int, str], ...]:
-    """Each ledger's size and root (base64) at the signed head the copy was read up to."""
-    from stateline.ledger.checkpoint import Checkpoint, parse_note
-    from stateline.oversight.copy import manifest
-
-    heads = []
-    for state, kept in sorted(manifest(out)["states"].items()):
-        if (states is None or state in states) and kept.get("head"):
-            checkpoint = Checkpoint.parse(parse_note(kept["head"]).text)
-            heads.append((state, checkpoint.size, base64.b64encode(checkpoint.root).decode()))
-    return tuple(heads)
-
-
 # What a release says -----------------------------------------------------------------------
-
-
-def _plain(cell: Any) -> Any:
-    if isinstance(cell, date):
-        return cell.isoformat()
-    if isinstance(cell, Decimal):
-        return float(cell)
-    if isinstance(cell, tuple):
-        return list(cell)
-    return cell
 
 
 def _figure(published: Published, share: Share) -> dict[str, Any]:
@@ -491,7 +473,7 @@ def as_json(release: Release) -> dict[str, Any]:
             s.name: {
                 "title": s.title,
                 "columns": list(s.columns),
-                "rows": [[_plain(c) for c in row] for row in s.rows],
+                "rows": [[json_value(c) for c in row] for row in s.rows],
             }
             for s in release.requests
         },

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from stateline.oversight.categories import CATEGORIES, IMMIGRATION
@@ -83,6 +84,17 @@ class Report:
 
 
 _OUTCOME_HEADINGS = tuple(OUTCOME_NAMES[o] for o in OUTCOMES)
+
+
+def json_value(cell: Any) -> Any:
+    """A report's cell as JSON holds it: dates as ISO text, decimals as numbers, lists."""
+    if isinstance(cell, date):
+        return cell.isoformat()
+    if isinstance(cell, Decimal):
+        return float(cell)
+    if isinstance(cell, tuple):
+        return list(cell)
+    return cell
 
 
 def bucket(scope: Scope, first: date | None, last: date | None) -> str:
