@@ -110,7 +110,10 @@ def _quoted(values: frozenset[str]) -> str:
     return ", ".join(f"'{v}'" for v in sorted(values)) or "''"
 
 
-def _group_sql(folder: Path, laws: Laws) -> str:
+def keyed_sql(folder: Path, laws: Laws, extra: str = "") -> str:
+    """Every query of the year with the columns of its combination (:data:`KEY`), as its
+    state's law tells them apart, and ``extra`` columns of its own (SQL over ``q``, the query,
+    and ``a``, its agency)."""
     sense = sensitivity(laws)
     queries = (folder / QUERIES / "*" / "*" / "*.parquet").as_posix().replace("'", "''")
     agencies = (folder / AGENCIES).as_posix().replace("'", "''")
@@ -119,7 +122,7 @@ def _group_sql(folder: Path, laws: Laws) -> str:
         for state, codes in sorted(sense.places.items())
     )
     return f"""
-        SELECT q.state, q.category, a.agency_type,
+        SELECT q.state, a.agency_type,
             CASE WHEN a.home_state = q.state THEN 'in' WHEN a.home_state = 'US' THEN 'US'
                  {named} ELSE 'out'
             END AS home,
@@ -127,10 +130,17 @@ def _group_sql(folder: Path, laws: Laws) -> str:
             q.photo, q.purpose, q.process, q.scope, q.notice_delay,
             CASE WHEN q.state IN ({_quoted(sense.record)}) THEN q.credential ELSE 'any'
             END AS credential,
-            CASE WHEN q.state IN ({_quoted(sense.requester)}) THEN q.ori ELSE '' END AS ori,
-            count(*) AS queries
+            CASE WHEN q.state IN ({_quoted(sense.requester)}) THEN q.ori ELSE '' END AS ori
+            {"," if extra else ""} {extra}
         FROM read_parquet('{queries}', hive_partitioning = true) AS q
         JOIN read_parquet('{agencies}') AS a ON a.ori = q.ori
+    """
+
+
+def _group_sql(folder: Path, laws: Laws) -> str:
+    return f"""
+        SELECT {", ".join(KEY)}, category, count(*) AS queries
+        FROM ({keyed_sql(folder, laws, "q.category AS category")})
         GROUP BY ALL
     """
 
