@@ -342,6 +342,7 @@ def serve(
     from stateline.storage.accounts import AccountStore
     from stateline.web.app import server_app
     from stateline.web.console.router import console_router
+    from stateline.web.console.views.dashboard import DashboardSource
     from stateline.web.resident import resident_router
     from stateline.web.server import serve as serve_app
     from stateline.web.witness import witness_router
@@ -362,6 +363,7 @@ def serve(
             state=node.state,
             secure_cookies=not insecure_cookies,
             outbox=node.notices.outbox if node.notices is not None else None,
+            dashboard_source=DashboardSource(config, node.ledger),
         )
         console.print(f"{title}: http://{host}:{port}/console")
     _witness_every(system, config.checkpoint_interval)

@@ -28,7 +28,7 @@ from stateline.ledger.entries import subject_key
 from stateline.node.deadlines import due_date, local_day
 from stateline.node.policy.model import Duty, DutyKind
 from stateline.node.records.model import Person
-from stateline.node.review import Reviewer, Role, clean_reason
+from stateline.node.review import READ_ONLY, Reviewer, Role, clean_reason
 from stateline.wire.grammar import DataClass
 
 NOTICE_KIND = DutyKind.NOTIFY_SUBJECT.value
@@ -78,8 +78,8 @@ MAX_REASON = 500
 """Longest reason counsel may give for not sending a notice, in characters."""
 
 WHO_MAY: dict[NoticeEvent, frozenset[Role]] = {
-    # Mailing a letter is office work any console account may record.
-    NoticeEvent.SENT: frozenset(Role),
+    # Mailing a letter is office work any console account that acts may record.
+    NoticeEvent.SENT: frozenset(Role) - READ_ONLY,
     # Not sending a notice the law asks for is a legal judgment: counsel's alone.
     NoticeEvent.CANCELLED: frozenset({Role.COUNSEL}),
 }
@@ -252,6 +252,8 @@ def close(
     """The notice once ``reviewer`` recorded it sent or cancelled; raises ``NoticeError``."""
     if event not in WHO_MAY:
         raise NoticeChanged(f"a notice cannot be {event} by hand")
+    if reviewer.role in READ_ONLY:
+        raise NotPermitted(f"an {reviewer.role} reads notices and records nothing")
     if reviewer.role not in WHO_MAY[event]:
         raise NotPermitted("only counsel may decide that a notice is not to be sent")
     if not notice.open:

@@ -48,11 +48,13 @@ class ReviewState(StrEnum):
 
 
 class Role(StrEnum):
-    """What a console account may do: review, decide as the state's counsel, or administer."""
+    """What a console account may do: review, decide as the state's counsel, administer, or
+    only read (an auditor reads the console and its dashboard and acts on nothing)."""
 
     REVIEWER = "reviewer"
     COUNSEL = "counsel"
     ADMIN = "admin"
+    AUDITOR = "auditor"
 
 
 class Action(StrEnum):
@@ -82,7 +84,10 @@ MAX_REASON = 500
 DEFAULT_WINDOW = timedelta(hours=24)
 """How long a held request waits for a reviewer before it is escalated, unless the node says."""
 
-EVERYONE = frozenset(Role)
+READ_ONLY = frozenset({Role.AUDITOR})
+"""Roles that read and never act: no review action, no step of a notice."""
+
+EVERYONE = frozenset(Role) - READ_ONLY  # everyone who acts
 COUNSEL = frozenset({Role.COUNSEL})
 
 
@@ -353,6 +358,8 @@ def transition(
     step = TRANSITIONS.get(item.state, {}).get(action)
     if step is None:
         raise InvalidTransition(f"cannot {action} a request that is {item.state}")
+    if reviewer.role in READ_ONLY:
+        raise NotPermitted(f"an {reviewer.role} reads requests and may not {action} one")
     if reviewer.role not in allowed_roles(item, action):
         who = "counsel" if allowed_roles(item, action) == COUNSEL else "this role"
         raise NotPermitted(f"only {who} may {action} this request")

@@ -35,11 +35,16 @@ class ReportError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """What a report covers: the states (all, where None) and the days, both ends included."""
+    """What a report covers: the states (all, where None) and the days, both ends included;
+    and, where given, only the requests of one requester category, from one ORI, with one
+    outcome (each narrows the others)."""
 
     states: tuple[str, ...] | None = None
     start: date | None = None
     end: date | None = None
+    category: str | None = None
+    ori: str | None = None
+    outcome: str | None = None
 
     def __post_init__(self) -> None:
         if self.start is not None and self.end is not None and self.start > self.end:
@@ -58,6 +63,14 @@ class Scope:
         if self.end is not None:
             clauses.append('"at" < ?')
             values.append((self.end + timedelta(days=1)).isoformat())
+        for column, value in (
+            ("requester_category", self.category),
+            ("requester", self.ori),
+            ("outcome", self.outcome),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                values.append(value)
         return (" AND ".join(clauses) or "true"), values
 
 

@@ -14,7 +14,7 @@ from stateline.ledger.checkpoint import Checkpoint, Signer, sign_checkpoint
 from stateline.ledger.keys import origin_for
 from tests.browser import browser_or_skip, launch
 
-SCRIPT = Path(__file__).resolve().parents[2] / "stateline/web/resident/resident.js"
+SCRIPT = Path(__file__).resolve().parents[2] / "stateline/web/static/proofs.js"
 
 
 def signer_with_plus() -> Signer:

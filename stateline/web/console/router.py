@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from stateline.node.outbox import Outbox
 from stateline.node.review_service import ReviewService
@@ -11,7 +11,16 @@ from stateline.storage.alerts import AlertStore
 from stateline.web.console.context import PREFIX, Console, templates
 from stateline.web.console.security import SecureRoute
 from stateline.web.console.views import alerts as alert_list
-from stateline.web.console.views import assets, decided, items, notices, queue, signin
+from stateline.web.console.views import (
+    assets,
+    dashboard,
+    decided,
+    items,
+    notices,
+    queue,
+    read_only,
+    signin,
+)
 from stateline.web.console.zones import zone_for
 
 
@@ -24,6 +33,7 @@ def console_router(
     outbox: Outbox | None = None,
     state: str | None = None,
     alerts: AlertStore | None = None,
+    dashboard_source: dashboard.DashboardSource | None = None,
 ) -> APIRouter:
     """The review console, to mount with ``create_app(..., console=console_router(...))``.
 
@@ -31,10 +41,20 @@ def console_router(
     HTTPS alone. With an ``outbox``, the console also serves the notices outbox. ``state`` is
     the node's state (``NY``): pages show times on its clock; without it, in UTC. The abuse
     alerts page reads ``alerts``, by default those in the review queue's database (the node's).
+    With a ``dashboard_source`` (and the ``state``), the console also serves the auditor's
+    dashboard. An auditor's account reads every page and may send no form but sign-out.
     """
+    if dashboard_source is not None and state is None:
+        raise ValueError("the dashboard shows one state's requests: give the node's state")
     zone = zone_for(state)
     console = Console(service, accounts, templates(zone), secure_cookies, title, outbox, zone)
-    router = APIRouter(prefix=PREFIX, route_class=SecureRoute, include_in_schema=False)
+    console.templates.globals["has_dashboard"] = dashboard_source is not None
+    router = APIRouter(
+        prefix=PREFIX,
+        route_class=SecureRoute,
+        include_in_schema=False,
+        dependencies=[Depends(read_only.refuse_acts(console))],
+    )
     signin.routes(console, router)
     queue.routes(console, router)
     items.routes(console, router)
@@ -45,5 +65,7 @@ def console_router(
         alerts = AlertStore(service.store.engine)
         alerts.create_schema()
     alert_list.routes(console, alerts, router)
+    if dashboard_source is not None and state is not None:
+        dashboard.routes(console, dashboard_source, alerts, state.strip().upper(), router)
     assets.routes(router)
     return router

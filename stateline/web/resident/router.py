@@ -31,7 +31,8 @@ API = "/v1/resident/lookups"
 MAX_BODY = 4096
 """Bytes a lookup's JSON body may have: a state, a licence number and a code."""
 
-ASSETS = {"resident.js": "text/javascript", "resident.css": "text/css"}
+ASSETS = {"proofs.js": "text/javascript", "resident.css": "text/css"}
+"""The page's files: its stylesheet, and the proof check the console's dashboard shares."""
 
 LOOKUP_BODY: dict[str, Any] = {
     "security": [],  # the code is the credential: no agency token
@@ -102,8 +103,9 @@ def resident_router(
     service = ResidentAccessService(desks, clock)
     env = templates()
     states = [(code, state_name(code)) for code in service.states]
-    static = files("stateline.web.resident")
-    assets = {name: (static / name).read_bytes() for name in ASSETS}
+    shared = files("stateline.web") / "static"
+    places = {"proofs.js": shared, "resident.css": files("stateline.web.resident")}
+    assets = {name: (places[name] / name).read_bytes() for name in ASSETS}
     router = APIRouter(route_class=SecureRoute)
 
     def page(status: int = 200, headers: dict[str, str] | None = None, **context: Any) -> Response:

@@ -1,4 +1,5 @@
-// Stateline resident view: check each entry's inclusion proof in the page.
+// Stateline: check each entry's inclusion proof in the page (the resident view, and the
+// console's dashboard).
 //
 // For every entry: its bytes hash to the proof's leaf (SHA-256 of 0x00 || entry), the audit
 // path leads from the leaf to the checkpoint's root (RFC 9162, 2.1.3.2), and the checkpoint is
