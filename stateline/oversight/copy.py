@@ -26,12 +26,15 @@ import contextlib
 import fcntl
 import json
 import os
+import queue
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from stateline.config import Config
@@ -217,10 +220,10 @@ def export(
                         journaled = JournalStore(engine).pending(origin_for(state), start)
                     head = signed_head(store)
                     size = head[0] if head is not None else 0
-                    batches = _batches(store, start, size, journaled)
+                    batches = _prefetched(_batches(store, start, size, journaled))
                     run = _Run(db, state, out, log)
-                    for first, rows in batches:
-                        run.batch(first, rows)
+                    for first, count, table in batches:
+                        run.batch(first, count, table)
                         if progress is not None:
                             progress(state, min(run.last + 1, size), size)
                 finally:
@@ -263,6 +266,41 @@ def _batches(
         yield beyond[0][0], beyond
 
 
+def _table(rows: list[_Entry]) -> pa.Table:
+    """A batch of entries as DuckDB reads them: index and text."""
+    return pa.table(
+        {
+            "idx": pa.array([index for index, _ in rows], pa.int64()),
+            "j": pa.array([None if b is None else b.decode() for _, b in rows], pa.string()),
+        }
+    )
+
+
+def _prefetched(
+    batches: Iterator[tuple[int, list[_Entry]]],
+) -> Iterator[tuple[int, int, pa.Table]]:
+    """The batches as tables, the next read and built on a thread of its own while DuckDB
+    works on this one (it lets go of the interpreter while it does)."""
+    ahead: queue.Queue[tuple[int, int, pa.Table] | BaseException | None] = queue.Queue(2)
+
+    def read() -> None:
+        try:
+            for first, rows in batches:
+                ahead.put((first, len(rows), _table(rows)))
+        except BaseException as error:  # handed to the reader, which raises it
+            ahead.put(error)
+            return
+        ahead.put(None)
+
+    reader = threading.Thread(target=read, name="copy reader", daemon=True)
+    reader.start()
+    while (item := ahead.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+    reader.join()
+
+
 class _Run:
     """One state's export: each batch through DuckDB, one part per table and batch."""
 
@@ -271,29 +309,21 @@ class _Run:
         self.state = state
         self.out = out
         self.log = log
-        self.carried: list[_Entry] = []  # a request still waiting for its answer's entries
+        self.carried: pa.Table | None = None  # a request still waiting for its answer's
         self.read = 0
         self.written = 0
         self.last = -1
         self.open: int | None = None
         self.parts: list[Path] = []
 
-    def batch(self, first: int, rows: list[_Entry]) -> None:
+    def batch(self, first: int, count: int, read: pa.Table) -> None:
+        """``count`` entries from index ``first`` (``read``), after those carried over."""
         from stateline.oversight import extract
         from stateline.oversight.categories import UNKNOWN
 
-        self.read += len(rows)
-        entries = self.carried + rows
-        self.last = entries[-1][0]
-        table = pa.table(
-            {
-                "idx": pa.array([index for index, _ in entries], pa.int64()),
-                "j": pa.array(
-                    [None if body is None else body.decode() for _, body in entries],
-                    pa.string(),
-                ),
-            }
-        )
+        self.read += count
+        table = read if self.carried is None else pa.concat_tables([self.carried, read])
+        self.last = table.column("idx")[-1].as_py()
         db, state = self.db, self.state
         db.register("batch", table)
         db.execute(extract.KINDS).fetchall()
@@ -315,7 +345,11 @@ class _Run:
             rows_out = db.sql(sql, params=values).to_arrow_table().cast(SCHEMAS[name])
             self._part(name, first, rows_out)
         ((self.open,),) = db.execute(extract.OPEN, [self.last]).fetchall()
-        self.carried = [e for e in entries if self.open is not None and e[0] >= self.open]
+        self.carried = (
+            None
+            if self.open is None
+            else table.filter(pc.greater_equal(table.column("idx"), self.open))
+        )
 
     def _routes(self, message_ids: list[str]) -> pa.Table:
         """Each message's destinations as the hub logged them (``NL``: every state)."""

@@ -16,7 +16,7 @@ from stateline.ledger import entries
 from stateline.ledger.entries import Entry, encode
 from stateline.oversight import categories as c
 from stateline.oversight.categories import requester_category
-from stateline.oversight.copy import _agencies, _Run
+from stateline.oversight.copy import _agencies, _Run, _table
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.messages import MessageLog
 
@@ -60,7 +60,8 @@ def run(tmp_path: Path) -> _Run:
 
 
 def fed(run: _Run, log: list[Entry | None], first: int = 0) -> None:
-    run.batch(first, [(first + i, None if e is None else encode(e)) for i, e in enumerate(log)])
+    rows = [(first + i, None if e is None else encode(e)) for i, e in enumerate(log)]
+    run.batch(first, len(rows), _table(rows))
 
 
 def rows(run: _Run, table: str) -> list[dict[str, Any]]:
