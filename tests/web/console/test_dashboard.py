@@ -46,13 +46,15 @@ from stateline.node.review_service import ReviewService
 from stateline.oversight.copy import connect, manifest
 from stateline.oversight.transparency import OUTCOMES, Scope, transparency
 from stateline.storage.accounts import AccountStore
+from stateline.storage.alerts import Alert
 from stateline.storage.notices import NoticeStore
 from stateline.storage.records import RecordStore
 from stateline.storage.review import ReviewStore
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.web.console.views import dashboard_copy
-from stateline.web.console.views.dashboard import DashboardSource, _cells
+from stateline.web.console.views.dashboard import DashboardSource
+from stateline.web.console.views.dashboard_figures import cells
 from stateline.web.console.views.dashboard_filters import (
     PAGE_SIZE,
     Drill,
@@ -60,6 +62,7 @@ from stateline.web.console.views.dashboard_filters import (
     Filters,
     condition,
     drill,
+    evidence,
     filters,
 )
 from stateline.wire.grammar import MKE, DataClass
@@ -269,7 +272,7 @@ def test_every_number_leads_to_as_many_requests(audited: Audited) -> None:
             where, values = scope.where()
             checked = 0
             for section in report.sections:
-                for row, drills in zip(section.rows, _cells(section, report.period), strict=True):
+                for row, drills in zip(section.rows, cells(section, report.period), strict=True):
                     for value, picked in zip(row, drills, strict=True):
                         if picked is None or picked.section == "alerts":
                             continue
@@ -308,6 +311,49 @@ def test_the_filters_narrow_the_report_as_the_copy_has_it(audited: Audited) -> N
         assert set(dashboard_copy.outcomes(db, "NY")) >= set(OUTCOMES)
     finally:
         db.close()
+
+
+def test_an_alert_leads_to_the_requests_its_evidence_names(audited: Audited) -> None:
+    dashboard_copy.refresh(audited.config, "NY", audited.copy_dir)
+    db = connect(audited.copy_dir)
+    try:
+        (row,) = db.execute(
+            "SELECT request_index, decision_index, message_id FROM requests "
+            "WHERE requester = ? LIMIT 1",
+            [HOSTILE_ORI],
+        ).fetchall()
+        at = datetime(2026, 12, 7, 3, tzinfo=UTC)
+        raised = [
+            _alert("bulk", "high", HOSTILE_ORI, (row[0], row[1]), at),
+            _alert("bulk", "low", HOSTILE_ORI, (1_000_000,), at),  # another severity
+            _alert("bulk", "high", "NYSTP0000", (2_000_000,), at - timedelta(days=30)),
+        ]
+        picked = drill("alerts", "bulk", "high", None, None)
+        assert evidence(raised, Filters(), picked) == [row[0], row[1], 2_000_000]
+        assert evidence(raised, Filters(start=date(2026, 12, 1)), picked) == [row[0], row[1]]
+        assert evidence(raised, Filters(ori="NYSTP0000"), picked) == [2_000_000]
+        sql, values = condition(picked, date(2026, 12, 7), evidence(raised, Filters(), picked))
+        found = dashboard_copy.requests_page(db, sql, values, 1)
+        assert [r["message_id"] for r in found.rows] == [row[2]]
+    finally:
+        db.close()
+
+
+def _alert(rule: str, severity: str, ori: str, indexes: tuple[int, ...], at: datetime) -> Alert:
+    return Alert("a-" + severity + ori, "NY", rule, ori, ori, None, severity,
+                 timedelta(hours=1), len(indexes), at, at, at, indexes, (ori,))  # fmt: skip
+
+
+def test_an_auditors_account_is_made_on_the_command_line(audited: Audited) -> None:
+    typed = f"{PASSWORD}\n" * 2
+    data = str(audited.config.data_dir)
+    args = ["reviewer", "add", "avery", "--state", "NY", "--role", "auditor", "--data", data]
+    done = CliRunner().invoke(cli, args, input=typed)
+    assert done.exit_code == 0, done.output
+    assert "created auditor avery for NY" in done.output
+    node = audited.system.nodes["NY"]
+    account = AccountStore(node.records.engine).get("avery")
+    assert account is not None and account.role is Role.AUDITOR
 
 
 # The pages -------------------------------------------------------------------------------------

@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from stateline.oversight.categories import CATEGORIES
 from stateline.oversight.transparency import OUTCOME_NAMES, OUTCOMES, ReportError, Scope
 from stateline.web.console.context import PREFIX
 from stateline.wire.grammar import ORI_RE
+
+if TYPE_CHECKING:
+    from stateline.storage.alerts import Alert
 
 DASHBOARD = f"{PREFIX}/dashboard"
 REQUESTS = f"{DASHBOARD}/requests"
@@ -290,6 +293,29 @@ def condition(chosen: Drill, today: date, evidence: list[int]) -> tuple[str, lis
         clauses.append("outcome = ?")
         values.append(chosen.column)
     return (" AND ".join(clauses) or "true"), values
+
+
+def alerts_for(alerts: list[Alert], chosen: Filters) -> list[Alert]:
+    """The state's alerts an ORI filter concerns (alerts count lookups, not requests of a
+    category or an outcome)."""
+    if not chosen.ori:
+        return alerts
+    return [a for a in alerts if a.ori == chosen.ori or chosen.ori in a.oris]
+
+
+def evidence(alerts: list[Alert], chosen: Filters, picked: Drill) -> list[int]:
+    """The ledger indexes the alerts behind an alerts row name (its rule and severity, in the
+    report's period)."""
+    found: set[int] = set()
+    for alert in alerts_for(alerts, chosen):
+        if alert.rule != picked.label or alert.severity != picked.column:
+            continue
+        if chosen.start is not None and alert.last.date() < chosen.start:
+            continue
+        if chosen.end is not None and alert.first.date() > chosen.end:
+            continue
+        found.update(alert.evidence)
+    return sorted(found)
 
 
 def page_number(page: str) -> int:
