@@ -32,7 +32,7 @@ from stateline.oversight.alert_settings import Limit, Settings
 
 IMMIGRATION = "IMMIGRATION-ENFORCEMENT"
 """The mission (``AFM/``) whose use by a state or local agency raises an alert."""
-SEARCHED = frozenset({"release", "withhold"})
+SEARCHED = frozenset({"release", "release-redacted", "withhold"})
 """Outcomes under which the node searched its records (a denied or held request was not)."""
 OPEN_LIMIT = 10_000
 """Requests waiting for their disclosure entry, at most; older ones are forgotten."""

@@ -150,7 +150,10 @@ def _grouped(db: Any, where: str, values: list[Any]) -> dict[str, dict[Any, list
                      coalesce(purpose, 'unstated') AS purpose,
                      coalesce(legal_process, 'none') AS legal_process,
                      coalesce(destinations, 'unknown') AS destinations,
-                     "at"::DATE AS day, outcome
+                     "at"::DATE AS day,
+                     -- a copy made before it used the report's words for it
+                     CASE outcome WHEN 'release-redacted' THEN 'withhold' ELSE outcome END
+                         AS outcome
               FROM requests WHERE {where})
         GROUP BY GROUPING SETS ({sets})
     """
@@ -383,7 +386,7 @@ def _listed(db: Any, where: str, values: list[Any]) -> dict[str, Any]:
                 list_transform(disclosed_classes, lambda c: {{'kind': 'r', 'item': c}})
                 || list_transform(classes_withheld, lambda c: {{'kind': 'w', 'item': c}})
                 || CASE WHEN requester_category IN ({immigration})
-                             AND outcome IN ('deny', 'withhold')
+                             AND outcome IN ('deny', 'withhold', 'release-redacted')
                         THEN list_transform(policy_ids, lambda p: {{'kind': 'p', 'item': p}})
                         ELSE [] END
             ) AS u

@@ -22,7 +22,8 @@ from stateline.simulate.laws import choose_laws
 from stateline.simulate.outcomes import KEY, decide
 from stateline.simulate.replay import _connect, _group_sql, keyed_sql
 
-_OUTCOME = "CASE d.outcome WHEN 'release-redacted' THEN 'withhold' ELSE d.outcome END"  # the copy's names: a release with classes withheld is a withhold
+# The copy's words: the policy calls a release with classes withheld "release-redacted".
+_OUTCOME = "CASE d.outcome WHEN 'release-redacted' THEN 'withhold' ELSE d.outcome END"
 
 _SEARCH = (
     "CASE q.search WHEN 'name-dob' THEN 'name + DOB' WHEN 'all-states' THEN 'name + DOB' "

@@ -92,7 +92,7 @@ def test_a_request_with_its_decision_and_disclosure_is_one_row(run: _Run) -> Non
         answered(
             "m1",
             "DCICE0000",
-            "withhold",
+            "release-redacted",  # as the policy names a release with classes withheld
             purpose="civil-immigration-enforcement",
             legal_process={"kind": "judicial-warrant", "document_sha256": "0" * 64},
             subjects=("e" * 64,),
