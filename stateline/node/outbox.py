@@ -5,20 +5,31 @@ event in one transaction; the audit callable appends the event's ledger entry an
 it is durable; then the event is marked logged. If the audit fails, the change stands and
 ``resume`` appends every event not yet logged. The node's answer path batches the ``created``
 entries with the answer's own entries instead (``keep``, ``created_entries``, ``logged``).
+
+A delay (``node.delays``) goes the other way round: its ledger entry first, then the outbox's
+row. The entry is what hides the request from the person, so a failure between the two leaves
+the request hidden, never shown by mistake, and counsel is told to grant it again. Counsel's
+delay steps, sending and cancelling take one lock, so that a letter is never recorded sent
+while a delay is being granted, and the ledger's steps come in the outbox's order.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from stateline.ledger.entries import Entry
+from stateline.node import delays
+from stateline.node.deadlines import local_day
+from stateline.node.delays import Delay, NoticeDelayed, Standing
 from stateline.node.letters import letter_pdf, letter_text
 from stateline.node.notices import (
     Disclosed,
     Notice,
+    NoticeError,
     NoticeEvent,
     NoticeStatus,
     UnknownNotice,
@@ -27,6 +38,8 @@ from stateline.node.notices import (
     notice_entry,
 )
 from stateline.node.review import SYSTEM, Reviewer
+from stateline.storage.delays import DelayStore
+from stateline.storage.engine import StorageError
 from stateline.storage.notices import NoticeStore
 from stateline.wire.grammar import DataClass
 
@@ -46,11 +59,22 @@ class Outbox:
     """Notices to send: kept, listed, printed, marked sent or cancelled, every step audited."""
 
     def __init__(
-        self, store: NoticeStore, audit: Audit, *, clock: Callable[[], datetime] = utc_now
+        self,
+        store: NoticeStore,
+        audit: Audit,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        delays: DelayStore | None = None,
     ) -> None:
         self.store = store
         self.audit = audit
         self.clock = clock
+        if delays is None:
+            # In the outbox's database; made here, so an outbox from before delays gets one.
+            delays = DelayStore(store.engine)
+            delays.create_schema()
+        self.delays = delays
+        self._acting = threading.Lock()
 
     # Making notices -------------------------------------------------------------------------
 
@@ -113,16 +137,88 @@ class Outbox:
         return letter_pdf(self.get(notice_id))
 
     def overdue(self) -> Notices:
+        """Letters not sent by their due date (a delayed one's: due again after the delay)."""
+        pending = self.store.list(NoticeStatus.PENDING)
+        standing = self.standing(pending)
+        return [n for n in pending if standing[n.notice_id].overdue]
+
+    def standing(self, notices: Sequence[Notice]) -> dict[str, Standing]:
+        """Each notice's due date, overdue or not, and the delay holding it back, by id."""
         now = self.clock()
-        return [n for n in self.store.list(NoticeStatus.PENDING) if n.overdue(now)]
+        latest = self.delays.latest(n.notice_id for n in notices)
+        return {n.notice_id: delays.standing(n, latest.get(n.notice_id), now) for n in notices}
+
+    def delay(self, notice_id: str) -> Delay | None:
+        """The notice's latest delay step (granted or lifted), if it ever had one."""
+        return self.delays.latest([notice_id]).get(notice_id)
+
+    def today(self, notice: Notice) -> date:
+        """Today in the notice's state's calendar, on the outbox's clock."""
+        return local_day(self.clock(), notice.state)
 
     def mark_sent(self, notice_id: str, reviewer: Reviewer) -> Notice:
-        """Record that the letter was sent, by whom; raises ``NoticeError``."""
+        """Record that the letter was sent, by whom; raises ``NoticeError``, and
+        ``NoticeDelayed`` while a delay holds the letter back."""
         return self._close(notice_id, NoticeEvent.SENT, reviewer, None)
 
     def cancel(self, notice_id: str, reviewer: Reviewer, reason: str) -> Notice:
         """Counsel decides the notice is not to be sent, and says why; raises ``NoticeError``."""
         return self._close(notice_id, NoticeEvent.CANCELLED, reviewer, reason)
+
+    def grant_delay(
+        self,
+        notice_id: str,
+        reviewer: Reviewer,
+        *,
+        until: date,
+        reason: str | None,
+        court_order: str | None = None,
+    ) -> Delay:
+        """Counsel holds the letter back, and the request out of the person's view, through
+        ``until``; on a court's order when ``court_order`` names it. Raises ``NoticeError``."""
+        with self._acting:
+            notice = self.get(notice_id)
+            made = delays.grant(
+                notice,
+                reviewer,
+                until=until,
+                reason=reason,
+                court_order=court_order,
+                at=self.clock(),
+            )
+            return self._record(notice, made)
+
+    def lift_delay(self, notice_id: str, reviewer: Reviewer, reason: str | None = None) -> Delay:
+        """Counsel ends a delay today: the letter is due again, the request shown to the
+        person. Raises ``NoticeError``."""
+        with self._acting:
+            notice = self.get(notice_id)
+            made = delays.lift(
+                notice, self.delay(notice_id), reviewer, reason=reason, at=self.clock()
+            )
+            return self._record(notice, made)
+
+    def _record(self, notice: Notice, delay: Delay) -> Delay:
+        try:
+            self.audit([delays.ledger_entry(notice, delay)])
+        except StorageError as error:
+            raise DelayNotRecorded(
+                "the ledger could not be written: nothing was recorded"
+            ) from error
+        try:
+            self.delays.add(delay)
+        except StorageError as error:
+            log.exception(
+                "notices: %s %s in the ledger, not in the outbox",
+                notice.notice_id,
+                delay.event.value,
+            )
+            raise DelayNotRecorded(
+                f"the ledger records the delay {delay.event.value}, but the outbox could not: "
+                "do it again"
+            ) from error
+        log.info("notices: %s delay %s by %s", notice.notice_id, delay.event.value, delay.actor)
+        return delay
 
     def resume(self) -> int:
         """Append every event the ledger has not confirmed; returns how many. Call at start-up."""
@@ -135,10 +231,22 @@ class Outbox:
     def _close(
         self, notice_id: str, event: NoticeEvent, reviewer: Reviewer, reason: str | None
     ) -> Notice:
-        closed = close(self.get(notice_id), event, reviewer, self.clock(), reason)
-        self.store.close(closed, event)
-        log.info("notices: %s %s by %s", notice_id, event.value, reviewer.username)
-        assert closed.closed_at is not None  # close() sets it
-        self.audit([notice_entry(closed, event, closed.closed_at, reviewer.username)])
-        self.store.mark_logged(notice_id, event, self.clock())
+        with self._acting:
+            notice = self.get(notice_id)
+            if event is NoticeEvent.SENT:
+                held = self.delay(notice_id)
+                if held is not None and held.holds(self.today(notice)):
+                    raise NoticeDelayed(
+                        f"counsel delayed this notice until {held.until}: do not send it yet"
+                    )
+            closed = close(notice, event, reviewer, self.clock(), reason)
+            self.store.close(closed, event)
+            log.info("notices: %s %s by %s", notice_id, event.value, reviewer.username)
+            assert closed.closed_at is not None  # close() sets it
+            self.audit([notice_entry(closed, event, closed.closed_at, reviewer.username)])
+            self.store.mark_logged(notice_id, event, self.clock())
         return closed
+
+
+class DelayNotRecorded(NoticeError):
+    """A delay step the ledger or the outbox could not keep; the message says which."""

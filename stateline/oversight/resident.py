@@ -164,9 +164,12 @@ def delay_entry(
     actor: str,
     until: date | None = None,
     reference: str | None = None,
+    reason: str | None = None,
+    notice_id: str | None = None,
 ) -> Notice:
     """The ledger entry that grants (``until`` the last day withheld) or lifts a delay of one
-    request for one person; ``reference`` names a court's order."""
+    request for one person; ``reference`` names a court's order, ``reason`` says why, and
+    ``notice_id`` is the outbox's notice the delay holds back."""
     if (event is DelayEvent.GRANTED) != (until is not None):
         raise ValueError("a granted delay has an end (until); a lifted one has none")
     detail: dict[str, JSONValue] = {"event": event.value, "basis": basis.value, "actor": actor}
@@ -174,6 +177,10 @@ def delay_entry(
         detail["until"] = until.isoformat()
     if reference:
         detail["reference"] = reference
+    if reason:
+        detail["reason"] = reason
+    if notice_id:
+        detail["notice_id"] = notice_id
     return Notice(
         at=at,
         detail=detail,
