@@ -5,6 +5,10 @@ and every jurisdiction's synthetic records. ``traffic`` draws a deterministic mi
 from local, state and federal agencies (DQ, RQ, KQ, multi-state and NL queries, some under
 legal process with its document, and bad messages); ``replay`` attaches the documents, sends
 the messages through the exchange and tallies what came back.
+
+The traffic is clean for the abuse alerts (docs/alerts.md) but for one pattern seeded on
+purpose: the police officers on an immigration task force (``task_force``), whose queries
+say so and raise ``acting-for-immigration``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from stateline.bootstrap import open_hub, open_node_engine
 from stateline.config import Config
@@ -27,6 +32,7 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
 from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
+from stateline.oversight.alert_settings import Settings
 from stateline.storage.records import RecordStore
 from stateline.wire import jsonform, text
 from stateline.wire.grammar import MKE, NOT_ON_FILE
@@ -92,6 +98,10 @@ def _query(
 VARIANTS = (("PH", "F"), ("Y", "I"), ("I", "Y"), ("EE", "I"), ("CK", "K"), ("SS", "S"))
 IMMIGRATION = frozenset({Mission.IMMIGRATION_ENFORCEMENT, Mission.BORDER_CUSTOMS})
 Tags = list[tuple[str, str]]
+TASK_FORCE = ("AFM", "IMMIGRATION-ENFORCEMENT")
+"""What a police officer on an immigration task force says: the seeded alert pattern."""
+REDRAWS = 25
+"""Draws again of a person at most, for one who keeps the traffic clean (see ``traffic``)."""
 
 
 def _process(kind: str, number: str, court: str | None = None, judge: str | None = None) -> Tags:
@@ -108,14 +118,15 @@ _DISTRICT = ("US DISTRICT COURT", "ROE,RICHARD")  # a district judge: an Article
 _MAGISTRATE = ("US DISTRICT COURT", "POE,MARY")  # a U.S. magistrate judge
 
 
-def _why(rng: random.Random, agency: Agency, n: int) -> Tags:
+def _why(rng: random.Random, agency: Agency, n: int, task_force: bool = True) -> Tags:
     """The purpose (and legal process) tags a query states, as agencies really send them.
 
     Most police queries say why; a few come under a court's process, and a few from an officer
-    working for ICE on a task force. Immigration agencies ask for civil enforcement, sometimes
-    with their own administrative warrant, or work a crime under a judge's warrant (one that
-    names the address alone, now and then), a magistrate's, or a DHS subpoena. Some queries
-    state nothing, which the statute bundles treat as they must.
+    working for ICE on a task force (``AFM/``; without ``task_force``, that officer's query is
+    an ordinary criminal investigation). Immigration agencies ask for civil enforcement,
+    sometimes with their own administrative warrant, or work a crime under a judge's warrant
+    (one that names the address alone, now and then), a magistrate's, or a DHS subpoena. Some
+    queries state nothing, which the statute bundles treat as they must.
     """
     roll = rng.random()
     case = ("OCA", f"26-{n:06d}")
@@ -136,7 +147,7 @@ def _why(rng: random.Random, agency: Agency, n: int) -> Tags:
             return [criminal, case, *_process("ADMINISTRATIVE-SUBPOENA", f"DHS-{n:06d}")]
         return []
     if roll < 0.04:
-        return [criminal, case, ("AFM", "IMMIGRATION-ENFORCEMENT")]
+        return [criminal, case, *([TASK_FORCE] if task_force else [])]
     if roll < 0.10:
         court = f"{agency.home_state} CIRCUIT COURT"
         kind = rng.choice(("COURT-ORDER", "JUDICIAL-SUBPOENA", "GRAND-JURY-SUBPOENA"))
@@ -197,10 +208,57 @@ def _nam(person: Person, misspell: bool = False) -> str:
     return f"{last},{person.first}"[:30]
 
 
+class _Lookups:
+    """Which agencies have looked up people born on each day: what the demo's traffic keeps
+    below the ``many-agencies`` and ``denied-retried`` alerts.
+
+    A lookup names its person, and a name search also whoever a state holds born the same day
+    with a name like theirs (one state, or each state a multi-state or NL query asks), so
+    people are counted by date of birth alone, which covers them all. An agency is an ORI's
+    first characters, as the alerts read it.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.parent_length = settings.parent_length
+        self.most = settings.many_agencies.count - 1  # unrelated agencies a day of birth may have
+        self.asked: dict[date, dict[str, str]] = {}  # day of birth -> agency -> its one ORI
+
+    def allows(self, ori: str, person: Person) -> bool:
+        """Whether ``ori`` may look ``person`` up: an ORI that did already, or one of an agency
+        new to the day while it has had fewer than ``most`` (never a second ORI of one agency,
+        whose asking after a denial would be a retry)."""
+        agencies = self.asked.get(person.dob, {})
+        parent = ori[: self.parent_length]
+        if parent in agencies:
+            return agencies[parent] == ori
+        return len(agencies) < self.most
+
+    def add(self, ori: str, person: Person) -> None:
+        self.asked.setdefault(person.dob, {}).setdefault(ori[: self.parent_length], ori)
+
+
 def traffic(
-    config: Config, people: int, seed: int, count: int, agencies: list[Agency]
+    config: Config,
+    people: int,
+    seed: int,
+    count: int,
+    agencies: list[Agency],
+    task_force: bool = True,
 ) -> Iterator[Sent]:
-    """A deterministic mix of ``count`` messages resembling a day of national DMV traffic."""
+    """A deterministic mix of ``count`` messages resembling a day of national DMV traffic.
+
+    The traffic raises no abuse alert (docs/alerts.md) but ``acting-for-immigration``, where
+    the few police queries from officers on an immigration task force say so: the pattern the
+    demo seeds on purpose. Without ``task_force`` those queries state an ordinary criminal
+    investigation instead, and every other message is the same.
+
+    So that no person is looked up by three unrelated agencies (``many-agencies``) or by two
+    ORIs of one agency (``denied-retried``), a person whom another agency would make one too
+    many is drawn again, up to ``REDRAWS`` times; should every draw fail (a replay over a
+    handful of people a state), the first is kept, and the traffic may then raise those too.
+    The other rules count an ORI's queries to one state, which stay well below their counts
+    over the whole replay at ``stateline demo``'s sizes (docs/alerts.md).
+    """
     rng = random.Random(seed)
     population = {s: list(generate_people(s, min(people, 200), seed)) for s in config.states}
     active = [a for a in agencies if a.status is AgencyStatus.ACTIVE and not a.node]
@@ -222,11 +280,35 @@ def traffic(
             return rng.choice(state_police)
         return rng.choices(federal, federal_weights)[0]
 
+    lookups = _Lookups(Settings())
+    # A person is drawn again from those like them (with a vehicle, or without, as the message
+    # may need one) by a generator of its own, so that everything else the seed draws stays as
+    # it would be without the redraws: the same senders, kinds of message and purposes.
+    again = random.Random(f"redraws {seed}")
+    alike = {
+        (s, owner): [p for p in everyone if bool(p.vehicles) is owner]
+        for s, everyone in population.items()
+        for owner in (False, True)
+    }
+
+    def person_in(state: str, ori: str, person: Person) -> Person:
+        """``person``, or someone like them in ``state`` if ``ori`` may not look them up (see
+        ``_Lookups``) and another is found whom it may."""
+        drawn = person
+        for _ in range(REDRAWS):
+            if lookups.allows(ori, drawn):
+                return drawn
+            drawn = again.choice(alike[state, bool(person.vehicles)])
+        return drawn if lookups.allows(ori, drawn) else person
+
     def target(agency: Agency) -> tuple[str, Person]:
         # A federal agency, or one from a state this exchange does not run, asks anywhere.
         home = agency.home_state if agency.home_state in population else rng.choice(config.states)
         state = home if rng.random() < 0.75 else rng.choice(config.states)
-        return state, rng.choice(population[state])
+        return state, person_in(state, agency.ori, rng.choice(population[state]))
+
+    def why(agency: Agency, n: int) -> Tags:
+        return _why(rng, agency, n, task_force)
 
     for n in range(count):
         agency = sender()
@@ -238,7 +320,7 @@ def traffic(
         if roll < 0.35:
             # One licence number in ten is mistyped, as at a roadside: NOT ON FILE.
             oln = person.oln if rng.random() < 0.9 else person.oln[::-1]
-            q = _query(MKE.DQ, ori, (state,), [("OLN", oln), *_why(rng, agency, n)], control)
+            q = _query(MKE.DQ, ori, (state,), [("OLN", oln), *why(agency, n)], control)
             kind = "DQ by OLN"
         elif roll < 0.50:
             # Names are often heard rather than read: a spelling variant still finds the driver.
@@ -249,7 +331,7 @@ def traffic(
             ]
             if rng.random() < 0.3:
                 fields.append(("IMQ", "Y"))
-            q = _query(MKE.DQ, ori, (state,), [*fields, *_why(rng, agency, n)], control)
+            q = _query(MKE.DQ, ori, (state,), [*fields, *why(agency, n)], control)
             kind = "DQ by name"
         elif roll < 0.66 and person.vehicles:
             v = person.vehicles[0]
@@ -261,13 +343,13 @@ def traffic(
                     ("LIC", v.plate),
                     ("LIY", v.plate_year),
                     ("LIT", v.plate_type),
-                    *_why(rng, agency, n),
+                    *why(agency, n),
                 ],
                 control,
             )
             kind = "RQ by plate"
         elif roll < 0.72 and person.vehicles:
-            fields = [("VIN", person.vehicles[0].vin), *_why(rng, agency, n)]
+            fields = [("VIN", person.vehicles[0].vin), *why(agency, n)]
             q = _query(MKE.RQ, ori, (state,), fields, control)
             kind = "RQ by VIN"
         elif roll < 0.80:
@@ -284,7 +366,7 @@ def traffic(
                     ("NAM", _nam(person)),
                     ("DOB", person.dob.strftime("%Y%m%d")),
                     ("SEX", person.sex),
-                    *_why(rng, agency, n),
+                    *why(agency, n),
                 ],
                 control,
             )
@@ -298,21 +380,25 @@ def traffic(
                     ("NAM", _nam(person)),
                     ("DOB", person.dob.strftime("%Y%m%d")),
                     ("SEX", person.sex),
-                    *_why(rng, agency, n),
+                    *why(agency, n),
                 ],
                 control,
             )
             kind = "DQ to NL"
         elif roll < 0.86 and non_cj:
             bad = rng.choice(non_cj)
+            person = person_in(state, bad.ori, person)
+            lookups.add(bad.ori, person)
             q = _query(MKE.DQ, bad.ori, (state,), [("OLN", person.oln)])
             raw = text.encode(q)
             yield Sent("DQ from non-CJ", bad.ori, raw, Form.TEXT, bad.ori, "state", bad.home_state)
             continue
         else:
+            # The exchange refuses each of these before any state reads it: no lookup.
             sent = _bad(rng, agency, state, person, suspended)
             yield replace(sent, sender=sender_kind(agency), home_state=agency.home_state)
             continue
+        lookups.add(ori, person)
         raw = jsonform.encode_json(q) if form is Form.JSON else text.encode(q)
         yield Sent(kind, ori, raw, form, ori, sender_kind(agency), agency.home_state, document(q))
 
