@@ -39,6 +39,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from stateline.config import Config
 from stateline.directory.model import Agency
+from stateline.oversight import rollups
 from stateline.storage.engine import StorageError
 
 TABLES = ("requests", "reviews", "late_disclosures", "notices")
@@ -202,12 +203,15 @@ def export(
     done: list[Exported] = []
     hub_engine, directory, log = open_hub(config)
     db = duckdb.connect()
+    db.execute("SET TimeZone = 'UTC'")  # a rollup's day is a UTC day
     try:
         agencies = directory.snapshot()
         with _exclusive(out):
             kept = manifest(out)
             for state in states:
                 start = int(kept["states"].get(state, {}).get("through", 0))
+                if start and kept["states"][state].get("rollups") != rollups.VERSION:
+                    _roll_up_again(db, out, state)
                 db.register("agencies", _agencies(agencies, state))
                 db.register("roles", _roles(config, state))
                 engine = open_ledger_engine(config, state)
@@ -233,6 +237,7 @@ def export(
                     "through": run.resume(start),
                     "size": size,
                     "head": head[1] if head is not None else None,
+                    "rollups": rollups.VERSION,
                 }
                 run.finish(start)
                 _save(out, kept)
@@ -246,6 +251,17 @@ def export(
         log.close()
         hub_engine.dispose()
     return done
+
+
+def _roll_up_again(db: Any, out: Path, state: str) -> None:
+    """The rollups of a state's parts written before its copy had them (or in another form):
+    made from each part's rows, under the part's name."""
+    for stale in (out / "rollups").glob(f"*/state={state}/*.parquet"):
+        stale.unlink()
+    for part in sorted((out / "requests" / f"state={state}").glob("part-*.parquet")):
+        first = int(part.stem.removeprefix("part-"))
+        source = f"read_parquet('{part.as_posix()}')"
+        rollups.write(db, f"(SELECT * FROM {source})", out, state, first)
 
 
 _Entry = tuple[int, bytes | None]
@@ -371,6 +387,8 @@ class _Run:
         pq.write_table(rows, temporary)
         temporary.replace(path)
         self.written += rows.num_rows
+        if name == "requests":
+            self.parts.append(path)
 
     def resume(self, start: int) -> int:
         """Where the next export starts: an open request's index, else past the last read."""
@@ -379,7 +397,14 @@ class _Run:
         return self.last + 1 if self.last >= 0 else start
 
     def finish(self, start: int) -> None:
-        """An empty part for each table that has none, so that every view has its columns."""
+        """The rollups of the request parts this export wrote (in one scan, named by its
+        first); an empty part for each table that has none, so that every view has its
+        columns."""
+        if self.parts:
+            listed = ", ".join(f"'{p.as_posix()}'" for p in self.parts)
+            source = f"(SELECT * FROM read_parquet([{listed}]))"
+            first = int(self.parts[0].stem.removeprefix("part-"))
+            self.written += rollups.write(self.db, source, self.out, self.state, first)
         for name in TABLES:
             folder = self.out / name / f"state={self.state}"
             if not any(folder.glob("*.parquet")):
@@ -460,11 +485,28 @@ def connect(out: Path) -> Any:
                 db.register(f"_{name}_empty", empty)
                 db.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty")
         db.execute(REQUESTS_FULL)
+        db.execute("SET TimeZone = 'UTC'")  # a day of a report is a UTC day, as a rollup's
+        kept = manifest(out)["states"].values()
+        if all(state.get("rollups") == rollups.VERSION for state in kept):
+            rollups.views(db, out)
+            _agree(db)
         db.execute("SELECT count(*) FROM requests_full").fetchone()  # a corrupt part shows here
     except duckdb.Error as error:
         db.close()
         raise CopyError(f"the analytical copy cannot be read: {_first_line(error)}") from error
     return db
+
+
+def _agree(db: Any) -> None:
+    """The rollups count what the rows hold (a part lost or left over would show here)."""
+    rows, counted = db.execute(
+        "SELECT (SELECT count(*) FROM requests), (SELECT coalesce(sum(n), 0) FROM rollup_counts)"
+    ).fetchone()
+    if rows != counted:
+        raise CopyError(
+            f"the analytical copy's rollups count {counted:,} requests but it holds {rows:,}: "
+            "run `stateline report refresh`"
+        )
 
 
 def _first_line(error: Exception) -> str:

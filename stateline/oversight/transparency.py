@@ -11,11 +11,12 @@ released, withheld and why, as Oregon's reports to its legislature have.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from stateline.oversight import rollups
 from stateline.oversight.categories import CATEGORIES, IMMIGRATION
 
 OUTCOMES = ("release", "withhold", "deny", "review")
@@ -50,19 +51,20 @@ class Scope:
         if self.start is not None and self.end is not None and self.start > self.end:
             raise ReportError(f"the period ends ({self.end}) before it starts ({self.start})")
 
-    def where(self) -> tuple[str, list[Any]]:
-        """The SQL condition on ``requests_full`` and its parameters."""
+    def where(self, day: str | None = None) -> tuple[str, list[Any]]:
+        """The SQL condition on ``requests`` (or, with ``day``, on a rollup whose UTC day is
+        that column) and its parameters."""
         clauses: list[str] = []
         values: list[Any] = []
         if self.states is not None:
             clauses.append(f"state IN ({', '.join('?' for _ in self.states)})")
             values.extend(self.states)
         if self.start is not None:
-            clauses.append('"at" >= ?')
+            clauses.append(f"{day} >= ?" if day else '"at" >= ?')
             values.append(self.start.isoformat())
         if self.end is not None:
-            clauses.append('"at" < ?')
-            values.append((self.end + timedelta(days=1)).isoformat())
+            clauses.append(f"{day} <= ?" if day else '"at" < ?')
+            values.append((self.end if day else self.end + timedelta(days=1)).isoformat())
         for column, value in (
             ("requester_category", self.category),
             ("requester", self.ori),
@@ -71,6 +73,9 @@ class Scope:
             if value is not None:
                 clauses.append(f"{column} = ?")
                 values.append(value)
+        if self.outcome == "withhold" and not day:
+            # A copy made before it used the report's words calls it "release-redacted".
+            clauses[-1] = "outcome IN (?, 'release-redacted')"
         return (" AND ".join(clauses) or "true"), values
 
 
@@ -122,39 +127,81 @@ def bucket(scope: Scope, first: date | None, last: date | None) -> str:
 _SETS = {
     "summary": (),
     "by_category": ("requester_category",),
-    "by_agency": ("requester",),
     "by_key": ("key",),
     "by_search": ("search",),
     "by_purpose": ("purpose",),
     "by_legal_process": ("legal_process",),
     "by_destination": ("destinations",),
-    "over_time": ("day",),
 }
-"""The groupings the report counts requests by, each with every outcome, in one scan."""
+"""The groupings the report counts requests by, each with every outcome, in one scan (the
+agencies and the days are counted apart, from rollups of their own)."""
 
-_DIMENSIONS = ("requester_category", "requester", "key", "search", "purpose", "legal_process",
-               "destinations", "day")  # fmt: skip
+_DIMENSIONS = ("requester_category", "key", "search", "purpose", "legal_process",
+               "destinations")  # fmt: skip
+
+_Source = tuple[str, list[Any]]
+"""A parenthesised query and its parameters."""
 
 
-def _grouped(db: Any, where: str, values: list[Any]) -> dict[str, dict[Any, list[int]]]:
-    """Requests by each grouping of :data:`_SETS` and outcome, from one scan of the copy:
-    for each grouping, its label's counts (all, then each of :data:`OUTCOMES`)."""
+def rolled_up(db: Any, scope: Scope) -> frozenset[str]:
+    """The rollups the report over ``scope`` reads (``oversight.rollups``): those ``db`` has,
+    unless the scope names an ORI (they count agencies together)."""
+    if scope.ori is not None:
+        return frozenset()
+    found = db.execute(
+        "SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'rollup_%' "
+        "UNION ALL SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'rollup_%'"
+    ).fetchall()
+    return frozenset(name.removeprefix("rollup_") for (name,) in found)
+
+
+def _rows(scope: Scope) -> _Source:
+    """The request rows of ``scope`` in the report's words, each counting one."""
+    where, values = scope.where()
+    return f"(SELECT {rollups.LABELS}, 1 AS n FROM requests WHERE {where})", values
+
+
+def _class_rows(scope: Scope) -> _Source:
+    """The data classes and policies of the request rows of ``scope``, each counting one."""
+    where, values = scope.where()
+    rows = rollups.CLASSES.replace("{source}", f"(SELECT * FROM requests WHERE {where})")
+    return f"(SELECT *, 1 AS n FROM ({rows}))", values
+
+
+def _monthly(
+    scope: Scope, rolled: frozenset[str], rollup: str, columns: str, rows: Any = _rows
+) -> _Source:
+    """``columns`` of the requests of ``scope``: the months it covers whole from ``rollup``,
+    the days of a month it cuts from the rows (``rows(scope)``); all from the rows unless
+    ``rolled`` holds ``rollup``."""
+    first, last = _whole_months(scope)
+    if rollup not in rolled or (first is not None and last is not None and first > last):
+        source, values = rows(scope)
+        return f"(SELECT {columns} FROM {source})", values
+    where, values = replace(scope, start=first, end=last).where(day="month")
+    parts = [f"SELECT {columns} FROM rollup_{rollup} WHERE {where}"]
+    edges = []
+    if scope.start is not None and first is not None and scope.start < first:
+        edges.append(replace(scope, end=first - timedelta(days=1)))
+    if scope.end is not None and last is not None and _month_end(last) < scope.end:
+        edges.append(replace(scope, start=_month_end(last) + timedelta(days=1)))
+    for edge in edges:
+        source, more = rows(edge)
+        parts.append(f"SELECT {columns} FROM {source}")
+        values += more
+    return "(" + " UNION ALL ".join(parts) + ")", values
+
+
+def _grouped(db: Any, scope: Scope, rolled: frozenset[str]) -> dict[str, dict[Any, list[int]]]:
+    """Requests by each grouping of :data:`_SETS` and outcome (one scan of the copy or its
+    rollups), by day and by agency: for each grouping, its label's counts (all, then each of
+    :data:`OUTCOMES`)."""
+    source, values = _monthly(scope, rolled, "counts", f"{', '.join(_DIMENSIONS)}, outcome, n")
     sets = ", ".join(f"({', '.join((*dims, 'outcome'))})" for dims in _SETS.values())
     sql = f"""
         SELECT GROUPING({", ".join(_DIMENSIONS)}) AS g, {", ".join(_DIMENSIONS)},
-               any_value(requester_name) AS name, any_value(requester_category) AS category,
-               outcome, count(*) AS n
-        FROM (SELECT requester_category, requester, requester_name, key,
-                     CASE WHEN destinations = 'NL' THEN search || ', all states'
-                          ELSE search END AS search,
-                     coalesce(purpose, 'unstated') AS purpose,
-                     coalesce(legal_process, 'none') AS legal_process,
-                     coalesce(destinations, 'unknown') AS destinations,
-                     "at"::DATE AS day,
-                     -- a copy made before it used the report's words for it
-                     CASE outcome WHEN 'release-redacted' THEN 'withhold' ELSE outcome END
-                         AS outcome
-              FROM requests WHERE {where})
+               outcome, sum(n) AS n
+        FROM {source}
         GROUP BY GROUPING SETS ({sets})
     """
     masks = {
@@ -163,22 +210,65 @@ def _grouped(db: Any, where: str, values: list[Any]) -> dict[str, dict[Any, list
         ): name
         for name, dims in _SETS.items()
     }
-    grouped: dict[str, dict[Any, list[int]]] = {name: {} for name in _SETS}
-    names: dict[str, tuple[Any, Any]] = {}
+    kinds = (*_SETS, "over_time", "by_agency")
+    grouped: dict[str, dict[Any, list[int]]] = {name: {} for name in kinds}
     for row in db.execute(sql, values).fetchall():
         g, dims = row[0], row[1 : 1 + len(_DIMENSIONS)]
-        name, category, outcome, n = row[1 + len(_DIMENSIONS) :]
+        outcome, n = row[1 + len(_DIMENSIONS) :]
         kind = masks[g]
         label: Any = next((d for d, dim in zip(dims, _DIMENSIONS, strict=True)
                            if dim in _SETS[kind]), None)  # fmt: skip
-        counts = grouped[kind].setdefault(label, [0] * (1 + len(OUTCOMES)))
-        counts[0] += n
-        if outcome in OUTCOMES:
-            counts[1 + OUTCOMES.index(outcome)] += n
-        if kind == "by_agency":
-            names[label] = (name, category)
+        _count(grouped[kind], label, outcome, n)
+    if "days" in rolled:
+        where, values = scope.where(day="day")
+        source = f"(SELECT * FROM rollup_days WHERE {where})"
+    else:
+        source, values = _rows(scope)
+    for day, outcome, n in db.execute(
+        f"SELECT day, outcome, sum(n) FROM {source} GROUP BY ALL", values
+    ).fetchall():
+        _count(grouped["over_time"], day, outcome, n)
+    # The nation's rollup has no state: an agency that asks most states is a row a month.
+    rollup = "nation" if scope.states is None else "agencies"
+    columns = "requester, requester_name, requester_category, outcome, n"
+    source, values = _monthly(scope, rolled, rollup, columns)
+    # One name and category for an agency that has several (it is in-state police to its own
+    # state, out-of-state to the others): the first of them, whichever way it is counted.
+    names: dict[str, tuple[Any, Any]] = {}
+    for ori, name, category, outcome, n in db.execute(
+        "SELECT requester, min(requester_name), min(requester_category), outcome, sum(n) "
+        f"FROM {source} GROUP BY requester, outcome",
+        values,
+    ).fetchall():
+        _count(grouped["by_agency"], ori, outcome, n)
+        known = names.setdefault(ori, (name, category))
+        names[ori] = (min(known[0], name), min(known[1], category))
     grouped["_names"] = {k: list(v) for k, v in names.items()}
     return grouped
+
+
+def _count(into: dict[Any, list[int]], label: Any, outcome: str, n: Any) -> None:
+    counts = into.setdefault(label, [0] * (1 + len(OUTCOMES)))
+    counts[0] += int(n)
+    if outcome in OUTCOMES:
+        counts[1 + OUTCOMES.index(outcome)] += int(n)
+
+
+def _whole_months(scope: Scope) -> tuple[date | None, date | None]:
+    """The first and the last month (by their first day) that ``scope`` covers whole; None
+    where it is open."""
+    first = last = None
+    if scope.start is not None:
+        first = scope.start if scope.start.day == 1 else _month_end(scope.start) + timedelta(1)
+    if scope.end is not None:
+        after = scope.end + timedelta(days=1)
+        last = (after.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return first, last
+
+
+def _month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
 
 
 def _period(day: date, period: str) -> date:
@@ -209,8 +299,8 @@ def transparency(
     scan of the copy (grouping sets); the data classes and the immigration section's reasons
     from a second; the review and the notices from the few rows they concern.
     """
-    where, values = scope.where()
-    grouped = _grouped(db, where, values)
+    rolled = rolled_up(db, scope)
+    grouped = _grouped(db, scope, rolled)
     days = [d for d in grouped["over_time"] if d is not None]
     period = bucket(scope, min(days, default=None), max(days, default=None))
     report = Report(title, scope, period)
@@ -256,7 +346,7 @@ def transparency(
         add(
             Section(name, title_, (label, "requests", *_OUTCOME_HEADINGS), _by_count(grouped[name]))
         )
-    listed = _listed(db, where, values)
+    listed = _listed(db, scope, rolled)
     add(
         Section(
             "classes",
@@ -304,14 +394,8 @@ def transparency(
             "The state's policy rules that decided them (stateline policy explain).",
         )
     )
-    hours = 'epoch(decided_at - "at") / 3600'
-    review = db.execute(
-        "SELECT count(*), count(decided_at), count(*) - count(decided_at), "
-        "count(*) FILTER (WHERE escalations > 0), "
-        f"round(quantile_cont({hours}, 0.5), 1), round(quantile_cont({hours}, 0.9), 1) "
-        f"FROM requests_full WHERE {where} AND outcome = 'review'",
-        values,
-    ).fetchall()
+    held = grouped["summary"].get(None, empty)[1 + OUTCOMES.index("review")]
+    review = _review(db, scope, held)
     add(
         Section(
             "review",
@@ -324,7 +408,7 @@ def transparency(
                 "hours to decision, p50",
                 "hours to decision, p90",
             ),
-            [tuple(r) for r in review],
+            [review],
             "Requests the state's law held for a person, and how long they waited.",
         )
     )
@@ -333,7 +417,7 @@ def transparency(
             "notices",
             "Notices owed to the people asked about",
             ("owed", "sent", "cancelled", "open", "overdue"),
-            _notices(db, where, values, today),
+            _notices(db, scope, today),
             "Letters the law owes within days of a request; overdue: open past the due date.",
         )
     )
@@ -375,28 +459,18 @@ def _alerts(alerts: Sequence[Any], scope: Scope) -> list[tuple[Any, ...]]:
     ]
 
 
-def _listed(db: Any, where: str, values: list[Any]) -> dict[str, Any]:
-    """From one scan of the list columns: each data class released and withheld (overall, and
-    for each immigration component), and the rules that denied or withheld immigration
-    requests."""
-    immigration = ", ".join(f"'{c}'" for c in IMMIGRATION)
-    sql = f"""
-        SELECT requester_category, outcome, u.kind, u.item, count(*) FROM (
-            SELECT requester_category, outcome, unnest(
-                list_transform(disclosed_classes, lambda c: {{'kind': 'r', 'item': c}})
-                || list_transform(classes_withheld, lambda c: {{'kind': 'w', 'item': c}})
-                || CASE WHEN requester_category IN ({immigration})
-                             AND outcome IN ('deny', 'withhold', 'release-redacted')
-                        THEN list_transform(policy_ids, lambda p: {{'kind': 'p', 'item': p}})
-                        ELSE [] END
-            ) AS u
-            FROM requests WHERE {where}
-        ) GROUP BY ALL
-    """
+def _listed(db: Any, scope: Scope, rolled: frozenset[str]) -> dict[str, Any]:
+    """From one scan of the list columns (or their rollup): each data class released and
+    withheld (overall, and for each immigration component), and the rules that denied or
+    withheld immigration requests."""
+    columns = "requester_category, outcome, kind, item, n"
+    source, values = _monthly(scope, rolled, "classes", columns, _class_rows)
+    sql = f"SELECT requester_category, outcome, kind, item, sum(n) FROM {source} GROUP BY ALL"
     classes: dict[str, list[int]] = {}
     per_component: dict[str, tuple[set[str], set[str]]] = {}
     reasons: list[tuple[Any, ...]] = []
     for category, outcome, kind, item, n in db.execute(sql, values).fetchall():
+        n = int(n)
         if kind == "p":
             reasons.append((category, outcome, item, n))
             continue
@@ -419,8 +493,32 @@ def _listed(db: Any, where: str, values: list[Any]) -> dict[str, Any]:
     }
 
 
-def _notices(db: Any, where: str, values: list[Any], today: date) -> list[tuple[Any, ...]]:
+def _review(db: Any, scope: Scope, held: int) -> tuple[Any, ...]:
+    """The review section's row: of the ``held`` requests of ``scope``, those a person has
+    decided, and how long they waited (from the reviews' own rows, joined to their requests)."""
+    if not db.execute("SELECT count(*) FROM reviews").fetchone()[0]:
+        return (held, 0, held, 0, None, None)  # no review: no need to read the requests
+    where, values = scope.where()
+    hours = 'epoch(d.decided_at - r."at") / 3600'
+    decided, escalated, p50, p90 = db.execute(
+        "WITH d AS (SELECT state, message_id, "
+        "min(\"at\") FILTER (WHERE action <> 'escalate') AS decided_at, "
+        "count(*) FILTER (WHERE action = 'escalate') AS escalations "
+        "FROM reviews GROUP BY state, message_id) "
+        "SELECT count(d.decided_at), count(*) FILTER (WHERE d.escalations > 0), "
+        f"round(quantile_cont({hours}, 0.5), 1), round(quantile_cont({hours}, 0.9), 1) "
+        'FROM d JOIN (SELECT state, message_id, "at" FROM requests '
+        f"WHERE {where} AND outcome = 'review') AS r USING (state, message_id)",
+        values,
+    ).fetchone()
+    return (held, decided, held - decided, escalated, p50, p90)
+
+
+def _notices(db: Any, scope: Scope, today: date) -> list[tuple[Any, ...]]:
     """From the notices' own rows, joined to the requests the report covers."""
+    if not db.execute("SELECT count(*) FROM notices").fetchone()[0]:
+        return [(0, 0, 0, 0, 0)]  # no notice: no need to read the requests
+    where, values = scope.where()
     row = db.execute(
         "WITH owed AS ("
         "SELECT state, message_id, "
@@ -431,7 +529,8 @@ def _notices(db: Any, where: str, values: list[Any], today: date) -> list[tuple[
         "SELECT coalesce(sum(o.owed), 0), coalesce(sum(o.sent), 0), "
         "coalesce(sum(o.cancelled), 0), coalesce(sum(o.owed - o.sent - o.cancelled), 0), "
         "coalesce(sum(o.owed - o.sent - o.cancelled) FILTER (WHERE o.due < ?), 0) "
-        f"FROM owed o JOIN requests USING (state, message_id) WHERE {where}",
+        "FROM owed o JOIN (SELECT state, message_id FROM requests "
+        f"WHERE {where}) AS r USING (state, message_id)",
         [today.isoformat(), *values],
     ).fetchone()
     return [tuple(int(v) for v in row)]

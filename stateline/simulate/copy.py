@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from stateline.oversight import rollups
 from stateline.oversight.copy import REQUESTS_FULL, SCHEMAS
 from stateline.simulate.errors import SimulationError
 from stateline.simulate.laws import choose_laws
@@ -37,13 +38,17 @@ def connect_year(
     policy: str = "statute",
     swaps: Mapping[str, str] | None = None,
     threads: int = 2,
+    rolled: bool = True,
 ) -> Any:
     """A DuckDB connection whose ``requests``, ``reviews``, ``late_disclosures``, ``notices``
-    and ``requests_full`` are the simulated year in ``folder``, decided by ``policy``."""
+    and ``requests_full`` are the simulated year in ``folder``, decided by ``policy``; with
+    ``rolled``, its rollups counted once, as tables (``oversight.rollups``), which a report
+    reads instead of the year's queries."""
     import duckdb
 
     laws = choose_laws(policy, swaps)
     db = _connect(threads)
+    db.execute("SET TimeZone = 'UTC'")  # a day of a report is a UTC day, as a rollup's
     try:
         db.execute(f"CREATE TEMP TABLE combos AS {_group_sql(folder, laws)}").fetchall()
         keys = [
@@ -94,6 +99,10 @@ def connect_year(
             db.register(f"_{name}_empty", pa.Table.from_pylist([], schema=SCHEMAS[name]))
             db.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty").fetchall()
         db.execute(REQUESTS_FULL).fetchall()
+        if rolled:
+            # The national view's: a simulated request has no data classes, and a report of
+            # one state reads its agencies from the rows.
+            rollups.materialise(db, "requests", ("counts", "days", "nation"))
     except duckdb.Error as error:
         db.close()
         first = str(error).strip().splitlines()[0]
