@@ -1,4 +1,5 @@
-"""``stateline reviewer``: the accounts of a state's reviewers and counsel."""
+"""``stateline reviewer``: the console accounts of a state's reviewers, counsel, admins and
+auditors."""
 
 from __future__ import annotations
 
@@ -64,7 +65,9 @@ def _fail(message: str, error: Exception | None = None) -> typer.Exit:
 def reviewer_add(
     username: str,
     state: State,
-    role: Annotated[str, typer.Option(help="reviewer, counsel or admin.")] = "reviewer",
+    role: Annotated[
+        str, typer.Option(help="reviewer, counsel, admin or auditor (reads only).")
+    ] = "reviewer",
     password: Password = "",
     totp: Annotated[bool, typer.Option(help="Require a TOTP second factor.")] = False,
     data: DataDir = None,
@@ -77,7 +80,7 @@ def reviewer_add(
     try:
         chosen = Role(role)
     except ValueError as error:
-        errors.print(f"[red]unknown role {role}[/red]: reviewer, counsel or admin")
+        errors.print(f"[red]unknown role {role}[/red]: reviewer, counsel, admin or auditor")
         raise typer.Exit(2) from error
     secret = pyotp.random_base32() if totp else None
     with _accounts(data, state) as accounts:
