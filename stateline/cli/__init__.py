@@ -1,8 +1,8 @@
 """The ``stateline`` command: a thin skin over the same services the web uses.
 
 Each module holds one group of commands (``message``, ``agency``, ``ledger``, ``policy``,
-``reviewer``, ``report``, and the exchange's ``query``, ``serve`` and ``demo``); commands parse
-arguments, call a service and print with Rich.
+``reviewer``, ``notices``, ``report``, and the exchange's ``query``, ``serve`` and ``demo``);
+commands parse arguments, call a service and print with Rich.
 """
 
 from __future__ import annotations
@@ -11,7 +11,17 @@ import typer
 
 import stateline.cli.alerts as alerts
 import stateline.cli.simulate as simulate
-from stateline.cli import agency, exchange, ledger, message, policy, report, resident, reviewer
+from stateline.cli import (
+    agency,
+    exchange,
+    ledger,
+    message,
+    notices,
+    policy,
+    report,
+    resident,
+    reviewer,
+)
 
 app = typer.Typer(help="Stateline: the interstate driver-data exchange.", no_args_is_help=True)
 app.add_typer(message.app, name="message")
@@ -19,6 +29,7 @@ app.add_typer(agency.app, name="agency")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(policy.app, name="policy")
 app.add_typer(reviewer.app, name="reviewer")
+app.add_typer(notices.app, name="notices")
 app.add_typer(report.app, name="report")
 app.command("alerts")(alerts.alerts)
 app.add_typer(simulate.app, name="simulate")
