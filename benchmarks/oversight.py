@@ -133,8 +133,8 @@ def national(year: Path, rounds: int, rows: bool) -> None:
     prepared = time.perf_counter() - start
     (count,) = db.execute("SELECT sum(n) FROM rollup_counts").fetchall()[0]
     (kept,) = db.execute(
-        "SELECT (SELECT count(*) FROM rollup_counts) + (SELECT count(*) FROM rollup_agencies) "
-        "+ (SELECT count(*) FROM rollup_classes)"
+        "SELECT (SELECT count(*) FROM rollup_counts) + (SELECT count(*) FROM rollup_days) "
+        "+ (SELECT count(*) FROM rollup_nation)"
     ).fetchall()[0]
     queries = (year / "queries" / "*" / "*" / "*.parquet").as_posix()
     bare: list[float] = []

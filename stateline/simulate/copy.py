@@ -100,9 +100,12 @@ def connect_year(
             db.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty").fetchall()
         db.execute(REQUESTS_FULL).fetchall()
         if rolled:
-            # The national view's: a simulated request has no data classes, and a report of
-            # one state reads its agencies from the rows.
+            # The national view's; a report of one state reads its agencies from the rows.
             rollups.materialise(db, "requests", ("counts", "days", "nation"))
+            # A simulated request has no data classes and no policy ids: nothing to count.
+            empty = pa.Table.from_pylist([], schema=rollups.SCHEMAS["classes"])
+            db.register("_rollup_classes_empty", empty)
+            db.execute("CREATE VIEW rollup_classes AS SELECT * FROM _rollup_classes_empty")
     except duckdb.Error as error:
         db.close()
         first = str(error).strip().splitlines()[0]
