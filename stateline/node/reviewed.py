@@ -47,19 +47,19 @@ class NodeReview:
     def audit(self, action: review.ReviewAction) -> None:
         """A review action is a ledger entry, durable before the service goes on."""
         node = self.node
-        self.node.ledger.append(
-            [
-                entries.ReviewAction(
-                    action=action.action.value,
-                    at=action.at,
-                    message_id=action.message_id,
-                    outcome=action.target.value,
-                    reason=action.reason,
-                    reviewer=action.actor,
-                    state=node.state,
-                )
-            ]
-        )
+        written: list[entries.Entry] = [
+            entries.ReviewAction(
+                action=action.action.value,
+                at=action.at,
+                message_id=action.message_id,
+                outcome=action.target.value,
+                reason=action.reason,
+                reviewer=action.actor,
+                state=node.state,
+            )
+        ]
+        # The abuse alerts read a reviewer's denial (a denied request asked again).
+        node.commits.observed(written, node.ledger.append(written))
 
     def deliver(self, message_id: str, requester: str, reply: Reply) -> None:
         """Bring the notices up to date and record the late answer's disclosure, then hand it

@@ -66,6 +66,18 @@ class GroupCommit(IdleGroup[tuple[Ledger, list[Entry]]]):
 
     def __init__(self, turns: int = IdleGroup.TURNS, observe: Observe | None = None) -> None:
         super().__init__(partial(_commit_entries, observe=observe), turns, "ledger commit")
+        self.observe = observe
+
+    def observed(self, entries: Sequence[Entry], indexes: Sequence[int]) -> None:
+        """Pass on entries made durable outside the group (a reviewer's action) as the group
+        passes on its own."""
+        if self.observe is None:
+            return
+        try:
+            self.observe(entries, indexes)
+        except Exception:
+            # The entries are durable: alerts never hold the review back.
+            log.exception("durable entries not passed on for alerts")
 
     async def append(self, ledger: Ledger, entries: list[Entry]) -> None:
         """Returns once ``entries`` are durable in ``ledger``; raises

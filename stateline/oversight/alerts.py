@@ -21,11 +21,18 @@ import hashlib
 import math
 from collections import deque
 from collections.abc import Container, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from stateline.ledger.entries import Decision, Disclosure, Entry, RequestReceived, decode
+from stateline.ledger.entries import (
+    Decision,
+    Disclosure,
+    Entry,
+    RequestReceived,
+    ReviewAction,
+    decode,
+)
 from stateline.node.audit import ACTING_FOR, ASKER, NAME_SEARCH
 from stateline.node.deadlines import state_zone
 from stateline.oversight.alert_settings import Limit, Settings
@@ -34,8 +41,13 @@ IMMIGRATION = "IMMIGRATION-ENFORCEMENT"
 """The mission (``AFM/``) whose use by a state or local agency raises an alert."""
 SEARCHED = frozenset({"release", "release-redacted", "withhold"})
 """Outcomes under which the node searched its records (a denied or held request was not)."""
+HELD = "review"
+"""The outcome of a request the policy held for a person."""
+DECIDED = frozenset({"approve", "approve-in-part", "deny"})
+"""Review actions that decide a held request (``node.review.DECISIONS``)."""
 OPEN_LIMIT = 10_000
-"""Requests waiting for their disclosure entry, at most; older ones are forgotten."""
+"""Requests waiting for their disclosure entry (or held ones, for a reviewer's denial), at
+most; older ones are forgotten."""
 SWEEP_EVERY = 4_096
 """Lookups between sweeps of windows that time has emptied."""
 
@@ -86,7 +98,9 @@ class Lookup:
     asker: str | None  # the person asking, hashed (``ATN#...``)
     acting_for: frozenset[str]  # missions from ``AFM/``
     name_search: bool
-    indexes: tuple[int, int, int]  # the request, decision and disclosure entries
+    indexes: tuple[int, int, int]  # the request, decision and disclosure (or review) entries
+    reviewed: bool = False  # a held request a reviewer denied: at, outcome and the third
+    # index are the reviewer's
 
     @property
     def index(self) -> int:
@@ -136,11 +150,14 @@ class Answers:
     """Pairs a ledger's entries into lookups: a request's decision and disclosure follow it.
 
     A disclosure with no open request (a held request's late answer) makes no lookup: the
-    rules read what each request asked and how the policy first answered it.
+    rules read what each request asked and how the policy first answered it. A reviewer's
+    denial of a held request makes a second lookup of it, ``reviewed``, denied at the
+    review's time: a denial for the rule that watches denied requests asked again.
     """
 
     def __init__(self) -> None:
         self._open: dict[str, tuple[RequestReceived, int, Decision | None, int]] = {}
+        self._held: dict[str, Lookup] = {}
 
     def add(self, index: int, entry: Entry) -> Lookup | None:
         if isinstance(entry, RequestReceived):
@@ -156,7 +173,17 @@ class Answers:
             if opened is not None:
                 request, at, decision, decided = opened
                 if decision is not None:
-                    return lookup_of(request, decision, entry, (at, decided, index))
+                    lookup = lookup_of(request, decision, entry, (at, decided, index))
+                    if lookup.outcome == HELD:
+                        if len(self._held) >= OPEN_LIMIT:
+                            del self._held[next(iter(self._held))]
+                        self._held[entry.message_id] = lookup
+                    return lookup
+        elif isinstance(entry, ReviewAction) and entry.action in DECIDED:
+            held = self._held.pop(entry.message_id, None)
+            if held is not None and entry.action == "deny":
+                indexes = (held.indexes[0], held.indexes[1], index)
+                return replace(held, at=entry.at, outcome="deny", indexes=indexes, reviewed=True)
         return None
 
 
@@ -291,7 +318,12 @@ class Detector:
     def entry(self, index: int, entry: Entry) -> list[Raised]:
         """Take the next entry of the ledger; the alerts it raises, if it completes an answer."""
         lookup = self.answers.add(index, entry)
-        return self.lookup(lookup) if lookup is not None else []
+        if lookup is None:
+            return []
+        if lookup.reviewed:
+            self._denied(lookup)  # counted when it was answered: only a denial now
+            return []
+        return self.lookup(lookup)
 
     def lookup(self, lookup: Lookup) -> list[Raised]:
         """Run every enabled rule on one lookup."""
@@ -377,8 +409,15 @@ class Detector:
                     self._raise(
                         out, Rule.DENIED_RETRIED, key, evidence, lookup, lookup.ori, subject
                     )
-            if lookup.outcome == "deny":
-                windows.add(key, lookup)
+        self._denied(lookup)
+
+    def _denied(self, lookup: Lookup) -> None:
+        """Remember a denial, by agency and subject, for the requests that follow it."""
+        if lookup.outcome != "deny" or not self.limits[Rule.DENIED_RETRIED].enabled:
+            return
+        agency = self.parent(lookup.ori)
+        for subject in lookup.subjects:
+            self.windows[Rule.DENIED_RETRIED].add(f"{agency} {subject}", lookup)
 
     def _many_agencies(self, out: list[Raised], lookup: Lookup) -> None:
         """One subject looked up by several unrelated agencies (different parents)."""

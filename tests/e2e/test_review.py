@@ -146,3 +146,59 @@ def test_a_held_requests_id_is_printed_and_its_answer_waited_for(
     answered = runner.invoke(app, ["replies", message_id, "--as", "NYSTP0000", "--wait", *data])
     assert answered.exit_code == 0, answered.output
     assert "REQUEST DENIED ON REVIEW BY NY" in answered.stdout
+
+
+def test_a_reviewers_denial_asked_again_by_another_ori_of_the_agency_raises_an_alert(
+    prepared: Config, people: dict[str, list[Person]], tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from stateline.bootstrap import open_hub
+    from stateline.directory.model import Agency, AgencyType, Mission
+    from stateline.storage.alerts import AlertStore
+    from tests.conftest import fresh_copy
+
+    data = fresh_copy(prepared, tmp_path / "data")
+    config = replace(prepared, data_dir=data, policy=f"NY={photo_bundle(tmp_path)}")
+    # Two ORIs of one agency (the first seven characters): the first is denied a photo, the
+    # second asks for the same person.
+    denied, again = "NY9070100", "NY9070101"
+    engine, directory, log = open_hub(config)
+    police = frozenset({Mission.CRIMINAL_LAW_ENFORCEMENT})
+    directory.add_many(
+        [
+            Agency(ori, f"Seeded Police {ori}", AgencyType.PD, "NY", police)
+            for ori in (denied, again)
+        ]
+    )
+    tokens = {ori: directory.issue_credential(ori) for ori in (denied, again)}
+    log.close()
+    engine.dispose()
+    system = build(config)
+    try:
+        person = people["NY"][9]
+        query = f"\nOLN/{person.oln}.IMQ/Y.PRP/CRIMINAL-INVESTIGATION"
+        submission = asyncio.run(
+            system.exchange.submit(f"DQ.{denied}.NY.TXT{query}", tokens[denied])
+        )
+        review = system.nodes["NY"].review
+        assert review is not None
+        review.decide(
+            submission.id,
+            Reviewer("ny-reviewer-1", Role.REVIEWER),
+            Action.DENY,
+            reason="no case number given",
+        )
+        asked = asyncio.run(system.exchange.submit(f"DQ.{again}.NY.TXT{query}", tokens[again]))
+        assert [type(r).__name__ for r in asked.replies] == ["Response"], asked.replies
+        assert system.watch is not None and system.watch.settled()
+        alerts = AlertStore(system.nodes["NY"].records.engine).list()
+        (alert,) = [a for a in alerts if a.rule == "denied-retried"]
+        assert (alert.ori, alert.oris) == (again, (denied, again))
+        ledger = system.nodes["NY"].ledger
+        kinds = [type(ledger.entry(index)).__name__ for index in alert.evidence]
+        # The held request, its hold and the reviewer's denial; then the second request.
+        assert kinds[:3] == ["RequestReceived", "Decision", "ReviewAction"]
+        assert date.today() >= alert.first.date()
+    finally:
+        system.close()

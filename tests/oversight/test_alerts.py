@@ -167,6 +167,51 @@ def test_a_denial_then_another_ori_of_the_same_agency_asking_raises() -> None:
     assert [lookup.ori for lookup in raised[0].evidence] == [LOCAL, LOCAL, SIBLING]
 
 
+def review(node: Node, message: str, at: datetime, action: str) -> list[Raised]:
+    """A reviewer's action on a held request, the next entry of the ledger."""
+    entry = entries.ReviewAction(
+        action=action, at=at, message_id=message, outcome=action, reviewer="r1", state="NY"
+    )
+    out = node.detector.entry(node.size, entry)
+    node.size += 1
+    node.raised += out
+    return out
+
+
+def test_a_reviewers_denial_then_another_ori_of_the_same_agency_asking_raises() -> None:
+    node = Node()
+    subject = person(2)
+    node.answer(LOCAL, NOON, outcome="review", asked=(subject,))  # held: m0, entries 0-2
+    node.answer(SIBLING, NOON + timedelta(minutes=30), asked=(subject,))  # not denied yet
+    assert review(node, "m0", NOON + timedelta(hours=1), "deny") == []
+    assert node.raised == []
+    raised = node.answer(SIBLING, NOON + timedelta(hours=3), asked=(subject,))
+    assert [(r.rule, r.ori, r.subject) for r in raised] == [(Rule.DENIED_RETRIED, SIBLING, subject)]
+    denial, retry = raised[0].evidence
+    # The denial's evidence: the request, the policy's hold, and the reviewer's denial.
+    assert (denial.ori, denial.outcome, denial.indexes, denial.at) == (
+        LOCAL,
+        "deny",
+        (0, 1, 6),
+        NOON + timedelta(hours=1),
+    )
+    assert retry.indexes == (7, 8, 9)
+
+
+def test_a_reviewers_approval_or_a_second_look_counts_nowhere() -> None:
+    node = Node()
+    subject = person(3)
+    node.answer(LOCAL, NOON, outcome="review", asked=(subject,))
+    assert review(node, "m0", NOON + timedelta(minutes=5), "escalate") == []
+    assert review(node, "m0", NOON + timedelta(minutes=9), "approve") == []
+    assert review(node, "m0", NOON + timedelta(minutes=10), "deny") == []  # decided already
+    assert node.answer(SIBLING, NOON + timedelta(hours=1), asked=(subject,)) == []
+    # A reviewer's denial is no second lookup for the rules that count lookups.
+    assert node.detector.entry(99, entries.ReviewAction(
+        action="deny", at=NOON, message_id="m9", outcome="deny", reviewer="r1", state="NY"
+    )) == []  # fmt: skip
+
+
 def test_a_retry_a_day_after_the_denial_raises_nothing() -> None:
     node = Node()
     node.answer(LOCAL, NOON, outcome="deny", asked=(person(1),))
