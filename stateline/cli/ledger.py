@@ -263,15 +263,7 @@ def prove(
     except StorageError as error:
         raise _fail(f"cannot read the ledger: {error}") from error
     body = row[1] if row is not None else None
-    document = {
-        "origin": origin_for(state.upper()),
-        "index": entry,
-        "tree_size": size,
-        "leaf_hash": _b64(proof.leaf_hash),
-        "entry": None if body is None else _b64(body),
-        "proof": [_b64(h) for h in proof.path],
-        "checkpoint": note,
-    }
+    document = proof.document(origin_for(state.upper()), body, note)
     text = json.dumps(document, indent=2) + "\n"
     if out is None:
         typer.echo(text, nl=False)

@@ -7,7 +7,9 @@ proofs from the same tables; nothing here appends or folds.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
+from typing import Any
 
 from stateline.ledger.merkle import (
     EMPTY_ROOT,
@@ -30,6 +32,25 @@ class InclusionProof:
     def root(self) -> bytes:
         """The root the proof leads to (compare it with a signed checkpoint's)."""
         return root_from_inclusion_proof(self.index, self.size, self.leaf_hash, self.path)
+
+    def document(self, origin: str, body: bytes | None, checkpoint: str) -> dict[str, Any]:
+        """The proof as the JSON document ``stateline ledger prove`` writes, the resident view
+        and the dashboard hand out, and ``stateline ledger check-proof`` and the pages' own
+        check read: with the entry's bytes (None where retention removed them) and the signed
+        checkpoint (its note) the path leads to."""
+
+        def b64(data: bytes) -> str:
+            return base64.b64encode(data).decode("ascii")
+
+        return {
+            "origin": origin,
+            "index": self.index,
+            "tree_size": self.size,
+            "leaf_hash": b64(self.leaf_hash),
+            "entry": None if body is None else b64(body),
+            "proof": [b64(h) for h in self.path],
+            "checkpoint": checkpoint,
+        }
 
 
 def root_at(store: LedgerStore, size: int) -> bytes:

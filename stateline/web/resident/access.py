@@ -8,7 +8,6 @@ served by no node here) is refused before anything is read, and writes nothing.
 
 from __future__ import annotations
 
-import base64
 import logging
 import math
 import secrets
@@ -81,25 +80,12 @@ class Shown:
     proofs: dict[int, dict[str, Any]] = field(default_factory=dict)  # by entry index
 
 
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def proof_document(
     ledger: Ledger, index: int, entry: Entry, checkpoint: str, size: int
 ) -> dict[str, Any]:
     """The proof of entry ``index`` in the form ``stateline ledger prove`` writes and
     ``stateline ledger check-proof`` reads."""
-    proof = ledger.inclusion_proof(index, size)
-    return {
-        "origin": ledger.origin,
-        "index": index,
-        "tree_size": size,
-        "leaf_hash": _b64(proof.leaf_hash),
-        "entry": _b64(encode(entry)),
-        "proof": [_b64(h) for h in proof.path],
-        "checkpoint": checkpoint,
-    }
+    return ledger.inclusion_proof(index, size).document(ledger.origin, encode(entry), checkpoint)
 
 
 class ResidentAccessService:
