@@ -13,7 +13,7 @@ from rich.table import Table
 
 from stateline.cli.common import DataDir, console, errors
 from stateline.config import Config
-from stateline.oversight.transparency import json_value
+from stateline.oversight.transparency import json_value, section_json
 
 app = typer.Typer(help="Reports from the ledgers: transparency, the counts the law asks for.")
 
@@ -285,14 +285,7 @@ def _as_json(report: Any) -> str:
         "from": scope.start.isoformat() if scope.start else None,
         "to": scope.end.isoformat() if scope.end else None,
         "period": report.period,
-        "sections": {
-            s.name: {
-                "title": s.title,
-                "columns": list(s.columns),
-                "rows": [[json_value(c) for c in row] for row in s.rows],
-            }
-            for s in report.sections
-        },
+        "sections": {s.name: section_json(s) for s in report.sections},
     }
     return json.dumps(document, indent=2) + "\n"
 
@@ -365,7 +358,8 @@ def public(
     (OpenDP, the budget split across the figures, 95% intervals, small figures suppressed)."""
     from stateline.oversight.copy import CopyError
     from stateline.oversight.privacy import PrivacyError, split
-    from stateline.oversight.public import FIGURES, as_text, build, render
+    from stateline.oversight.public import FIGURES, build
+    from stateline.oversight.public_page import as_text, render
     from stateline.storage.engine import StorageError
 
     config = Config.from_env(data)
@@ -415,7 +409,8 @@ def _state_name(state: str) -> str:
 
 def _print_public(release: Any) -> None:
     from stateline.oversight.privacy import statement
-    from stateline.oversight.public import UNIT, figures
+    from stateline.oversight.public import UNIT
+    from stateline.oversight.public_page import figures
 
     said = statement(release.budget, UNIT)
     console.print(f"[bold]{release.title}[/bold]")

@@ -209,9 +209,11 @@ def export(
         with _exclusive(out):
             kept = manifest(out)
             for state in states:
-                start = int(kept["states"].get(state, {}).get("through", 0))
-                if start and kept["states"][state].get("rollups") != rollups.VERSION:
-                    _roll_up_again(db, out, state)
+                before = kept["states"].get(state, {})
+                start = int(before.get("through", 0))
+                listed = _listing(out, state, before)
+                if start and before.get("rollups") != rollups.VERSION:
+                    listed.update(_roll_up_again(db, out, state, listed["requests"]))
                 db.register("agencies", _agencies(agencies, state))
                 db.register("roles", _roles(config, state))
                 engine = open_ledger_engine(config, state)
@@ -233,13 +235,21 @@ def export(
                 finally:
                     engine.dispose()
                 # The signed head the copy was read up to: a reader can check it is the log's.
+                run.finish(start, listed)
+                for table, names in run.added.items():
+                    listed[table] = list(dict.fromkeys([*listed.get(table, []), *names]))
+                gone = _compact(db, out, state, listed)
                 kept["states"][state] = {
                     "through": run.resume(start),
                     "size": size,
                     "head": head[1] if head is not None else None,
                     "rollups": rollups.VERSION,
+                    "parts": listed,
+                    "superseded": gone,
                 }
-                run.finish(start)
+                # The manifest names the parts a reader reads, and goes last. The parts a
+                # compaction replaced go one refresh later, once readers have moved on.
+                _remove(out, state, before.get("superseded", {}))
                 _save(out, kept)
                 done.append(Exported(state, run.read, run.written, run.resume(start)))
     except StorageError as error:
@@ -253,15 +263,67 @@ def export(
     return done
 
 
-def _roll_up_again(db: Any, out: Path, state: str) -> None:
+def _roll_up_again(db: Any, out: Path, state: str, parts: list[str]) -> dict[str, list[str]]:
     """The rollups of a state's parts written before its copy had them (or in another form):
-    made from each part's rows, under the part's name."""
+    made from each part's rows, under the part's name; returns their listing."""
     for stale in (out / "rollups").glob(f"*/state={state}/*.parquet"):
         stale.unlink()
-    for part in sorted((out / "requests" / f"state={state}").glob("part-*.parquet")):
-        first = int(part.stem.removeprefix("part-"))
-        source = f"read_parquet('{part.as_posix()}')"
-        rollups.write(db, f"(SELECT * FROM {source})", out, state, first)
+    made: dict[str, list[str]] = {f"rollups/{name}": [] for name in rollups.NAMES}
+    for name in parts:
+        part = out / "requests" / f"state={state}" / name
+        first = int(part.stem.removeprefix("part-").split("-")[0])
+        source = f"(SELECT * FROM read_parquet('{part.as_posix()}'))"
+        rollups.write(db, source, out, state, first)
+        for table in made:
+            made[table].append(f"part-{first:012d}.parquet")
+    return made
+
+
+PARTED = (*TABLES, *(f"rollups/{name}" for name in rollups.NAMES))
+"""Every table of the copy kept in parts, by its folder under the copy."""
+
+COMPACT_AT = 32
+"""Parts of one table and state beyond which a refresh merges them into one."""
+
+
+def _listing(out: Path, state: str, kept: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The parts of ``state``'s tables a reader reads, by table: the manifest's, or (a copy
+    made before the manifest named them) the parts on disk."""
+    if "parts" in kept:
+        return {table: list(names) for table, names in kept["parts"].items()}
+    return {
+        table: sorted(p.name for p in (out / table / f"state={state}").glob("*.parquet"))
+        for table in PARTED
+    }
+
+
+def _compact(db: Any, out: Path, state: str, listed: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Merge each table's parts into one where there are more than :data:`COMPACT_AT`
+    (``listed`` then names the merged part); returns the parts replaced, by table."""
+    gone: dict[str, list[str]] = {}
+    for table, names in listed.items():
+        if len(names) <= COMPACT_AT:
+            continue
+        folder = out / table / f"state={state}"
+        first = names[0].removeprefix("part-").split("-")[0].removesuffix(".parquet")
+        last = names[-1].removeprefix("part-").split("-")[-1].removesuffix(".parquet")
+        merged = folder / f"part-{first}-{last}.parquet"
+        files = ", ".join(f"'{(folder / n).as_posix()}'" for n in names)
+        temporary = merged.with_suffix(".parquet.tmp")
+        db.execute(
+            f"COPY (SELECT * FROM read_parquet([{files}], union_by_name = true)) "
+            f"TO '{temporary.as_posix()}' (FORMAT parquet)"
+        )
+        temporary.replace(merged)
+        gone[table] = [n for n in names if n != merged.name]
+        listed[table] = [merged.name]
+    return gone
+
+
+def _remove(out: Path, state: str, gone: Mapping[str, list[str]]) -> None:
+    for table, names in gone.items():
+        for name in names:
+            (out / table / f"state={state}" / name).unlink(missing_ok=True)
 
 
 _Entry = tuple[int, bytes | None]
@@ -330,7 +392,8 @@ class _Run:
         self.written = 0
         self.last = -1
         self.open: int | None = None
-        self.parts: list[Path] = []
+        self.parts: list[Path] = []  # the request parts written
+        self.added: dict[str, list[str]] = {}  # every part written, by table
 
     def batch(self, first: int, count: int, read: pa.Table) -> None:
         """``count`` entries from index ``first`` (``read``), after those carried over."""
@@ -387,6 +450,7 @@ class _Run:
         pq.write_table(rows, temporary)
         temporary.replace(path)
         self.written += rows.num_rows
+        self.added.setdefault(name, []).append(path.name)
         if name == "requests":
             self.parts.append(path)
 
@@ -396,26 +460,29 @@ class _Run:
             return int(self.open)
         return self.last + 1 if self.last >= 0 else start
 
-    def finish(self, start: int) -> None:
+    def finish(self, start: int, listed: Mapping[str, list[str]]) -> None:
         """The rollups of the request parts this export wrote (in one scan, named by its
         first); an empty part for each table that has none, so that every view has its
         columns."""
         if self.parts:
-            listed = ", ".join(f"'{p.as_posix()}'" for p in self.parts)
-            source = f"(SELECT * FROM read_parquet([{listed}]))"
+            named = ", ".join(f"'{p.as_posix()}'" for p in self.parts)
+            source = f"(SELECT * FROM read_parquet([{named}]))"
             first = int(self.parts[0].stem.removeprefix("part-"))
             self.written += rollups.write(self.db, source, self.out, self.state, first)
+            for name in rollups.NAMES:
+                self.added.setdefault(f"rollups/{name}", []).append(f"part-{first:012d}.parquet")
         for name in TABLES:
-            folder = self.out / name / f"state={self.state}"
-            if not any(folder.glob("*.parquet")):
-                self._part_empty(name, folder, start)
+            if not listed.get(name) and not self.added.get(name):
+                self._part_empty(name, start)
 
-    def _part_empty(self, name: str, folder: Path, start: int) -> None:
+    def _part_empty(self, name: str, start: int) -> None:
+        folder = self.out / name / f"state={self.state}"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"part-{start:012d}.parquet"
         temporary = path.with_suffix(".parquet.tmp")
         pq.write_table(pa.Table.from_pylist([], schema=SCHEMAS[name]), temporary)
         temporary.replace(path)
+        self.added.setdefault(name, []).append(path.name)
 
 
 def _agencies(agencies: Mapping[str, Agency], state: str) -> pa.Table:
@@ -470,9 +537,10 @@ def connect(out: Path) -> Any:
     if not (out / "manifest.json").exists():
         raise CopyError(f"no analytical copy at {out}: run `stateline report refresh` first")
     db = duckdb.connect()
+    kept = manifest(out)["states"]
     try:
         for name in TABLES:
-            files = sorted((out / name).glob("state=*/*.parquet"))
+            files = _files(out, name, kept)
             if files:
                 listed = ", ".join(f"'{f}'" for f in files)
                 db.execute(
@@ -486,15 +554,25 @@ def connect(out: Path) -> Any:
                 db.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}_empty")
         db.execute(REQUESTS_FULL)
         db.execute("SET TimeZone = 'UTC'")  # a day of a report is a UTC day, as a rollup's
-        kept = manifest(out)["states"].values()
-        if all(state.get("rollups") == rollups.VERSION for state in kept):
-            rollups.views(db, out)
+        if all(state.get("rollups") == rollups.VERSION for state in kept.values()):
+            rollups.views(
+                db, {name: _files(out, f"rollups/{name}", kept) for name in rollups.NAMES}
+            )
             _agree(db)
         db.execute("SELECT count(*) FROM requests_full").fetchone()  # a corrupt part shows here
     except duckdb.Error as error:
         db.close()
         raise CopyError(f"the analytical copy cannot be read: {_first_line(error)}") from error
     return db
+
+
+def _files(out: Path, table: str, kept: Mapping[str, Any]) -> list[Path]:
+    """The parts of ``table`` a reader reads: those the manifest names for each state (a part
+    on disk it does not name is an export's that had not finished)."""
+    files: list[Path] = []
+    for state, facts in sorted(kept.items()):
+        files += [out / table / f"state={state}" / n for n in _listing(out, state, facts)[table]]
+    return files
 
 
 def _agree(db: Any) -> None:

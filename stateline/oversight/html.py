@@ -45,12 +45,18 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("stateline.oversight", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
-_ENV.filters["cell"] = _cell
+def templates(cell: Any) -> jinja2.Environment:
+    """The oversight pages' templates, escaped, with ``cell`` to show a table's cell."""
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("stateline.oversight", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters["cell"] = cell
+    return environment
+
+
+_ENV = templates(_cell)
 
 
 def _numeric(section: Section) -> list[bool]:

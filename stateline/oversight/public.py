@@ -22,14 +22,11 @@ address, and these statistics read no records (:data:`NOT_RELEASED`).
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-import altair as alt
-import jinja2
 import orjson
 import pyarrow as pa  # type: ignore[import-untyped]
 
@@ -44,24 +41,16 @@ from stateline.oversight.categories import (
     STATE_AGENCY_OUT_OF_STATE,
     requester_category,
 )
-from stateline.oversight.charts import charts
 from stateline.oversight.copy import signed_heads
-from stateline.oversight.html import vega_bundle
 from stateline.oversight.privacy import (
-    MINIMUM,
     Budget,
     Noisy,
-    Share,
     add_noise,
-    statement,
-    threshold,
 )
 from stateline.oversight.transparency import (
-    OUTCOME_NAMES,
     Report,
     Scope,
     Section,
-    json_value,
     transparency,
 )
 
@@ -421,135 +410,3 @@ def _move(lookups: Lookups, db: Any) -> None:
     db.execute("INSERT INTO people SELECT figure, person FROM batch")
     db.unregister("batch")
     lookups.pairs.clear()
-
-
-# What a release says -----------------------------------------------------------------------
-
-
-def _figure(published: Published, share: Share) -> dict[str, Any]:
-    """One figure about people: none (no request behind it), suppressed, or its noisy count
-    and 95% interval."""
-    noisy = published.noisy
-    shown = noisy is not None and not noisy.suppressed
-    return {
-        "figure": published.figure.name,
-        "title": published.figure.title,
-        "epsilon": share.epsilon,
-        "scale": share.scale,
-        "margin": share.margin,
-        "threshold": threshold(share),
-        "none": noisy is None,
-        "why_none": (
-            None
-            if noisy is not None
-            else "no answer to these agencies carried records"
-            if published.figure.sent
-            else "no request from these agencies"
-        ),
-        "suppressed": noisy is not None and noisy.suppressed,
-        "value": 0 if noisy is None else noisy.value if shown else None,
-        "low": 0 if noisy is None else noisy.low if shown else None,
-        "high": 0 if noisy is None else noisy.high if shown else None,
-    }
-
-
-def figures(release: Release) -> list[dict[str, Any]]:
-    """The figures about people, as a release shows them."""
-    shares = release.budget.shares
-    return [_figure(p, share) for p, share in zip(release.people, shares, strict=True)]
-
-
-def as_json(release: Release) -> dict[str, Any]:
-    """The release as one JSON document."""
-    return {
-        "title": release.title,
-        "covers": release.covers,
-        "year": release.year,
-        "made": release.made.isoformat(),
-        "privacy": statement(release.budget, UNIT),
-        "exact": "requests, by requester category and by agency: they describe agencies",
-        "people": figures(release),
-        "requests": {
-            s.name: {
-                "title": s.title,
-                "columns": list(s.columns),
-                "rows": [[json_value(c) for c in row] for row in s.rows],
-            }
-            for s in release.requests
-        },
-        "not_released": [{"figure": f, "why": why} for f, why in NOT_RELEASED],
-        "ledgers": [{"state": s, "size": n, "root": root} for s, n, root in release.heads],
-        "unreadable_entries": release.unreadable,
-    }
-
-
-def as_text(release: Release) -> str:
-    return json.dumps(as_json(release), indent=2) + "\n"
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return str(value)
-
-
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("stateline.oversight", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-)
-_ENV.filters["cell"] = _cell
-
-
-def people_chart(release: Release) -> dict[str, Any] | None:
-    """The published figures about people, each with its 95% interval as an error bar."""
-    values = [
-        {"figure": f["title"], "people": f["value"], "low": f["low"], "high": f["high"]}
-        for f in figures(release)
-        if f["value"] is not None and not f["none"]
-    ]
-    if not values:
-        return None
-    data = alt.Data(values=values)  # type: ignore[no-untyped-call]
-    figure = alt.Y("figure:N", sort=None, title=None, axis=alt.Axis(labelLimit=360))
-    base = alt.Chart(data).encode(y=figure)
-    bars = base.mark_rule(color="#3b6fb6", strokeWidth=2).encode(
-        x=alt.X("low:Q", title="people (95% interval)"), x2="high:Q"
-    )
-    points = base.mark_point(filled=True, size=70, color="#3b6fb6").encode(
-        x="people:Q", tooltip=["figure:N", "people:Q", "low:Q", "high:Q"]
-    )
-    spec: dict[str, Any] = (bars + points).properties(width=560).to_dict()
-    return spec
-
-
-def render(release: Release) -> str:
-    """The release as one self-contained HTML page, the Vega libraries inline."""
-    drawn: dict[str, Any] = {}
-    people = people_chart(release)
-    if people is not None:
-        drawn["people"] = people
-    by_category = charts(release.report).get("by_category")
-    if by_category is not None:
-        by_category["title"] = "Requests by who asked"
-        drawn["by_category"] = by_category
-    summary = release.requests[0].rows[0]
-    shares = release.budget.shares
-    return _ENV.get_template("public.html").render(
-        release=release,
-        figures=figures(release),
-        privacy=statement(release.budget, UNIT),
-        per_figure=shares[0].epsilon,
-        margins=sorted({s.margin for s in shares}),
-        thresholds=sorted({threshold(s) for s in shares}),
-        minimum=MINIMUM,
-        unit=UNIT,
-        not_released=NOT_RELEASED,
-        cards=[("requests", summary[0])]
-        + [(OUTCOME_NAMES[o], n) for o, n in zip(OUTCOME_NAMES, summary[1:], strict=True)],
-        made=release.made.strftime("%Y-%m-%d %H:%M UTC"),
-        charts=drawn,
-        bundle=vega_bundle(),
-    )

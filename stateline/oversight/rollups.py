@@ -23,7 +23,7 @@ only rows for a single ORI.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -147,12 +147,11 @@ def write(db: Any, source: str, out: Path, state: str, first: int) -> int:
     return written
 
 
-def views(db: Any, out: Path) -> None:
-    """A view ``rollup_<name>`` over each rollup of the copy at ``out``."""
+def views(db: Any, files: Mapping[str, Sequence[Path]]) -> None:
+    """A view ``rollup_<name>`` over each rollup's ``files``."""
     for name in NAMES:
-        files = sorted((out / "rollups" / name).glob("state=*/*.parquet"))
-        if files:
-            listed = ", ".join(f"'{f}'" for f in files)
+        if files.get(name):
+            listed = ", ".join(f"'{f}'" for f in files[name])
             db.execute(
                 f"CREATE VIEW rollup_{name} AS SELECT * FROM read_parquet([{listed}], "
                 "hive_partitioning = false)"

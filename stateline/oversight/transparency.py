@@ -115,6 +115,15 @@ def json_value(cell: Any) -> Any:
     return cell
 
 
+def section_json(section: Section) -> dict[str, Any]:
+    """A section as a JSON document holds it: its title, columns and rows."""
+    return {
+        "title": section.title,
+        "columns": list(section.columns),
+        "rows": [[json_value(c) for c in row] for row in section.rows],
+    }
+
+
 def bucket(scope: Scope, first: date | None, last: date | None) -> str:
     """Days for up to two months, weeks up to a year and a half, months beyond."""
     start, end = scope.start or first, scope.end or last

@@ -4,6 +4,7 @@ figure equals a count made from the ledger entries themselves."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -158,3 +159,56 @@ def test_a_corrupt_part_and_a_backward_period_are_clear_errors(
         Scope(("NY",), date(2026, 12, 8), date(2026, 12, 1))
     with pytest.raises(CopyError, match="no analytical copy"):
         connect(config.data_dir / "nowhere")
+
+
+def test_a_part_the_manifest_does_not_name_is_not_read(
+    config: Config, tokens: dict[str, str], people: dict[str, list[Person]]
+) -> None:
+    traffic(config, tokens, people, 2)
+    export(config, STATES)
+    folder = default_dir(config) / "requests" / "state=NY"
+    (part,) = folder.glob("*.parquet")
+    # What an export that stopped before its manifest leaves: a part no manifest names.
+    shutil.copy(part, folder / "part-999999999999.parquet")
+    db = connect(default_dir(config))
+    (count,) = db.execute("SELECT count(*) FROM requests WHERE state = 'NY'").fetchone()
+    assert count == sum(n for k, n in from_the_ledgers(config).items() if k[0] == "NY")
+    db.close()
+
+
+def test_many_refreshes_are_merged_into_one_part_and_count_the_same(
+    config: Config,
+    tokens: dict[str, str],
+    people: dict[str, list[Person]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import stateline.oversight.copy as copy
+
+    monkeypatch.setattr(copy, "COMPACT_AT", 3)
+    out = default_dir(config)
+    folder = out / "requests" / "state=NY"
+    for _ in range(4):
+        traffic(config, tokens, people, 1)
+        export(config, STATES)
+    kept = manifest(out)["states"]["NY"]
+    # The fourth refresh's part made four: merged into one, named by the first and the last.
+    (merged,) = kept["parts"]["requests"]
+    assert merged.count("-") == 2 and len(kept["superseded"]["requests"]) == 4
+    assert all((folder / name).exists() for name in kept["superseded"]["requests"])
+    for table in ("rollups/counts", "rollups/nation"):
+        assert len(kept["parts"][table]) == 1
+    db = connect(out)
+    by_state = dict(db.execute("SELECT state, count(*) FROM requests GROUP BY state").fetchall())
+    ledgers = Counter[str]()
+    for (state, _ori, _outcome), n in from_the_ledgers(config).items():
+        ledgers[state] += n
+    assert by_state == dict(ledgers)
+    report = transparency(db, Scope(("NY",)), date.today(), "NY")
+    assert report.section("summary").rows[0][0] == ledgers["NY"]
+    db.close()
+    # The replaced parts go at the next refresh, once readers of the last manifest are done.
+    traffic(config, tokens, people, 1)
+    export(config, STATES)
+    assert sorted(p.name for p in folder.glob("*.parquet")) == sorted(
+        manifest(out)["states"]["NY"]["parts"]["requests"]
+    )
