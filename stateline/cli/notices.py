@@ -97,7 +97,6 @@ def delay(
     data: DataDir = None,
 ) -> None:
     """Delay a notice through a date: its letter waits, its request hidden from the person.
-
     Without --court-order, only when the requester asked for a delay (NDR/Y), for at most 90
     days; on a court's order, for at most 365. The password is asked for (or
     $STATELINE_PASSWORD); beside a running server the step goes through its console."""
