@@ -3,7 +3,6 @@
 # Debian's packages when it is missing. `start` prints the shell line that exports its URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PORT="${STATELINE_PG_PORT:-55432}"
 
 # The data folder lives outside the clone: as root the server runs as postgres, which cannot
 # reach into a clone under a folder only root may read. It is named by a hash of the clone's
@@ -15,6 +14,10 @@ data_dir() {
   echo "$base/stateline-pg-$key"
 }
 DATA=$(data_dir)
+# The port the server listens on, kept in its data folder: chosen at the first start, from the
+# folder's name so that two clones rarely ask for the same one, and the next free one if it is
+# taken (another clone's server, or anything else). STATELINE_PG_PORT chooses it instead.
+PORT_FILE="$DATA/stateline-port"
 # Where the data folder was before it moved out of the clone; its server is stopped on sight.
 OLD_DATA="$PWD/.pgdata"
 
@@ -59,6 +62,27 @@ make_data_dir() {
   fi
 }
 
+port_taken() {  # something listens on 127.0.0.1:$1
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+choose_port() {
+  local port
+  if [ -n "${STATELINE_PG_PORT:-}" ]; then
+    echo "$STATELINE_PG_PORT"
+    return
+  fi
+  if [ -f "$PORT_FILE" ]; then
+    port=$(cat "$PORT_FILE")
+  else
+    port=$((55432 + 16#$(basename "$DATA" | tail -c 5) % 500))
+  fi
+  while port_taken "$port"; do
+    port=$((port + 1))
+  done
+  echo "$port"
+}
+
 stop_old() {
   local bin=$1
   if [ -f "$OLD_DATA/postmaster.pid" ]; then
@@ -74,13 +98,18 @@ start() {
   if [ ! -f "$DATA/PG_VERSION" ]; then
     as_owner "$bin/initdb" -D "$DATA" -U stateline --auth=trust -E UTF8 >/dev/null
   fi
-  if ! as_owner "$bin/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+  local PORT
+  if as_owner "$bin/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+    # Running: on the port it was started on (a server started before ports were kept: 55432).
+    PORT=$(cat "$PORT_FILE" 2>/dev/null || echo 55432)
+  else
+    PORT=$(choose_port)
     if ! as_owner "$bin/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
       -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null; then
-      # Most often the port is taken by another clone's server: STATELINE_PG_PORT picks another.
       as_owner tail -n 5 "$DATA/server.log" >&2 || true
       exit 1
     fi
+    echo "$PORT" > "$PORT_FILE"
   fi
   as_owner "$bin/psql" -h 127.0.0.1 -p "$PORT" -U stateline -d postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='stateline_test'" | grep -q 1 ||
