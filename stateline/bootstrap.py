@@ -14,6 +14,7 @@ from typing import Protocol
 from sqlalchemy import Engine, text
 
 from stateline.config import Config
+from stateline.errors import StorageError
 from stateline.hub.attachments import Attachments
 from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Keeping
@@ -35,7 +36,7 @@ from stateline.oversight.watch import FederalOris, Watch
 from stateline.storage.alerts import AlertStore
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.documents import DocumentStore
-from stateline.storage.engine import StorageError, open_engine
+from stateline.storage.engine import open_engine
 from stateline.storage.ledger import PAGE_SIZE
 from stateline.storage.locks import AdvisoryLock
 from stateline.storage.messages import MessageLog

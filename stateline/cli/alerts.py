@@ -33,11 +33,11 @@ def alerts(
     """Raise the abuse alerts the node's ledger shows (with those a serving node raised as
     traffic arrived, each once) and list them, most recent first."""
     from stateline.bootstrap import ledger_prefix, open_hub, open_ledger_engine, open_node_engine
+    from stateline.errors import StorageError
     from stateline.oversight.alert_settings import SettingsError, read_settings, settings_path
     from stateline.oversight.alerts import Detector
     from stateline.oversight.watch import catch_up
     from stateline.storage.alerts import AlertStore
-    from stateline.storage.engine import StorageError
     from stateline.storage.ledger import LedgerStore
 
     config = Config.from_env(data)

@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from stateline.cli.common import DataDir, console, errors
 from stateline.config import Config
+from stateline.errors import StorageError
 from stateline.ledger.checkpoint import NoteError, Verifier, open_checkpoint
 from stateline.ledger.keys import LEDGER_VKEY, KeyFileError, load
 from stateline.ledger.merkle import ProofError, leaf_hash, verify_consistency, verify_inclusion
-from stateline.storage.engine import StorageError
 
 app = typer.Typer(help="The node's audit ledger: verify, prove, checkpoint, export.")
 

@@ -188,10 +188,10 @@ def _in_process(
 ) -> dict[str, Any]:
     """The step on the state's own outbox and ledger, this process holding its writer lock."""
     from stateline.bootstrap import open_node_engine, open_state_ledger
+    from stateline.errors import StorageError
     from stateline.node.notices import NoticeError
     from stateline.node.outbox import Outbox
     from stateline.storage.accounts import AccountStore, AuthenticationFailed, SignInLocked
-    from stateline.storage.engine import StorageError
     from stateline.storage.notices import NoticeStore
     from stateline.web.console.views.notices import notice_json
 

@@ -196,8 +196,9 @@ DIRECTORY_FLAGS = ("--type", "--home-state", "--mission", "--certified")
 
 def _from_directory(ori: str, data_dir: Path | None) -> Agency:
     """The agency ``ori`` as the data directory's directory (the hub database) holds it."""
+    from stateline.errors import StorageError
     from stateline.storage.directory import DirectoryStore
-    from stateline.storage.engine import StorageError, open_engine
+    from stateline.storage.engine import open_engine
 
     config = Config.from_env(data_dir)
     if config.database_url is None and not (config.data_dir / "hub.sqlite").is_file():

@@ -212,8 +212,8 @@ def transparency(
 def _raised(config: Config, states: tuple[str, ...]) -> list[Any]:
     """The abuse alerts the states' nodes have raised (stateline alerts)."""
     from stateline.bootstrap import open_node_engine
+    from stateline.errors import StorageError
     from stateline.storage.alerts import AlertStore
-    from stateline.storage.engine import StorageError
 
     raised: list[Any] = []
     for state in states:
@@ -356,11 +356,11 @@ def public(
     """Statistics a state can publish as is: requests by requester category and by agency,
     exact (agencies are not people), and the people looked up, with differential privacy
     (OpenDP, the budget split across the figures, 95% intervals, small figures suppressed)."""
+    from stateline.errors import StorageError
     from stateline.oversight.copy import CopyError
     from stateline.oversight.privacy import PrivacyError, split
     from stateline.oversight.public import FIGURES, build
     from stateline.oversight.public_page import as_text, render
-    from stateline.storage.engine import StorageError
 
     config = Config.from_env(data)
     states = _states(config, state, all_states)

@@ -46,10 +46,10 @@ def code(
     only a keyed hash of it.
     """
     from stateline.bootstrap import open_node_engine
+    from stateline.errors import StorageError
     from stateline.ledger.entries import subject_key
     from stateline.ledger.keys import SUBJECT_KEY, KeyFileError, load
     from stateline.oversight.resident import normalise_oln
-    from stateline.storage.engine import StorageError
     from stateline.storage.records import RecordStore
     from stateline.storage.resident import ResidentStore, code_digest, new_code
     from stateline.web.console.zones import local, zone_for

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import orjson
 
-from stateline.storage.ledger import LedgerUnavailable
+from stateline.ledger.errors import LedgerUnavailable
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ from stateline.ledger.checkpoint import (
     sign_checkpoint,
 )
 from stateline.ledger.entries import AdminChange, Entry, EntryError, decode, encode, micros
+from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.keys import NodeKeys, load_or_create, origin_for
 from stateline.ledger.merkle import CompactRange, frontier, leaf_hash
 from stateline.ledger.proofs import InclusionProof, consistency_proof, inclusion_proof, root_at
@@ -52,7 +53,6 @@ from stateline.storage.ledger import (
     JournalRow,
     JournalStore,
     LedgerStore,
-    LedgerUnavailable,
     LedgerWriter,
     node_key,
     subject_tag,

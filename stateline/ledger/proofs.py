@@ -11,13 +11,14 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.merkle import (
     EMPTY_ROOT,
     consistency_ranges,
     inclusion_ranges,
     root_from_inclusion_proof,
 )
-from stateline.storage.ledger import LedgerStore, LedgerUnavailable
+from stateline.storage.ledger import LedgerStore
 
 
 @dataclass(frozen=True, slots=True)

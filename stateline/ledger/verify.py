@@ -38,13 +38,13 @@ from stateline.ledger.checkpoint import (
     parse_note,
     verify_cosignature,
 )
+from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.merkle import CompactRange, Node, fold, levels, subtrees
 from stateline.storage.engine import open_engine
 from stateline.storage.ledger import (
     STRIDE,
     JournalStore,
     LedgerStore,
-    LedgerUnavailable,
     node_key,
 )
 

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from stateline.errors import StorageError
 from stateline.ledger.entries import Entry
 from stateline.node import delays
 from stateline.node.deadlines import local_day
@@ -39,7 +40,6 @@ from stateline.node.notices import (
 )
 from stateline.node.review import SYSTEM, Reviewer
 from stateline.storage.delays import DelayStore
-from stateline.storage.engine import StorageError
 from stateline.storage.notices import NoticeStore
 from stateline.wire.grammar import DataClass
 

@@ -13,9 +13,9 @@ import logging
 import threading
 from collections.abc import Sequence
 
+from stateline.errors import StorageError
 from stateline.node.review import ReviewError
 from stateline.node.review_service import ReviewService
-from stateline.storage.engine import StorageError
 
 log = logging.getLogger(__name__)
 

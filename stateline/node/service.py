@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
 
+from stateline.errors import StorageError
 from stateline.ledger.entries import Entry
+from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.log import Ledger, submit_together
 from stateline.node.audit import query_subjects, request_entries
 from stateline.node.noticed import NodeNotices
@@ -26,9 +28,7 @@ from stateline.node.records.search import parse_nam
 from stateline.node.redact import redact
 from stateline.node.review import held_item
 from stateline.node.review_service import ReviewService
-from stateline.storage.engine import StorageError
 from stateline.storage.group import IdleGroup
-from stateline.storage.ledger import LedgerUnavailable
 from stateline.storage.records import RecordStore
 from stateline.transport.base import Delivery, NodeUnavailable
 from stateline.wire import text

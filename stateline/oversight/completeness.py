@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 from stateline.bootstrap import ledger_prefix, open_hub, open_ledger_engine
 from stateline.config import Config
+from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.keys import origin_for
 from stateline.ledger.proofs import signed_head
 from stateline.ledger.reconcile import Finding, Reconciler
-from stateline.storage.ledger import JournalStore, LedgerStore, LedgerUnavailable
+from stateline.storage.ledger import JournalStore, LedgerStore
 
 IN_FLIGHT = 2.0
 """Seconds to wait before looking up again the disclosures the hub had not logged yet."""

@@ -39,8 +39,8 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from stateline.config import Config
 from stateline.directory.model import Agency
+from stateline.errors import StorageError
 from stateline.oversight import rollups
-from stateline.storage.engine import StorageError
 
 TABLES = ("requests", "reviews", "late_disclosures", "notices")
 

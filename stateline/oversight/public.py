@@ -375,8 +375,8 @@ def _read(config: Config, state: str, lo: int, hi: int, lookups: Lookups, db: An
     """Feed ``state``'s entries ``[lo, hi)`` to ``lookups``, a chunk at a time, and move its
     pairs into ``db`` after each."""
     from stateline.bootstrap import ledger_prefix, open_ledger_engine
+    from stateline.errors import StorageError
     from stateline.ledger.keys import origin_for
-    from stateline.storage.engine import StorageError
     from stateline.storage.ledger import JournalStore, LedgerStore
 
     engine = open_ledger_engine(config, state)

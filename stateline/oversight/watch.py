@@ -21,10 +21,10 @@ from datetime import UTC, datetime
 from functools import partial
 
 from stateline.directory.model import Agency
+from stateline.errors import StorageError
 from stateline.ledger.entries import Entry, EntryError, decode, micros
 from stateline.oversight.alerts import Detector, Raised, raised_from
 from stateline.storage.alerts import AlertStore
-from stateline.storage.engine import StorageError
 from stateline.storage.ledger import LedgerStore
 
 log = logging.getLogger(__name__)

@@ -38,10 +38,10 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.expression import ClauseElement
 
+from stateline.errors import StorageError
 from stateline.ledger.entries import from_micros, micros
 from stateline.oversight.alerts import Lookup, Raised, alert_id
 from stateline.storage.compiled import Compiled
-from stateline.storage.engine import StorageError
 from stateline.storage.schema import node_metadata
 
 CHUNK = 500

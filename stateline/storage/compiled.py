@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
-from stateline.storage.engine import StorageError
+from stateline.errors import StorageError
 
 
 class Compiled:

@@ -29,9 +29,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from stateline.errors import StorageError
 from stateline.node.delays import Delay
 from stateline.oversight.resident import DelayBasis, DelayEvent
-from stateline.storage.engine import StorageError
 from stateline.storage.notices import notices
 from stateline.storage.review import utc
 from stateline.storage.schema import node_metadata

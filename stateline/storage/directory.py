@@ -45,7 +45,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from stateline.directory.checks import check_agency
 from stateline.directory.credentials import TOKEN_PREFIX, hash_token, issue_token
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Certification, Mission
-from stateline.storage.engine import StorageError
+from stateline.errors import StorageError
 from stateline.storage.schema import hub_metadata
 
 agencies = Table(

@@ -31,8 +31,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.documents import Attached, Document, Holding
+from stateline.errors import StorageError
 from stateline.storage.compiled import Compiled
-from stateline.storage.engine import StorageError
 from stateline.storage.schema import hub_metadata
 from stateline.storage.writer import DurableWriter
 

@@ -7,10 +7,6 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 
-class StorageError(Exception):
-    """A database could not be opened, read or written; raised in place of driver errors."""
-
-
 def sqlite_url(path: str) -> str:
     return f"sqlite:///{path}"
 

@@ -66,9 +66,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.expression import ClauseElement, ColumnElement, Executable
 
+from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.merkle import complete_root, fold, subtrees
 from stateline.storage.compiled import Compiled, fetch
-from stateline.storage.engine import StorageError
 from stateline.storage.schema import NAMING, node_metadata
 from stateline.storage.witnessed import WitnessMemory, witnessed_table
 from stateline.storage.writer import DurableWriter, Work
@@ -209,10 +209,6 @@ def subject_tag(subject_key: str) -> int:
     whole key.
     """
     return int(subject_key[:15], 16)
-
-
-class LedgerUnavailable(StorageError):
-    """The ledger cannot be written or read: nothing may be disclosed until it can."""
 
 
 def node_key(level: int, index: int) -> int:

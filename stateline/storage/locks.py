@@ -15,7 +15,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from stateline.storage.engine import StorageError
+from stateline.errors import StorageError
 
 
 class AdvisoryLock:

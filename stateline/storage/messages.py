@@ -54,8 +54,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from stateline.errors import StorageError
 from stateline.storage.compiled import Compiled
-from stateline.storage.engine import StorageError
 from stateline.storage.group import IdleGroup
 from stateline.storage.schema import hub_metadata
 from stateline.storage.writer import DurableWriter, Work, merged

@@ -37,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from stateline.errors import StorageError
 from stateline.node.notices import (
     Disclosed,
     Notice,
@@ -44,7 +45,6 @@ from stateline.node.notices import (
     NoticeEvent,
     NoticeStatus,
 )
-from stateline.storage.engine import StorageError
 from stateline.storage.review import utc
 from stateline.storage.schema import node_metadata
 from stateline.wire.grammar import DataClass

@@ -36,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from stateline.errors import StorageError
 from stateline.node.records.model import (
     Address,
     CredentialType,
@@ -49,7 +50,6 @@ from stateline.node.records.model import (
 from stateline.node.records.phonetic import MAX_KEY, surname_keys
 from stateline.node.records.search import NameQuery, rank
 from stateline.storage.compiled import Compiled, Reads
-from stateline.storage.engine import StorageError
 from stateline.storage.schema import node_metadata
 
 people = Table(

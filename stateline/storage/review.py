@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
+from stateline.errors import StorageError
 from stateline.node.review import (
     DECISIONS,
     OPEN,
@@ -49,7 +50,6 @@ from stateline.node.review import (
     ReviewState,
     Role,
 )
-from stateline.storage.engine import StorageError
 from stateline.storage.schema import node_metadata
 from stateline.wire.grammar import MKE, DataClass
 from stateline.wire.messages import Header, Query

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, Text, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from stateline.storage.engine import StorageError
+from stateline.errors import StorageError
 from stateline.storage.schema import hub_metadata
 
 

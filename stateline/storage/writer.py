@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from stateline.errors import StorageError
 from stateline.storage.compiled import Compiled
-from stateline.storage.engine import StorageError
 
 Work = tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]
 """One statement of a transaction: the statement, its column names, its rows."""

@@ -13,11 +13,11 @@ from fastapi.responses import Response
 
 from stateline.directory.checks import SenderRefusal
 from stateline.documents import MAGIC, MAX_DOCUMENT
+from stateline.errors import StorageError
 from stateline.hub.attachments import DocumentRefusal, Receipt
 from stateline.hub.exchange import Exchange
 from stateline.hub.retries import MAX_KEY, RetryRefused, valid_key
 from stateline.hub.switch import Form, Submission
-from stateline.storage.engine import StorageError
 from stateline.storage.messages import MessageLog
 from stateline.web import bodies
 from stateline.wire import jsonform, text

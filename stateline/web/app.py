@@ -16,8 +16,8 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from stateline import __version__
+from stateline.errors import StorageError
 from stateline.hub.exchange import Exchange
-from stateline.storage.engine import StorageError
 from stateline.storage.messages import MessageLog
 from stateline.web import api
 from stateline.web.docs import docs_router

@@ -14,11 +14,12 @@ import pytest
 from stateline.ledger import merkle
 from stateline.ledger.checkpoint import Signer
 from stateline.ledger.entries import AdminChange, encode
+from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.keys import create
 from stateline.ledger.log import Committer, Ledger, open_ledger, submit_together
 from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import LedgerStore, LedgerUnavailable
+from stateline.storage.ledger import LedgerStore
 from tests.ledger.helpers import START, entries, subject
 
 

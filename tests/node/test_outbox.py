@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from stateline.errors import StorageError
 from stateline.ledger.entries import Entry
 from stateline.ledger.entries import Notice as NoticeEntry
 from stateline.node.letters import letter_text
@@ -21,7 +22,7 @@ from stateline.node.notices import (
 )
 from stateline.node.outbox import Outbox
 from stateline.node.review import Reviewer, Role
-from stateline.storage.engine import StorageError, open_engine, sqlite_url
+from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.notices import NoticeStore
 from stateline.wire.grammar import DataClass
 

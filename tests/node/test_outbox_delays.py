@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from stateline.errors import StorageError
 from stateline.ledger.entries import Notice as NoticeEntry
 from stateline.node.delays import InvalidDelay, NotDelayed, NoticeDelayed
 from stateline.node.notices import NoticeStatus, NotPermitted
@@ -17,7 +18,7 @@ from stateline.node.outbox import DelayNotRecorded, Outbox
 from stateline.node.review import Reviewer, Role
 from stateline.oversight.resident import DELAY_NOTICE, DelayEvent, withheld_until
 from stateline.storage.delays import DelayStore
-from stateline.storage.engine import StorageError, open_engine, sqlite_url
+from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.notices import NoticeStore
 
 from .test_notices import IL_NOTICE, RECEIVED, notices

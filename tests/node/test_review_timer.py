@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
+from stateline.errors import StorageError
 from stateline.node.review import Action, ReviewState
 from stateline.node.review_service import ReviewService
 from stateline.node.review_timer import DeadlineTimer
-from stateline.storage.engine import StorageError
 
 from .test_review_service import T0, World, held, make_world
 

@@ -12,6 +12,7 @@ from stateline.directory.checks import check_sender
 from stateline.directory.credentials import hash_token
 from stateline.directory.demo import GUIDE_ORI, SUSPENDED_ORI, demo_agencies
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Certification, Mission
+from stateline.errors import StorageError
 from stateline.storage.directory import (
     DirectoryStore,
     DuplicateAgency,
@@ -20,7 +21,6 @@ from stateline.storage.directory import (
     agencies,
     credentials,
 )
-from stateline.storage.engine import StorageError
 
 OAKDALE = Agency(
     "NY0010100",

@@ -10,8 +10,8 @@ from sqlalchemy import Engine, LargeBinary, inspect
 from sqlalchemy.dialects.postgresql import BYTEA
 
 from stateline.documents import Attached, Document, Holding
+from stateline.errors import StorageError
 from stateline.storage.documents import DocumentStore
-from stateline.storage.engine import StorageError
 
 NOW = datetime(2026, 3, 2, 14, 30, 15, 250000, tzinfo=UTC)
 HOUR = timedelta(hours=1)

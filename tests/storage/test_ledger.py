@@ -13,10 +13,11 @@ from sqlalchemy import Engine, text
 from stateline.ledger import merkle
 from stateline.ledger.checkpoint import COSIGNATURE_V1, Signer, cosign, open_checkpoint
 from stateline.ledger.entries import encode
+from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.log import Ledger
 from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine
-from stateline.storage.ledger import BUCKET_BITS, PAGE_SIZE, LedgerStore, LedgerUnavailable
+from stateline.storage.ledger import BUCKET_BITS, PAGE_SIZE, LedgerStore
 from tests.ledger.helpers import START, entries, subject
 
 ORIGIN = "stateline/ledger/NY"

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event, inspect, text
 
-from stateline.storage.engine import StorageError, open_engine, sqlite_url
+from stateline.errors import StorageError
+from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.messages import Answer, Kept, MessageLog, MessageRecord, answers_column
 
 START = datetime(2026, 3, 1, 12, 30, 15, 250000, tzinfo=UTC)

@@ -9,10 +9,10 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, select
 
+from stateline.errors import StorageError
 from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.node.records.vin import is_valid
-from stateline.storage.engine import StorageError
 from stateline.storage.records import RecordStore, vehicles
 
 POPULATION = list(generate_people("CA", 2000, seed=11))

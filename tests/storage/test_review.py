@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from stateline.directory.model import Agency, AgencyType, Mission
+from stateline.errors import StorageError
 from stateline.node.review import (
     COUNSEL_DUTY,
     Action,
@@ -22,7 +23,7 @@ from stateline.node.review import (
     escalation,
     transition,
 )
-from stateline.storage.engine import StorageError, open_engine, sqlite_url
+from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.review import AlreadyHeld, ReviewStore
 from stateline.wire.grammar import MKE, DataClass
 from stateline.wire.messages import Header, Query

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from stateline.errors import StorageError
 from stateline.ledger.checkpoint import Checkpoint, parse_note
 from stateline.ledger.entries import Entry, encode, subject_key
 from stateline.ledger.log import Ledger
@@ -30,7 +31,6 @@ from stateline.oversight.resident import (
     resident_view,
     subject_keys,
 )
-from stateline.storage.engine import StorageError
 from stateline.storage.records import RecordStore
 from stateline.storage.resident import (
     CodeCheck,
