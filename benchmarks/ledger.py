@@ -47,10 +47,11 @@ from stateline.ledger.entries import (
     encode,
     subject_key,
 )
+from stateline.ledger.layout import BUCKET_BITS
 from stateline.ledger.log import Ledger, entry_row
 from stateline.ledger.verify import default_workers, verify_ledger
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import BUCKET_BITS, PAGE_SIZE, LedgerStore
+from stateline.storage.ledger import PAGE_SIZE, SqlLedgerStore
 
 SECRET = b"benchmark subject secret"
 START = datetime(2025, 10, 1, tzinfo=UTC)
@@ -129,7 +130,7 @@ def ledger_append(path: Path, batches: list[list[Entry]], in_flight: int, prefix
     """``Ledger.submit`` of each batch, waiting whenever ``in_flight`` are not yet durable
     (several callers at once, as on a serving node); returns seconds until all are folded."""
     engine = open_engine(sqlite_url(str(path)), page_size=PAGE_SIZE)
-    store = LedgerStore(engine, prefix)  # each run its own tables, in the same database
+    store = SqlLedgerStore(engine, prefix)  # each run its own tables, in the same database
     store.create_schema()
     with Ledger(store, Signer.generate("stateline/ledger/NY")) as ledger:
         start = time.perf_counter()
@@ -186,17 +187,17 @@ def append_benchmark(entries: int, batch: int, rounds: int) -> None:
         )
 
 
-def build_log(path: Path, count: int) -> LedgerStore:
+def build_log(path: Path, count: int) -> SqlLedgerStore:
     done = path.with_suffix(".complete")
     engine = open_engine(sqlite_url(str(path)))
-    store = LedgerStore(engine)
+    store = SqlLedgerStore(engine)
     if done.exists():
         print(f"reusing {path} ({store.end():,} entries)")
         return store
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
     engine = open_engine(sqlite_url(str(path)), page_size=PAGE_SIZE)
-    store = LedgerStore(engine)
+    store = SqlLedgerStore(engine)
     store.create_schema()
     key = Signer.generate("stateline/ledger/NY")
     (path.with_suffix(".vkey")).write_text(key.verifier.vkey + "\n")
@@ -216,7 +217,7 @@ def build_log(path: Path, count: int) -> LedgerStore:
     return store
 
 
-def proof_benchmark(store: LedgerStore, proofs: int, warm: int, verify: bool = True) -> None:
+def proof_benchmark(store: SqlLedgerStore, proofs: int, warm: int, verify: bool = True) -> None:
     path = Path(store.engine.url.database or "")
     ledger = Ledger(store, Signer.generate("stateline/ledger/NY"))  # reads only; never signs
     size = ledger.size
@@ -250,7 +251,7 @@ def proof_benchmark(store: LedgerStore, proofs: int, warm: int, verify: bool = T
         verify_benchmark(store, Verifier.parse(vkey.read_text()))
 
 
-def verify_benchmark(store: LedgerStore, verifier: Verifier) -> None:
+def verify_benchmark(store: SqlLedgerStore, verifier: Verifier) -> None:
     """Full verification in one process and on every core, beside a bare read of the rows."""
     start = time.perf_counter()
     rows = sum(len(chunk) for chunk in store.stream_entries(store.end(), 1 << BUCKET_BITS))

@@ -31,7 +31,7 @@ from stateline.bootstrap import build, ledger_prefix, open_ledger_engine
 from stateline.config import Config
 from stateline.oversight.copy import connect, default_dir, export
 from stateline.oversight.transparency import Scope, transparency
-from stateline.storage.ledger import LedgerStore
+from stateline.storage.ledger import SqlLedgerStore
 
 STATE = "NY"
 
@@ -58,7 +58,7 @@ def fill(config: Config, count: int) -> None:
 def bare_read(config: Config, count: int) -> float:
     """Seconds to read and parse ``count`` entries, building nothing."""
     engine = open_ledger_engine(config, STATE)
-    store = LedgerStore(engine, ledger_prefix(config, STATE))
+    store = SqlLedgerStore(engine, ledger_prefix(config, STATE))
     start = time.perf_counter()
     for rows in store.stream_entries(count, 100_000):
         for _index, body, _leaf in rows:

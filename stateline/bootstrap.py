@@ -20,9 +20,15 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Keeping
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.checkpoint import Verifier
-from stateline.ledger.keys import NodeKeys, load_or_create_witness, origin_for, witness_name
+from stateline.ledger.keys import (
+    NodeKeys,
+    load_or_create,
+    load_or_create_witness,
+    origin_for,
+    witness_name,
+)
 from stateline.ledger.lock import Holder, LedgerBusy, WriterLock
-from stateline.ledger.log import Committer, Ledger, open_ledger
+from stateline.ledger.log import Committer, Ledger
 from stateline.ledger.witnessing import Observer, Site, witness_round
 from stateline.node.noticed import NodeNotices
 from stateline.node.outbox import Outbox
@@ -37,7 +43,7 @@ from stateline.storage.alerts import AlertStore
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.documents import DocumentStore
 from stateline.storage.engine import open_engine
-from stateline.storage.ledger import PAGE_SIZE
+from stateline.storage.ledger import PAGE_SIZE, SqlLedgerDatabase, SqlLedgerStore
 from stateline.storage.locks import AdvisoryLock
 from stateline.storage.messages import MessageLog
 from stateline.storage.notices import NoticeStore
@@ -129,7 +135,7 @@ class System:
         for committer in self.committers.values():
             committer.close()
         for node in self.nodes.values():
-            node.ledger.store.engine.dispose()
+            node.ledger.store.close()
             node.records.close()
             node.records.engine.dispose()
         for lock in self.locks:
@@ -214,6 +220,23 @@ def lock_ledgers(
             lock.release()
         raise
     return locks
+
+
+def open_ledger(
+    engine: Engine,
+    keys_dir: Path,
+    state: str,
+    *,
+    prefix: str = "",
+    committer: Committer | None = None,
+) -> tuple[Ledger, NodeKeys]:
+    """A state's ledger with its keys (generated on first use): its tables in ``engine``'s
+    database, under ``prefix`` when several ledgers share it, written through ``committer``
+    when given (its own writer thread otherwise)."""
+    store = SqlLedgerStore(engine, prefix)
+    store.create_schema()
+    keys = load_or_create(keys_dir, state)
+    return Ledger(store, keys.signer, origin_for(state), committer=committer), keys
 
 
 def open_state_ledger(
@@ -332,7 +355,8 @@ def _build(config: Config, locks: list[Lock]) -> System:
         if ledger_shared(config):
             url = config.ledger_url(state)
             if url not in committers:
-                committers[url] = Committer(open_ledger_engine(config, state), name="ledgers")
+                database = SqlLedgerDatabase(open_ledger_engine(config, state))
+                committers[url] = Committer(database, name="ledgers")
             committer = committers[url]
         ledger, keys[state] = open_state_ledger(config, state, committer)
         nodes[state] = StateNode(

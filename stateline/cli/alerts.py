@@ -38,7 +38,7 @@ def alerts(
     from stateline.oversight.alerts import Detector
     from stateline.oversight.watch import catch_up
     from stateline.storage.alerts import AlertStore
-    from stateline.storage.ledger import LedgerStore
+    from stateline.storage.ledger import SqlLedgerStore
 
     config = Config.from_env(data)
     code = state.strip().upper()
@@ -56,7 +56,7 @@ def alerts(
     node_engine = open_node_engine(config, code)
     try:
         federal = {agency.ori for agency in directory.list("US")}
-        ledger = LedgerStore(ledger_engine, ledger_prefix(config, code))
+        ledger = SqlLedgerStore(ledger_engine, ledger_prefix(config, code))
         ledger.create_schema()
         store = AlertStore(node_engine)
         store.create_schema()

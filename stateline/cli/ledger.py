@@ -33,11 +33,11 @@ def _keys_dir(config: Config, state: str) -> Path:
 
 def _store(data: Path | None, state: str) -> tuple[Any, Config]:
     from stateline.bootstrap import ledger_prefix, open_ledger_engine
-    from stateline.storage.ledger import LedgerStore
+    from stateline.storage.ledger import SqlLedgerStore
 
     config = Config.from_env(data)
     state = state.upper()
-    store = LedgerStore(open_ledger_engine(config, state), ledger_prefix(config, state))
+    store = SqlLedgerStore(open_ledger_engine(config, state), ledger_prefix(config, state))
     store.create_schema()
     return store, config
 

@@ -31,14 +31,14 @@ def annual(
     outcome and by requester."""
     from stateline.bootstrap import ledger_prefix, open_ledger_engine
     from stateline.oversight.annual import count_annual
-    from stateline.storage.ledger import LedgerStore
+    from stateline.storage.ledger import SqlLedgerStore
 
     config = Config.from_env(data)
     code = state.upper()
     chosen = year if year is not None else datetime.now(UTC).year
     engine = open_ledger_engine(config, code)
     try:
-        store = LedgerStore(engine, ledger_prefix(config, code))
+        store = SqlLedgerStore(engine, ledger_prefix(config, code))
         store.create_schema()
         rows = (row for chunk in store.stream_entries(store.end()) for row in chunk)
         count = count_annual(rows, code, chosen)

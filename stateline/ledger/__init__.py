@@ -10,6 +10,7 @@ on disk (``keys``), the durable single-writer append with group commit, proofs a
 hub's logged answers with the disclosures (``reconcile``) and the witness that cosigns only
 consistent checkpoints (``witness``). The node hands it entries and gets back
 indexes once they are durable; oversight reads it; the CLI verifies, proves and exports it.
-It never imports the hub, the node, oversight or the web; its tables live in
-``stateline.storage.ledger``.
+It never imports the hub, the node, oversight, the web or storage: it types against its own
+ports (``ports``: a log's tables, the journal, the writer), which ``stateline.storage.ledger``
+implements and ``stateline.bootstrap`` hands in.
 """

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from stateline.storage.ledger import LedgerStore
+from stateline.ledger.ports import LedgerStore
 
 
 def write_parquet(store: LedgerStore, path: Path, chunk: int = 65_536) -> int:

@@ -26,11 +26,9 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
-from sqlalchemy import Engine
 
 from stateline.ledger.checkpoint import (
     Checkpoint,
@@ -43,21 +41,24 @@ from stateline.ledger.checkpoint import (
 )
 from stateline.ledger.entries import AdminChange, Entry, EntryError, decode, encode, micros
 from stateline.ledger.errors import LedgerUnavailable
-from stateline.ledger.keys import NodeKeys, load_or_create, origin_for
+from stateline.ledger.layout import BUCKET_BITS, STRIDE, node_key, subject_tag
 from stateline.ledger.merkle import CompactRange, frontier, leaf_hash
-from stateline.ledger.proofs import InclusionProof, consistency_proof, inclusion_proof, root_at
-from stateline.storage.ledger import (
-    BUCKET_BITS,
-    STRIDE,
+from stateline.ledger.ports import (
     EntryRow,
+    Journal,
     JournalRow,
-    JournalStore,
+    LedgerDatabase,
     LedgerStore,
     LedgerWriter,
-    node_key,
-    subject_tag,
+    Work,
 )
-from stateline.storage.writer import Work
+from stateline.ledger.proofs import (
+    InclusionProof,
+    consistency_proof,
+    inclusion_proof,
+    range_hashes,
+    root_at,
+)
 
 DEFAULT_RETENTION = timedelta(days=7 * 365 + 2)
 """How long entries keep their bodies by default: seven years (two leap days included)."""
@@ -126,7 +127,7 @@ class Committer:
 
     def __init__(
         self,
-        engine: Engine,
+        database: LedgerDatabase,
         *,
         max_batch: int = 20_000,
         name: str = "ledger",
@@ -134,8 +135,8 @@ class Committer:
         settle_after: float = 0.02,
         settle_chunk: int = 64,
     ) -> None:
-        self._writer = LedgerWriter(engine)
-        self.journal = JournalStore(engine)
+        self._writer = database.writer()
+        self.journal: Journal = database.journal()
         self.journal.create_schema()
         self._max_batch = max_batch
         self._settle_every = settle_every
@@ -482,7 +483,7 @@ class Ledger:
         self._signer = signer
         self._owns_committer = committer is None
         self._committer = committer or Committer(
-            store.engine, max_batch=max_batch, name=self.origin
+            store.database(), max_batch=max_batch, name=self.origin
         )
         self._lock = threading.Lock()
         self._closed = False
@@ -586,7 +587,7 @@ class Ledger:
         except NoteError as error:
             raise LedgerUnavailable(f"the ledger head is not a checkpoint: {error}") from error
         ranges = [(i << lv, (i + 1) << lv) for lv, i in frontier(size)]
-        tree = CompactRange(size, self._store.range_hashes(ranges))
+        tree = CompactRange(size, range_hashes(self._store, ranges))
         if signed.size != size or signed.root != tree.root():
             raise LedgerUnavailable("the stored tree does not match the signed head")
         return tree, note
@@ -945,20 +946,3 @@ class Ledger:
 def entry_micros(body: bytes) -> int:
     """The time of an entry, in µs since the epoch, from its canonical bytes."""
     return micros(datetime.fromisoformat(orjson.loads(body)["at"]))
-
-
-def open_ledger(
-    engine: Engine,
-    keys_dir: Path,
-    state: str,
-    *,
-    prefix: str = "",
-    committer: Committer | None = None,
-) -> tuple[Ledger, NodeKeys]:
-    """A state's ledger with its keys (generated on first use): its tables in ``engine``'s
-    database, under ``prefix`` when several ledgers share it, written through ``committer``
-    when given (its own writer thread otherwise)."""
-    store = LedgerStore(engine, prefix)
-    store.create_schema()
-    keys = load_or_create(keys_dir, state)
-    return Ledger(store, keys.signer, origin_for(state), committer=committer), keys

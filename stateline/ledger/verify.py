@@ -28,7 +28,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
-from sqlalchemy.engine import Engine
 
 from stateline.ledger.checkpoint import (
     Checkpoint,
@@ -39,14 +38,9 @@ from stateline.ledger.checkpoint import (
     verify_cosignature,
 )
 from stateline.ledger.errors import LedgerUnavailable
+from stateline.ledger.layout import STRIDE, node_key
 from stateline.ledger.merkle import CompactRange, Node, fold, levels, subtrees
-from stateline.storage.engine import open_engine
-from stateline.storage.ledger import (
-    STRIDE,
-    JournalStore,
-    LedgerStore,
-    node_key,
-)
+from stateline.ledger.ports import LedgerStore
 
 SPAN_LEVEL = 18
 """Entries are checked in spans of 2**18 (262,144): complete subtrees, checked apart."""
@@ -524,12 +518,9 @@ _WORKER: LedgerStore | None = None
 """The store a worker process checks spans of, opened once per process."""
 
 
-def _open_worker(url: str, prefix: str, schemas: dict[str | None, str] | None) -> None:
+def _open_worker(reopen: Callable[[], LedgerStore]) -> None:
     global _WORKER
-    engine = open_engine(url)
-    if schemas:  # a node's own schema on a shared PostgreSQL
-        engine = engine.execution_options(schema_translate_map=schemas)
-    _WORKER = LedgerStore(engine, prefix)
+    _WORKER = reopen()
 
 
 def _worker_span(span: _Span, level: int) -> _Checked:
@@ -543,26 +534,17 @@ def _run_spans(
     """Each span checked, in order: here, or by ``workers`` processes of their own, each
     reading the same database through its own connection."""
     workers = min(workers, len(spans))
-    if workers <= 1 or not _shareable(store.engine):
+    reopen = store.reopener() if workers > 1 else None
+    if reopen is None:
         for span in spans:
             yield _check_span(store, span, level)
         return
-    engine = store.engine
-    url = engine.url.render_as_string(hide_password=False)
-    schemas = engine.get_execution_options().get("schema_translate_map")
     # spawn, not fork: the caller may hold threads (a ledger's writer) and open connections.
     context = multiprocessing.get_context("spawn")
-    opening = (url, store.prefix, schemas)
     with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_open_worker, initargs=opening
+        workers, mp_context=context, initializer=_open_worker, initargs=(reopen,)
     ) as pool:
         yield from pool.map(_worker_span, spans, itertools.repeat(level))
-
-
-def _shareable(engine: Engine) -> bool:
-    """Whether another process can open the same database (not an in-memory SQLite one)."""
-    url = engine.url
-    return url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
 
 
 def default_workers() -> int:
@@ -606,7 +588,7 @@ def verify_ledger(
         # Entries durable in the journal, not yet in the tree: a serving node folds them
         # within a second; those a crash left, the ledger folds when it next opens.
         with contextlib.suppress(LedgerUnavailable):  # a database with no journal table
-            journal = JournalStore(store.engine)
+            journal = store.database().journal()
             run.report.journaled = len(journal.pending(origin, tree.size))
             orphans = journal.orphans(origin, tree.size)
             if orphans:

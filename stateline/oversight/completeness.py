@@ -21,7 +21,7 @@ from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.keys import origin_for
 from stateline.ledger.proofs import signed_head
 from stateline.ledger.reconcile import Finding, Reconciler
-from stateline.storage.ledger import JournalStore, LedgerStore
+from stateline.storage.ledger import SqlJournal, SqlLedgerStore
 
 IN_FLIGHT = 2.0
 """Seconds to wait before looking up again the disclosures the hub had not logged yet."""
@@ -74,11 +74,11 @@ def _bodies(config: Config, state: str) -> Iterator[bytes | None]:
     """Every entry of ``state``'s ledger once: the journal's, then the tree's."""
     engine = open_ledger_engine(config, state)
     try:
-        store = LedgerStore(engine, ledger_prefix(config, state))
+        store = SqlLedgerStore(engine, ledger_prefix(config, state))
         store.create_schema()
         journaled: dict[int, bytes] = {}
         try:
-            journal = JournalStore(engine)
+            journal = SqlJournal(engine)
             journaled = {i: body for i, body, _leaf, _tags in journal.pending(origin_for(state), 0)}
         except LedgerUnavailable:
             pass  # a database without a journal: every entry is in the tree

@@ -197,7 +197,7 @@ def export(
     from stateline.bootstrap import ledger_prefix, open_hub, open_ledger_engine
     from stateline.ledger.keys import origin_for
     from stateline.ledger.proofs import signed_head
-    from stateline.storage.ledger import JournalStore, LedgerStore
+    from stateline.storage.ledger import SqlJournal, SqlLedgerStore
 
     out = out or default_dir(config)
     done: list[Exported] = []
@@ -218,12 +218,12 @@ def export(
                 db.register("roles", _roles(config, state))
                 engine = open_ledger_engine(config, state)
                 try:
-                    store = LedgerStore(engine, ledger_prefix(config, state))
+                    store = SqlLedgerStore(engine, ledger_prefix(config, state))
                     # The journal first, then the tree: an entry a fold moves in between is in
                     # the tree as read then; read the other way round, it would be in neither.
                     journaled: list[tuple[int, bytes, bytes, str]] = []
                     with contextlib.suppress(StorageError):  # no journal table: nothing there
-                        journaled = JournalStore(engine).pending(origin_for(state), start)
+                        journaled = SqlJournal(engine).pending(origin_for(state), start)
                     head = signed_head(store)
                     size = head[0] if head is not None else 0
                     batches = _prefetched(_batches(store, start, size, journaled))

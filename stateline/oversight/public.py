@@ -377,16 +377,16 @@ def _read(config: Config, state: str, lo: int, hi: int, lookups: Lookups, db: An
     from stateline.bootstrap import ledger_prefix, open_ledger_engine
     from stateline.errors import StorageError
     from stateline.ledger.keys import origin_for
-    from stateline.storage.ledger import JournalStore, LedgerStore
+    from stateline.storage.ledger import SqlJournal, SqlLedgerStore
 
     engine = open_ledger_engine(config, state)
     try:
-        store = LedgerStore(engine, ledger_prefix(config, state))
+        store = SqlLedgerStore(engine, ledger_prefix(config, state))
         # The journal first, then the tree: an entry a serving node folds in between is in
         # the tree as read then; read the other way round, it would be in neither.
         journaled: list[tuple[int, bytes, bytes, str]] = []
         with contextlib.suppress(StorageError):  # no journal table: nothing there
-            journaled = JournalStore(engine).pending(origin_for(state), lo)
+            journaled = SqlJournal(engine).pending(origin_for(state), lo)
         after = lo
         for rows in store.stream_entries(hi, CHUNK, lo):
             for index, body, _leaf in rows:

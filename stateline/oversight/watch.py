@@ -23,9 +23,9 @@ from functools import partial
 from stateline.directory.model import Agency
 from stateline.errors import StorageError
 from stateline.ledger.entries import Entry, EntryError, decode, micros
+from stateline.ledger.ports import LedgerStore
 from stateline.oversight.alerts import Detector, Raised, raised_from
 from stateline.storage.alerts import AlertStore
-from stateline.storage.ledger import LedgerStore
 
 log = logging.getLogger(__name__)
 

@@ -6,26 +6,26 @@ What is stored:
   has removed it) and its RFC 9162 leaf hash, which stays forever so the tree still verifies.
   Nothing else: every column beside the body would be one more thing to check against it.
 - ``ledger_subjects``: which entries name which subject, as ``(bucket, tag, idx)`` with
-  ``bucket = idx >> 12`` (:data:`BUCKET_BITS`) and the tag the subject key's first eight bytes
-  (:func:`subject_tag`). A plain index by subject takes random writes all over a B-tree that
-  outgrows the cache, and appends slow down as the log grows (a third of the speed at a
-  million entries, measured); bucketed, each fold writes into one small region and the
-  append rate stays flat, while a look-up costs one index seek per bucket (2,442 at 10
-  million entries).
-- ``ledger_nodes``: the roots of complete subtrees whose level is a multiple of :data:`STRIDE`
-  (3, 6, 9...): about one row per seven entries. Any complete subtree hash is at most eight
-  stored hashes away, so an inclusion proof at 10 million entries takes two indexed reads of
-  a few dozen rows. The key (:func:`node_key`) sorts nodes in the order appends complete them,
-  which lets the verifier stream them beside the entries.
+  ``bucket = idx >> 12`` (``ledger.layout.BUCKET_BITS``) and the tag the subject key's first
+  60 bits (``ledger.layout.subject_tag``). A plain index by subject takes random writes all
+  over a B-tree that outgrows the cache, and appends slow down as the log grows; bucketed,
+  each fold writes into one small region and the append rate stays flat, while a look-up
+  costs one index seek per bucket (docs/ledger.md).
+- ``ledger_nodes``: the roots of complete subtrees whose level is a multiple of
+  ``ledger.layout.STRIDE`` (3, 6, 9...): about one row per seven entries. Any complete subtree
+  hash is at most eight stored hashes away, so an inclusion proof at 10 million entries takes
+  two indexed reads of a few dozen rows. The key (``ledger.layout.node_key``) sorts nodes in
+  the order appends complete them, which lets the verifier stream them beside the entries.
 - ``ledger_head``: the log's own signed checkpoint at its committed size, rewritten in the same
   transaction as every append, so a row appended or removed behind the ledger's back shows.
 - ``ledger_checkpoints`` and ``ledger_cosignatures``: published checkpoints and witnesses'
   cosignatures of them; ``ledger_witnessed``: this node's memory as a witness of other logs.
 
 - ``ledger_journal``: entries committed but not yet folded into their log's tables (one
-  journal per database, shared by the ledgers in it; see :class:`JournalStore`).
+  journal per database, shared by the ledgers in it; see :class:`SqlJournal`).
 
-Appends go through :class:`LedgerWriter`, one connection owned by the ledger's single writer
+These implement the ledger's ports (``stateline.ledger.ports``). Appends go through
+:meth:`SqlLedgerDatabase.writer`, one connection owned by the ledger's single writer
 thread (on SQLite with ``synchronous=FULL``, so a commit is on disk when it returns). Hot
 statements are Core statements compiled once and run on the DBAPI cursor, rows going to the
 driver's ``executemany`` as they are. On SQLite an append's entries, subject rows and nodes go
@@ -40,8 +40,9 @@ from __future__ import annotations
 import itertools
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import orjson
@@ -67,33 +68,20 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.expression import ClauseElement, ColumnElement, Executable
 
 from stateline.ledger.errors import LedgerUnavailable
-from stateline.ledger.merkle import complete_root, fold, subtrees
+from stateline.ledger.layout import BUCKET_BITS
+from stateline.ledger.ports import EntryRow, Journaled, JournalRow
 from stateline.storage.compiled import Compiled, fetch
+from stateline.storage.engine import open_engine
 from stateline.storage.schema import NAMING, node_metadata
 from stateline.storage.witnessed import WitnessMemory, witnessed_table
 from stateline.storage.writer import DurableWriter, Work
 
-STRIDE = 3
-"""Interior nodes are stored at levels that are multiples of this."""
-BUCKET_BITS = 12
-"""Subject rows are grouped by ``idx >> BUCKET_BITS``: 4,096 entries a bucket.
-
-Rows within a bucket are ordered by tag, so a fold writes its rows at random places in the
-bucket it fills: the smaller the bucket, the fewer pages each fold rewrites. With 65,536
-entries a bucket, a node's CPU a request grew by a tenth as its ledgers filled their first
-bucket (50,000 entries each, measured); 4,096 keep it flat, while a look-up still costs only
-one index seek per bucket."""
 _OLD_BUCKET_BITS = 16
 """What ledgers written before :data:`BUCKET_BITS` was 12 used: opening one re-buckets it."""
 PAGE_SIZE = 16_384
 """The page size of a SQLite ledger database: an append writes a few hundred bytes an entry to
 the same few pages, and with 16 KiB pages a batch is fewer pages to log and write back
-(appends measured 8-15% faster than with SQLite's 4 KiB)."""
-CACHED_LEVEL = 9
-"""Complete subtrees of 512 leaves and more are remembered once read (at most a few
-thousand per million entries)."""
-CACHE_LIMIT = 1 << 16
-"""Remembered subtree hashes per store before the memory starts over."""
+(docs/performance.md)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,26 +185,6 @@ def ledger_tables(prefix: str = "") -> LedgerTables:
     return _TABLES[prefix]
 
 
-EntryRow = tuple[int, bytes | None, bytes]
-"""An entry row: index, body (``None`` once removed), leaf hash."""
-
-
-def subject_tag(subject_key: str) -> int:
-    """The integer a subject key is indexed by: its first 60 bits (15 hex digits), which fit
-    a signed 64-bit column on every database.
-
-    Tags may collide (rarely); look-ups decode the entries found and keep those that name the
-    whole key.
-    """
-    return int(subject_key[:15], 16)
-
-
-def node_key(level: int, index: int) -> int:
-    """The stored key of complete subtree ``(level, index)``: the index of its last leaf,
-    times 64, plus its level, so keys sort in the order appends complete the nodes."""
-    return ((((index + 1) << level) - 1) << 6) | level
-
-
 _ENTRY_COLUMNS = ("idx", "body", "leaf_hash")
 _SUBJECT_COLUMNS = ("bucket", "subject", "idx")
 _NODE_COLUMNS = ("id", "hash")
@@ -225,9 +193,9 @@ _CHECKPOINT_COLUMNS = ("size", "signed_at", "note")
 _COSIGNATURE_COLUMNS = ("checkpoint_id", "witness", "cosigned_at", "line")
 
 
-class LedgerStore:
-    """The ledger's tables in one node database: reads from pooled connections, and
-    :meth:`writer` for the one connection appends go through."""
+class SqlLedgerStore:
+    """One ledger's tables in a database (the ledger's ``LedgerStore``): reads from pooled
+    connections, and the statements of writes for the database's writer."""
 
     def __init__(self, engine: Engine, prefix: str = "") -> None:
         self._engine = engine
@@ -312,11 +280,26 @@ class LedgerStore:
             )
         self._leaves: dict[int, Compiled] = {}
         self._nodes: dict[int, Compiled] = {}
-        self._subtrees: dict[tuple[int, int], bytes] = {}  # (level, index) -> hash, read once
+        self.remembered: dict[tuple[int, int], bytes] = {}  # (level, index) -> hash, read once
 
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    def database(self) -> SqlLedgerDatabase:
+        return SqlLedgerDatabase(self._engine)
+
+    def reopener(self) -> Callable[[], SqlLedgerStore] | None:
+        """How a worker process opens these tables: from the database's URL and the schema
+        mapping of a node on a shared PostgreSQL (``None`` for an in-memory SQLite one)."""
+        url = self._engine.url
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            return None
+        schemas = self._engine.get_execution_options().get("schema_translate_map")
+        return partial(reopen, url.render_as_string(hide_password=False), self.prefix, schemas)
+
+    def close(self) -> None:
+        self._engine.dispose()
 
     def _compile(self, statement: ClauseElement, columns: Sequence[str] | None = None) -> Compiled:
         return Compiled(statement, self._engine, columns)
@@ -364,7 +347,7 @@ class LedgerStore:
         first: bool,
     ) -> list[Work]:
         """Entries, their subject rows, the completed tree nodes and the new signed head: the
-        statements of one append, for :meth:`LedgerWriter.transaction`."""
+        statements of one append, for the database's writer."""
         if first:
             head_row: Work = (self.insert_head, _HEAD_COLUMNS, [(1, size, note)])
         else:
@@ -434,7 +417,7 @@ class LedgerStore:
         return [_entry_row(r) for r in self.fetch(self._chunk, {"lo": lo, "hi": hi})]
 
     def for_subject(self, subject: int) -> list[EntryRow]:
-        """The entries naming a subject with tag ``subject`` (see :func:`subject_tag`)."""
+        """The entries naming a subject with tag ``subject`` (``ledger.layout.subject_tag``)."""
         last = max(self.end() - 1, 0) >> BUCKET_BITS
         values = {"subject": subject, "last": last}
         return [_entry_row(r) for r in self.fetch(self._by_subject, values)]
@@ -461,59 +444,11 @@ class LedgerStore:
         values = {f"k{i}": k for i, k in enumerate(sorted(keys))}
         return {int(k): bytes(h) for k, h in self.fetch(statement, values)}
 
-    def range_hashes(self, ranges: Sequence[tuple[int, int]]) -> list[bytes]:
-        """The Merkle tree hash of each leaf range, from at most two indexed reads.
+    def leaf_hashes(self, indexes: set[int]) -> dict[int, bytes]:
+        return self._lookup(self._leaves, self.tables.entries, indexes)
 
-        Each range splits into complete subtrees; a subtree at a stored level is read as it is,
-        any other is computed from its descendants at the stored level just below (at most
-        2**(STRIDE - 1) of them), leaf hashes for the lowest levels. A complete subtree never
-        changes, so those of :data:`CACHED_LEVEL` and above are kept once read: the few
-        thousand at the top of a large log are shared by every proof.
-        """
-        cache = self._subtrees
-        plans: list[list[tuple[int, int, bool, list[int]] | bytes]] = []
-        want_leaves: set[int] = set()
-        want_nodes: set[int] = set()
-        for start, end in ranges:
-            plan: list[tuple[int, int, bool, list[int]] | bytes] = []
-            for level, index in subtrees(start, end):
-                if level >= CACHED_LEVEL and (known := cache.get((level, index))) is not None:
-                    plan.append(known)
-                    continue
-                base = level - level % STRIDE
-                span = range(index << (level - base), (index + 1) << (level - base))
-                if base == 0:
-                    keys = list(span)
-                    want_leaves.update(keys)
-                    plan.append((level, index, True, keys))
-                else:
-                    keys = [node_key(base, i) for i in span]
-                    want_nodes.update(keys)
-                    plan.append((level, index, False, keys))
-            plans.append(plan)
-        leaves = self._lookup(self._leaves, self.tables.entries, want_leaves)
-        stored = self._lookup(self._nodes, self.tables.nodes, want_nodes)
-        out: list[bytes] = []
-        for plan in plans:
-            parts: list[bytes] = []
-            for step in plan:
-                if isinstance(step, bytes):
-                    parts.append(step)
-                    continue
-                level, index, is_leaf, keys = step
-                found = leaves if is_leaf else stored
-                try:
-                    part = complete_root([found[k] for k in keys])
-                except KeyError as error:
-                    what = "leaf" if is_leaf else "tree node"
-                    raise LedgerUnavailable(f"ledger {what} {error} is missing") from error
-                if level >= CACHED_LEVEL:
-                    if len(cache) >= CACHE_LIMIT:
-                        cache.clear()
-                    cache[level, index] = part
-                parts.append(part)
-            out.append(fold(parts))
-        return out
+    def node_hashes(self, keys: set[int]) -> dict[int, bytes]:
+        return self._lookup(self._nodes, self.tables.nodes, keys)
 
     def stream(self, statement: Compiled, lo: int, hi: int, chunk: int) -> Iterator[list[Any]]:
         """Rows of a keyed range query, ``chunk`` keys at a time (bounded memory)."""
@@ -599,6 +534,14 @@ class LedgerStore:
         self._memory.remember_witnessed(origin, size, note)
 
 
+def reopen(url: str, prefix: str, schemas: dict[str | None, str] | None) -> SqlLedgerStore:
+    """A ledger's tables opened anew from ``url``, in another process."""
+    engine = open_engine(url)
+    if schemas:  # a node's own schema on a shared PostgreSQL
+        engine = engine.execution_options(schema_translate_map=schemas)
+    return SqlLedgerStore(engine, prefix)
+
+
 def _bucket(idx: ColumnElement[Any]) -> ColumnElement[Any]:
     """``idx >> BUCKET_BITS`` in SQL (a literal shift: PostgreSQL has no ``bigint >> bigint``)."""
     return idx.op(">>")(literal_column(str(BUCKET_BITS)))
@@ -608,9 +551,6 @@ def _entry_row(row: Sequence[Any]) -> EntryRow:
     idx, body, leaf = row
     return int(idx), None if body is None else bytes(body), bytes(leaf)
 
-
-JournalRow = tuple[str, int, bytes, bytes, str]
-"""A journaled entry: its log's origin, index, body, leaf hash and subject tags."""
 
 journal = Table(
     "ledger_journal",
@@ -625,7 +565,7 @@ journal = Table(
 _JOURNAL_COLUMNS = ("log", "idx", "body", "leaf_hash", "tags")
 
 
-class JournalStore:
+class SqlJournal:
     """The journal of one ledger database: entries durable but not yet in their log's tree.
 
     An append commits its entries here and nowhere else, one small transaction for every
@@ -679,29 +619,35 @@ class JournalStore:
         """Removing ``log``'s journaled entries at ``indexes`` (appended again elsewhere)."""
         return [(self.remove, ("log", "idx"), [(log, i) for i in indexes])]
 
-    def pending(self, log: str, start: int) -> list[tuple[int, bytes, bytes, str]]:
+    def pending(self, log: str, start: int) -> list[Journaled]:
         """``log``'s journaled entries from index ``start``, in index order."""
         return self._read(self._pending, {"log": log, "start": start})
 
-    def orphans(self, log: str, below: int) -> list[tuple[int, bytes, bytes, str]]:
+    def orphans(self, log: str, below: int) -> list[Journaled]:
         """``log``'s journaled entries at indexes below ``below``, which its tree holds already:
         entries no fold will take, journaled by a second writer that reused those indexes."""
         return self._read(self._orphans, {"log": log, "below": below})
 
-    def _read(
-        self, statement: Compiled, values: dict[str, Any]
-    ) -> list[tuple[int, bytes, bytes, str]]:
+    def _read(self, statement: Compiled, values: dict[str, Any]) -> list[Journaled]:
         rows = fetch(self._engine, statement, values, failure=LedgerUnavailable, what="ledger")
         return [(int(i), bytes(b), bytes(h), str(t)) for i, b, h, t in rows]
 
 
-class LedgerWriter(DurableWriter):
-    """The one connection appends go through; every call is one committed transaction.
-
-    One writer can serve several ledgers in the same database (their statements name their
-    own tables), so a single commit, and a single fsync, makes all their entries durable. A
-    failure raises :class:`LedgerUnavailable`.
-    """
+class SqlLedgerDatabase:
+    """A database of ledgers as its writer thread sees it (the ledger's ``LedgerDatabase``): its
+    journal, and connections to write with."""
 
     def __init__(self, engine: Engine) -> None:
-        super().__init__(engine, LedgerUnavailable)
+        self._engine = engine
+
+    def journal(self) -> SqlJournal:
+        return SqlJournal(self._engine)
+
+    def writer(self) -> DurableWriter:
+        """The one connection appends go through; every call is one committed transaction.
+
+        One writer can serve several ledgers in the same database (their statements name their
+        own tables), so a single commit, and a single fsync, makes all their entries durable. A
+        failure raises :class:`LedgerUnavailable`.
+        """
+        return DurableWriter(self._engine, LedgerUnavailable)

@@ -11,20 +11,21 @@ from typing import Any
 
 import pytest
 
+from stateline.bootstrap import open_ledger
 from stateline.ledger import merkle
 from stateline.ledger.checkpoint import Signer
 from stateline.ledger.entries import AdminChange, encode
 from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.keys import create
-from stateline.ledger.log import Committer, Ledger, open_ledger, submit_together
+from stateline.ledger.log import Committer, Ledger, submit_together
 from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import LedgerStore
+from stateline.storage.ledger import SqlLedgerDatabase, SqlLedgerStore
 from tests.ledger.helpers import START, entries, subject
 
 
 def ledger_at(path: Path) -> Ledger:
-    store = LedgerStore(open_engine(sqlite_url(str(path))))
+    store = SqlLedgerStore(open_engine(sqlite_url(str(path))))
     store.create_schema()
     return Ledger(store, Signer.generate("stateline/ledger/NY"))
 
@@ -150,10 +151,10 @@ def test_open_ledger_makes_keys_once_and_rotation_is_logged(tmp_path: Path) -> N
 def shared_ledgers(path: Path, states: tuple[str, ...]) -> tuple[Committer, list[Ledger]]:
     """Ledgers of several states in one database, under their prefixes, sharing a committer."""
     engine = open_engine(sqlite_url(str(path)))
-    committer = Committer(engine)
+    committer = Committer(SqlLedgerDatabase(engine))
     ledgers = []
     for state in states:
-        store = LedgerStore(engine, f"{state.lower()}_")
+        store = SqlLedgerStore(engine, f"{state.lower()}_")
         store.create_schema()
         signer = Signer.generate(f"stateline/ledger/{state}")
         ledgers.append(Ledger(store, signer, committer=committer))
@@ -194,7 +195,7 @@ def test_ledgers_sharing_a_database_share_one_commit(
     ca.close()
     committer.close()
     # Reopened alone, CA's ledger finds its own tables, tree and signed head.
-    store = LedgerStore(open_engine(sqlite_url(str(tmp_path / "ledgers.sqlite"))), "ca_")
+    store = SqlLedgerStore(open_engine(sqlite_url(str(tmp_path / "ledgers.sqlite"))), "ca_")
     with Ledger(store, Signer.generate("stateline/ledger/CA")) as again:
         assert (again.size, again.root) == (7, root)
 
@@ -229,8 +230,8 @@ def test_entries_a_crash_left_in_the_journal_are_folded_on_open(
     path = tmp_path / "ledgers.sqlite"
     engine = open_engine(sqlite_url(str(path)))
     # A writer that journals but never folds, as if the process died right after appends.
-    committer = Committer(engine, settle_every=3600, settle_after=3600)
-    store = LedgerStore(engine, "ny_")
+    committer = Committer(SqlLedgerDatabase(engine), settle_every=3600, settle_after=3600)
+    store = SqlLedgerStore(engine, "ny_")
     store.create_schema()
     signer = Signer.generate("stateline/ledger/NY")
     first = Ledger(store, signer, committer=committer)
@@ -243,7 +244,7 @@ def test_entries_a_crash_left_in_the_journal_are_folded_on_open(
     assert store.end() == 0 and len(committer.journal.pending(first.origin, 0)) == 40
     report = verify_ledger(store, [signer.verifier], origin=first.origin)
     assert report.ok and report.size == 0 and report.journaled == 40
-    again_store = LedgerStore(open_engine(sqlite_url(str(path))), "ny_")
+    again_store = SqlLedgerStore(open_engine(sqlite_url(str(path))), "ny_")
     with Ledger(again_store, signer) as again:
         assert again.size == 40
         assert again.root == merkle.root([merkle.leaf_hash(encode(e)) for e in batch])
@@ -269,8 +270,8 @@ def test_a_bulk_append_folds_at_once_after_what_the_journal_holds(tmp_path: Path
 def test_a_fold_can_take_part_of_what_a_log_journaled(tmp_path: Path) -> None:
     path = tmp_path / "ledgers.sqlite"
     engine = open_engine(sqlite_url(str(path)))
-    committer = Committer(engine, settle_every=3600, settle_after=3600)
-    store = LedgerStore(engine, "ny_")
+    committer = Committer(SqlLedgerDatabase(engine), settle_every=3600, settle_after=3600)
+    store = SqlLedgerStore(engine, "ny_")
     store.create_schema()
     ny = Ledger(store, Signer.generate("stateline/ledger/NY"), committer=committer)
     batch = entries(30)
@@ -289,10 +290,10 @@ def test_a_fold_can_take_part_of_what_a_log_journaled(tmp_path: Path) -> None:
 
 def test_a_caller_can_commit_on_its_own_thread(tmp_path: Path) -> None:
     engine = open_engine(sqlite_url(str(tmp_path / "ledgers.sqlite")))
-    committer = Committer(engine, settle_every=3600, settle_after=3600)
+    committer = Committer(SqlLedgerDatabase(engine), settle_every=3600, settle_after=3600)
     ledgers = []
     for state in ("NY", "CA"):
-        store = LedgerStore(engine, f"{state.lower()}_")
+        store = SqlLedgerStore(engine, f"{state.lower()}_")
         store.create_schema()
         ledgers.append(
             Ledger(store, Signer.generate(f"stateline/ledger/{state}"), committer=committer)
@@ -315,8 +316,8 @@ def test_a_caller_can_commit_on_its_own_thread(tmp_path: Path) -> None:
 
 def test_entries_committed_in_line_are_folded_once_appends_stop(tmp_path: Path) -> None:
     engine = open_engine(sqlite_url(str(tmp_path / "ledgers.sqlite")))
-    committer = Committer(engine, settle_after=0.01)
-    store = LedgerStore(engine, "ny_")
+    committer = Committer(SqlLedgerDatabase(engine), settle_after=0.01)
+    store = SqlLedgerStore(engine, "ny_")
     store.create_schema()
     ny = Ledger(store, Signer.generate("stateline/ledger/NY"), committer=committer)
     batch = entries(6)
@@ -336,10 +337,12 @@ def test_a_fold_step_takes_as_many_entries_as_its_commit_brings(tmp_path: Path) 
     # Under load the folds must keep up inside the journal commits: a step is at least as
     # large as the batch it rides with, not capped at ``settle_chunk``.
     engine = open_engine(sqlite_url(str(tmp_path / "ledgers.sqlite")))
-    committer = Committer(engine, settle_every=0, settle_after=3600, settle_chunk=4)
+    committer = Committer(
+        SqlLedgerDatabase(engine), settle_every=0, settle_after=3600, settle_chunk=4
+    )
     stores, ledgers = [], []
     for state in ("NY", "CA"):
-        store = LedgerStore(engine, f"{state.lower()}_")
+        store = SqlLedgerStore(engine, f"{state.lower()}_")
         store.create_schema()
         stores.append(store)
         ledgers.append(
@@ -372,10 +375,10 @@ def test_a_second_writers_entries_stay_in_the_journal_and_are_appended_again(
     path = tmp_path / "ledgers.sqlite"
     signer = Signer.generate("stateline/ledger/NY")
 
-    def writer() -> tuple[Ledger, Committer, LedgerStore]:
+    def writer() -> tuple[Ledger, Committer, SqlLedgerStore]:
         engine = open_engine(sqlite_url(str(path)))
-        committer = Committer(engine, settle_every=3600, settle_after=3600)
-        store = LedgerStore(engine, "ny_")
+        committer = Committer(SqlLedgerDatabase(engine), settle_every=3600, settle_after=3600)
+        store = SqlLedgerStore(engine, "ny_")
         store.create_schema()
         return Ledger(store, signer, committer=committer), committer, store
 
@@ -396,7 +399,7 @@ def test_a_second_writers_entries_stay_in_the_journal_and_are_appended_again(
     for ledger, commits in ((a, a_commits), (b, b_commits)):
         ledger.close()
         commits.close()
-    again_store = LedgerStore(open_engine(sqlite_url(str(path))), "ny_")
+    again_store = SqlLedgerStore(open_engine(sqlite_url(str(path))), "ny_")
     with Ledger(again_store, signer) as again:
         assert again.size == 14  # a's seven, b's six, and the admin entry saying so
         assert [again.entry(i) for i in range(7, 13)] == batch[6:]

@@ -17,7 +17,7 @@ from stateline.ledger.log import Ledger
 from stateline.ledger.verify import SPAN_LEVEL, verify_ledger
 from stateline.ledger.witness import Refusal, Witness, WitnessRefused, WitnessState
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import LedgerStore
+from stateline.storage.ledger import SqlLedgerStore
 from tests.ledger.helpers import entries
 
 ORIGIN = "stateline/ledger/NY"
@@ -27,7 +27,7 @@ SIZE = 40
 
 def build(path: Path, count: int = SIZE, checkpoint_at: tuple[int, ...] = (17,)) -> None:
     engine = open_engine(sqlite_url(str(path)))
-    store = LedgerStore(engine)
+    store = SqlLedgerStore(engine)
     store.create_schema()
     with Ledger(store, SIGNER) as ledger:
         done = 0
@@ -44,7 +44,7 @@ def verify(
     engine = open_engine(sqlite_url(str(path)))
     try:
         report = verify_ledger(
-            LedgerStore(engine),
+            SqlLedgerStore(engine),
             [SIGNER.verifier],
             trusted=trusted,
             span_level=span_level,
@@ -235,7 +235,7 @@ def test_a_rollback_is_detected_against_a_witnessed_checkpoint(tmp_path: Path) -
     path = tmp_path / "node.sqlite"
     build(path, 20, ())
     engine = open_engine(sqlite_url(str(path)))
-    store = LedgerStore(engine)
+    store = SqlLedgerStore(engine)
     with Ledger(store, SIGNER) as ledger:
         witnessed, state = witness.cosign(WitnessState(), ledger.checkpoint(1), [], 1_760_000_000)
     engine.dispose()
@@ -244,7 +244,7 @@ def test_a_rollback_is_detected_against_a_witnessed_checkpoint(tmp_path: Path) -
     older = tmp_path / "older.sqlite"
     build(older, 10, ())
     engine = open_engine(sqlite_url(str(older)))
-    with Ledger(LedgerStore(engine), SIGNER) as ledger:
+    with Ledger(SqlLedgerStore(engine), SIGNER) as ledger:
         assert verify(older) == []
         ledger.append(entries(15, 500))  # 25 entries, but not the ones witnessed
         rewritten = ledger.checkpoint(2)

@@ -17,13 +17,13 @@ from stateline.ledger.log import Ledger
 from stateline.node import service
 from stateline.node.service import GroupCommit
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import LedgerStore
+from stateline.storage.ledger import SqlLedgerStore
 from tests.ledger.helpers import entries
 
 
 @pytest.fixture
 def ledger(tmp_path: Path) -> Iterator[Ledger]:
-    store = LedgerStore(open_engine(sqlite_url(str(tmp_path / "ledger.sqlite"))))
+    store = SqlLedgerStore(open_engine(sqlite_url(str(tmp_path / "ledger.sqlite"))))
     store.create_schema()
     with Ledger(store, Signer.generate("stateline/ledger/NY")) as opened:
         yield opened

@@ -14,10 +14,11 @@ from stateline.ledger import merkle
 from stateline.ledger.checkpoint import COSIGNATURE_V1, Signer, cosign, open_checkpoint
 from stateline.ledger.entries import encode
 from stateline.ledger.errors import LedgerUnavailable
+from stateline.ledger.layout import BUCKET_BITS
 from stateline.ledger.log import Ledger
 from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine
-from stateline.storage.ledger import BUCKET_BITS, PAGE_SIZE, LedgerStore
+from stateline.storage.ledger import PAGE_SIZE, SqlLedgerStore
 from tests.ledger.helpers import START, entries, subject
 
 ORIGIN = "stateline/ledger/NY"
@@ -29,7 +30,7 @@ def signer() -> Signer:
 
 
 def open_ledger(engine: Engine, signer: Signer) -> Ledger:
-    store = LedgerStore(engine)
+    store = SqlLedgerStore(engine)
     store.create_schema()
     return Ledger(store, signer)
 
@@ -257,7 +258,7 @@ def test_a_ledger_database_is_made_for_appends(tmp_path: Path) -> None:
 
     engine = open_ledger_engine(Config(data_dir=tmp_path), "NY")
     try:
-        store = LedgerStore(engine, "ny_")
+        store = SqlLedgerStore(engine, "ny_")
         store.create_schema()
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA page_size").scalar() == PAGE_SIZE
