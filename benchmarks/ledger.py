@@ -47,8 +47,8 @@ from stateline.ledger.entries import (
     encode,
     subject_key,
 )
-from stateline.ledger.layout import BUCKET_BITS
-from stateline.ledger.log import Ledger, entry_row
+from stateline.ledger.layout import BUCKET_BITS, entry_row
+from stateline.ledger.log import Ledger
 from stateline.ledger.verify import default_workers, verify_ledger
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.ledger import PAGE_SIZE, SqlLedgerStore

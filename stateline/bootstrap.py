@@ -20,6 +20,7 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.mailbox import Keeping
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.checkpoint import Verifier
+from stateline.ledger.group import GroupCommit
 from stateline.ledger.keys import (
     NodeKeys,
     load_or_create,
@@ -28,14 +29,15 @@ from stateline.ledger.keys import (
     witness_name,
 )
 from stateline.ledger.lock import Holder, LedgerBusy, WriterLock
-from stateline.ledger.log import Committer, Ledger
+from stateline.ledger.log import Ledger
 from stateline.ledger.witnessing import Observer, Site, witness_round
+from stateline.ledger.writer import Committer
 from stateline.node.noticed import NodeNotices
 from stateline.node.outbox import Outbox
 from stateline.node.policy.decide import CedarPolicy
 from stateline.node.review_service import ReviewService
 from stateline.node.reviewed import NodeReview
-from stateline.node.service import GroupCommit, StateNode
+from stateline.node.service import StateNode
 from stateline.oversight.alert_settings import read_settings, settings_path
 from stateline.oversight.alerts import Detector
 from stateline.oversight.watch import FederalOris, Watch

@@ -1,4 +1,4 @@
-"""How a log is kept in rows: which tree nodes are stored and their keys, and subject tags.
+"""How a log is kept in rows: entries, subject tags, and which tree nodes are stored under what key.
 
 The ledger builds the rows and its stores keep them as given, so the layout is the ledger's:
 the verifier checks the stored nodes against the entries, and a look-up by subject reads the
@@ -6,6 +6,9 @@ rows the ledger wrote.
 """
 
 from __future__ import annotations
+
+from stateline.ledger.entries import Entry, EntryError, encode
+from stateline.ledger.merkle import leaf_hash
 
 STRIDE = 3
 """Interior nodes are stored at levels that are multiples of this."""
@@ -31,3 +34,30 @@ def subject_tag(subject_key: str) -> int:
     whole key.
     """
     return int(subject_key[:15], 16)
+
+
+Row = tuple[tuple[int, ...], bytes, bytes]
+"""An entry as the writer stores it: its subject tags, canonical bytes and leaf hash."""
+_HEX_DIGITS = "0123456789abcdef"
+
+
+def entry_row(entry: Entry) -> Row:
+    """An entry as the writer stores it: its subject tags, canonical bytes and leaf hash."""
+    subjects = entry.subjects
+    for subject in subjects:  # (str methods: this runs for every entry a node writes)
+        if len(subject) != 64 or subject.strip(_HEX_DIGITS):
+            raise EntryError("subjects are subject keys: 64 lowercase hex digits")
+    body = encode(entry)
+    if len(subjects) == 1:
+        return (subject_tag(subjects[0]),), body, leaf_hash(body)
+    return tuple({subject_tag(s): None for s in subjects}), body, leaf_hash(body)
+
+
+def journal_tags(tags: tuple[int, ...]) -> str:
+    """Subject tags as the journal keeps them: comma-separated."""
+    return ",".join(str(t) for t in tags)
+
+
+def parse_tags(text: str) -> tuple[int, ...]:
+    """Subject tags from the journal's text."""
+    return tuple(int(t) for t in text.split(",") if t)

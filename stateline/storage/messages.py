@@ -16,7 +16,7 @@ Three tables in the hub's database, written together, durably, before an answer 
 
 A message's row must be as durable as its ledger entries (reconcile compares them), so it is
 committed before its reply goes out, on the event loop with every other message ready at the
-same turn (:class:`~stateline.storage.group.IdleGroup`): a burst of requests shares a commit,
+same turn (:class:`~stateline.batching.IdleGroup`): a burst of requests shares a commit,
 and a message is one row in one table and its index by sender.
 """
 
@@ -54,9 +54,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from stateline.batching import IdleGroup
 from stateline.errors import StorageError
 from stateline.storage.compiled import Compiled
-from stateline.storage.group import IdleGroup
 from stateline.storage.schema import hub_metadata
 from stateline.storage.writer import DurableWriter, Work, merged
 
@@ -186,8 +186,8 @@ class MessageLog:
         self._writer = DurableWriter(engine)
         self._writing = threading.Lock()  # the loop's group commits and other threads' writes
         # Committed on the loop at its next turn, not once it is idle: the ledgers' commit has
-        # waited for that already, and a second wait for idleness doubled the p99 over HTTP;
-        # a writer thread cost 30% more CPU a commit in waking it and being woken by it.
+        # waited for that already, and a second wait for idleness raises the p99; a writer
+        # thread costs more CPU a commit in waking it and being woken by it (docs/performance.md).
         self._group: IdleGroup[list[Work]] = IdleGroup(
             self._commit, turns=0, name="message log commit"
         )

@@ -5,7 +5,7 @@ An answer leaves only once what it depends on is on disk (its ledger entries at 
 line in the hub's message log), so these writes are synchronous: on SQLite the connection runs
 with ``synchronous=FULL``, since in WAL mode the engine's default ``NORMAL`` syncs the WAL only
 at checkpoints, and a power cut could lose a commit that has returned. Grouping makes that
-fsync cheap: a burst of callers shares one (``storage.group``).
+fsync cheap: a burst of callers shares one (``stateline.batching``).
 """
 
 from __future__ import annotations

@@ -14,8 +14,8 @@ from dataclasses import replace
 import pytest
 
 from stateline.bootstrap import System
+from stateline.ledger import group
 from stateline.ledger.entries import Disclosure, RequestReceived
-from stateline.node import service
 from stateline.node.records.model import Person
 from stateline.wire import text
 from stateline.wire.grammar import TEMPORARILY_UNAVAILABLE
@@ -133,7 +133,7 @@ def test_a_commit_that_fails_unexpectedly_withholds_its_answers_and_strands_none
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("a fault in the commit")
 
-    monkeypatch.setattr(service, "submit_together", broken)
+    monkeypatch.setattr(group, "submit_together", broken)
     # Control fields of their own: the same field and text as an earlier test's would be a
     # retry of it, answered with its first answer.
     raws = [f"DQ.{LOCAL}.NY.F{n}.TXT\nOLN/{people['NY'][n].oln}" for n in range(3)]

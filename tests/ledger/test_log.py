@@ -17,8 +17,9 @@ from stateline.ledger.checkpoint import Signer
 from stateline.ledger.entries import AdminChange, encode
 from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.keys import create
-from stateline.ledger.log import Committer, Ledger, submit_together
+from stateline.ledger.log import Ledger
 from stateline.ledger.verify import verify_ledger
+from stateline.ledger.writer import Committer, submit_together
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.ledger import SqlLedgerDatabase, SqlLedgerStore
 from tests.ledger.helpers import START, entries, subject

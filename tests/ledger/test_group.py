@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
+from stateline.ledger import group
 from stateline.ledger.checkpoint import Signer
 from stateline.ledger.entries import Entry
+from stateline.ledger.group import GroupCommit
 from stateline.ledger.log import Ledger
-from stateline.node import service
-from stateline.node.service import GroupCommit
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.ledger import SqlLedgerStore
 from tests.ledger.helpers import entries
@@ -33,13 +33,13 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 def writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """How many entries each write the group commit makes carries."""
     made: list[int] = []
-    real = service.submit_together
+    real = group.submit_together
 
     def counted(appends: Sequence[tuple[Ledger, Sequence[Entry]]], **options: Any) -> Any:
         made.append(sum(len(e) for _, e in appends))
         return real(appends, **options)
 
-    monkeypatch.setattr(service, "submit_together", counted)
+    monkeypatch.setattr(group, "submit_together", counted)
     return made
 
 

@@ -1,5 +1,8 @@
 """Group commit on the event loop: the writes of every request that reaches the loop before it
-goes idle are committed together, on the loop's own thread.
+goes idle are committed together, on the loop's own thread (:class:`IdleGroup`).
+
+The ledgers' group commit and the hub's message log both batch this way; it knows nothing of
+what it commits, and imports nothing of Stateline's.
 
 The loop waits for such a write rather than going on beside a writer thread: threads taking
 turns at the GIL, and waking each other, cost more than the write. The write waits until the
