@@ -51,7 +51,8 @@ from stateline.ledger.layout import BUCKET_BITS, entry_row
 from stateline.ledger.log import Ledger
 from stateline.ledger.verify import default_workers, verify_ledger
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import PAGE_SIZE, SqlLedgerStore
+from stateline.storage.ledger.database import PAGE_SIZE
+from stateline.storage.ledger.store import SqlLedgerStore
 
 SECRET = b"benchmark subject secret"
 START = datetime(2025, 10, 1, tzinfo=UTC)

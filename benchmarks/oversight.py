@@ -31,7 +31,7 @@ from stateline.bootstrap import build, ledger_prefix, open_ledger_engine
 from stateline.config import Config
 from stateline.oversight.copy import connect, default_dir, export
 from stateline.oversight.transparency import Scope, transparency
-from stateline.storage.ledger import SqlLedgerStore
+from stateline.storage.ledger.store import SqlLedgerStore
 
 STATE = "NY"
 

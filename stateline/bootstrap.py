@@ -45,7 +45,8 @@ from stateline.storage.alerts import AlertStore
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.documents import DocumentStore
 from stateline.storage.engine import open_engine
-from stateline.storage.ledger import PAGE_SIZE, SqlLedgerDatabase, SqlLedgerStore
+from stateline.storage.ledger.database import PAGE_SIZE, SqlLedgerDatabase
+from stateline.storage.ledger.store import SqlLedgerStore
 from stateline.storage.locks import AdvisoryLock
 from stateline.storage.messages import MessageLog
 from stateline.storage.notices import NoticeStore

@@ -38,7 +38,7 @@ def alerts(
     from stateline.oversight.alerts import Detector
     from stateline.oversight.watch import catch_up
     from stateline.storage.alerts import AlertStore
-    from stateline.storage.ledger import SqlLedgerStore
+    from stateline.storage.ledger.store import SqlLedgerStore
 
     config = Config.from_env(data)
     code = state.strip().upper()

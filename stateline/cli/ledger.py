@@ -33,7 +33,7 @@ def _keys_dir(config: Config, state: str) -> Path:
 
 def _store(data: Path | None, state: str) -> tuple[Any, Config]:
     from stateline.bootstrap import ledger_prefix, open_ledger_engine
-    from stateline.storage.ledger import SqlLedgerStore
+    from stateline.storage.ledger.store import SqlLedgerStore
 
     config = Config.from_env(data)
     state = state.upper()

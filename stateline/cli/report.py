@@ -31,7 +31,7 @@ def annual(
     outcome and by requester."""
     from stateline.bootstrap import ledger_prefix, open_ledger_engine
     from stateline.oversight.annual import count_annual
-    from stateline.storage.ledger import SqlLedgerStore
+    from stateline.storage.ledger.store import SqlLedgerStore
 
     config = Config.from_env(data)
     code = state.upper()

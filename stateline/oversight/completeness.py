@@ -21,7 +21,8 @@ from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.keys import origin_for
 from stateline.ledger.proofs import signed_head
 from stateline.ledger.reconcile import Finding, Reconciler
-from stateline.storage.ledger import SqlJournal, SqlLedgerStore
+from stateline.storage.ledger.journal import SqlJournal
+from stateline.storage.ledger.store import SqlLedgerStore
 
 IN_FLIGHT = 2.0
 """Seconds to wait before looking up again the disclosures the hub had not logged yet."""

@@ -197,7 +197,8 @@ def export(
     from stateline.bootstrap import ledger_prefix, open_hub, open_ledger_engine
     from stateline.ledger.keys import origin_for
     from stateline.ledger.proofs import signed_head
-    from stateline.storage.ledger import SqlJournal, SqlLedgerStore
+    from stateline.storage.ledger.journal import SqlJournal
+    from stateline.storage.ledger.store import SqlLedgerStore
 
     out = out or default_dir(config)
     done: list[Exported] = []

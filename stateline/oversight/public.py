@@ -377,7 +377,8 @@ def _read(config: Config, state: str, lo: int, hi: int, lookups: Lookups, db: An
     from stateline.bootstrap import ledger_prefix, open_ledger_engine
     from stateline.errors import StorageError
     from stateline.ledger.keys import origin_for
-    from stateline.storage.ledger import SqlJournal, SqlLedgerStore
+    from stateline.storage.ledger.journal import SqlJournal
+    from stateline.storage.ledger.store import SqlLedgerStore
 
     engine = open_ledger_engine(config, state)
     try:

@@ -17,7 +17,7 @@ from stateline.ledger.entries import Entry
 from stateline.ledger.group import GroupCommit
 from stateline.ledger.log import Ledger
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import SqlLedgerStore
+from stateline.storage.ledger.store import SqlLedgerStore
 from tests.ledger.helpers import entries
 
 

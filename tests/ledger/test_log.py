@@ -21,7 +21,8 @@ from stateline.ledger.log import Ledger
 from stateline.ledger.verify import verify_ledger
 from stateline.ledger.writer import Committer, submit_together
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import SqlLedgerDatabase, SqlLedgerStore
+from stateline.storage.ledger.database import SqlLedgerDatabase
+from stateline.storage.ledger.store import SqlLedgerStore
 from tests.ledger.helpers import START, entries, subject
 
 

@@ -17,7 +17,7 @@ from stateline.ledger.log import Ledger
 from stateline.ledger.verify import SPAN_LEVEL, verify_ledger
 from stateline.ledger.witness import Refusal, Witness, WitnessRefused, WitnessState
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.ledger import SqlLedgerStore
+from stateline.storage.ledger.store import SqlLedgerStore
 from tests.ledger.helpers import entries
 
 ORIGIN = "stateline/ledger/NY"

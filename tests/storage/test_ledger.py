@@ -18,7 +18,8 @@ from stateline.ledger.layout import BUCKET_BITS
 from stateline.ledger.log import Ledger
 from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine
-from stateline.storage.ledger import PAGE_SIZE, SqlLedgerStore
+from stateline.storage.ledger.database import PAGE_SIZE
+from stateline.storage.ledger.store import SqlLedgerStore
 from tests.ledger.helpers import START, entries, subject
 
 ORIGIN = "stateline/ledger/NY"

@@ -1,189 +1,33 @@
-"""The audit ledger's tables in the node's database, and the repository that reads and writes them.
+"""One log's tables: reads on pooled connections, and the statements of its writes.
 
-What is stored:
-
-- ``ledger_entries``: one row per entry, by index: the canonical body (``NULL`` once retention
-  has removed it) and its RFC 9162 leaf hash, which stays forever so the tree still verifies.
-  Nothing else: every column beside the body would be one more thing to check against it.
-- ``ledger_subjects``: which entries name which subject, as ``(bucket, tag, idx)`` with
-  ``bucket = idx >> 12`` (``ledger.layout.BUCKET_BITS``) and the tag the subject key's first
-  60 bits (``ledger.layout.subject_tag``). A plain index by subject takes random writes all
-  over a B-tree that outgrows the cache, and appends slow down as the log grows; bucketed,
-  each fold writes into one small region and the append rate stays flat, while a look-up
-  costs one index seek per bucket (docs/ledger.md).
-- ``ledger_nodes``: the roots of complete subtrees whose level is a multiple of
-  ``ledger.layout.STRIDE`` (3, 6, 9...): about one row per seven entries. Any complete subtree
-  hash is at most eight stored hashes away, so an inclusion proof at 10 million entries takes
-  two indexed reads of a few dozen rows. The key (``ledger.layout.node_key``) sorts nodes in
-  the order appends complete them, which lets the verifier stream them beside the entries.
-- ``ledger_head``: the log's own signed checkpoint at its committed size, rewritten in the same
-  transaction as every append, so a row appended or removed behind the ledger's back shows.
-- ``ledger_checkpoints`` and ``ledger_cosignatures``: published checkpoints and witnesses'
-  cosignatures of them; ``ledger_witnessed``: this node's memory as a witness of other logs.
-
-- ``ledger_journal``: entries committed but not yet folded into their log's tables (one
-  journal per database, shared by the ledgers in it; see :class:`SqlJournal`).
-
-These implement the ledger's ports (``stateline.ledger.ports``). Appends go through
-:meth:`SqlLedgerDatabase.writer`, one connection owned by the ledger's single writer
-thread (on SQLite with ``synchronous=FULL``, so a commit is on disk when it returns). Hot
-statements are Core statements compiled once and run on the DBAPI cursor, rows going to the
-driver's ``executemany`` as they are. On SQLite an append's entries, subject rows and nodes go
-instead as one statement each that reads its rows from one blob and a JSON array: the
-driver binds parameters one row at a time holding the interpreter lock, but runs a statement
-without it, so a whole batch is written while other threads go on encoding the next one.
-Driver errors become :class:`LedgerUnavailable`.
+Hot statements are Core statements compiled once and run on the DBAPI cursor. On SQLite an
+append's entries, subject rows and nodes go as one statement each that reads its rows from one
+blob and a JSON array (see the package's docstring).
 """
 
 from __future__ import annotations
 
 import itertools
-import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Engine,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    bindparam,
-    func,
-    literal_column,
-    select,
-    text,
-)
+from sqlalchemy import BigInteger, Engine, Table, bindparam, func, literal_column, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql.expression import ClauseElement, ColumnElement, Executable
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.layout import BUCKET_BITS
-from stateline.ledger.ports import EntryRow, Journaled, JournalRow
+from stateline.ledger.ports import EntryRow
 from stateline.storage.compiled import Compiled, fetch
 from stateline.storage.engine import open_engine
-from stateline.storage.schema import NAMING, node_metadata
-from stateline.storage.witnessed import WitnessMemory, witnessed_table
-from stateline.storage.writer import DurableWriter, Work
-
-_OLD_BUCKET_BITS = 16
-"""What ledgers written before :data:`BUCKET_BITS` was 12 used: opening one re-buckets it."""
-PAGE_SIZE = 16_384
-"""The page size of a SQLite ledger database: an append writes a few hundred bytes an entry to
-the same few pages, and with 16 KiB pages a batch is fewer pages to log and write back
-(docs/performance.md)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerTables:
-    """One ledger's tables. Several ledgers can share a database, each under its own name
-    prefix (``ny_ledger_entries``...), so one transaction can commit entries for all of them."""
-
-    metadata: MetaData
-    entries: Table
-    subjects: Table
-    nodes: Table
-    head: Table
-    checkpoints: Table
-    cosignatures: Table
-    witnessed: Table
-
-    def all(self) -> list[Table]:
-        return [
-            self.entries,
-            self.subjects,
-            self.nodes,
-            self.head,
-            self.checkpoints,
-            self.cosignatures,
-            self.witnessed,
-        ]
-
-
-_KEY = BigInteger().with_variant(Integer(), "sqlite")
-"""An entry's index, a node's key: on SQLite an INTEGER primary key is the row id itself, so
-each row is written to one B-tree rather than to the table and an index beside it."""
-
-
-def _define(metadata: MetaData, prefix: str) -> LedgerTables:
-    name = f"{prefix}ledger_"
-    return LedgerTables(
-        metadata,
-        entries=Table(
-            f"{name}entries",
-            metadata,
-            Column("idx", _KEY, primary_key=True, autoincrement=False),
-            Column("body", LargeBinary),
-            Column("leaf_hash", LargeBinary(32), nullable=False),
-        ),
-        subjects=Table(
-            f"{name}subjects",
-            metadata,
-            Column("bucket", BigInteger, primary_key=True, autoincrement=False),
-            Column("subject", BigInteger, primary_key=True, autoincrement=False),
-            Column("idx", BigInteger, primary_key=True, autoincrement=False),
-            sqlite_with_rowid=False,
-        ),
-        nodes=Table(
-            f"{name}nodes",
-            metadata,
-            Column("id", _KEY, primary_key=True, autoincrement=False),
-            Column("hash", LargeBinary(32), nullable=False),
-        ),
-        head=Table(
-            f"{name}head",
-            metadata,
-            Column("id", Integer, primary_key=True, autoincrement=False),
-            Column("size", BigInteger, nullable=False),
-            Column("note", Text, nullable=False),
-        ),
-        checkpoints=Table(
-            f"{name}checkpoints",
-            metadata,
-            Column("id", Integer, primary_key=True),
-            Column("size", BigInteger, nullable=False, index=True),
-            Column("signed_at", BigInteger, nullable=False),
-            Column("note", Text, nullable=False),
-        ),
-        cosignatures=Table(
-            f"{name}cosignatures",
-            metadata,
-            Column("id", Integer, primary_key=True),
-            Column(
-                "checkpoint_id", ForeignKey(f"{name}checkpoints.id"), nullable=False, index=True
-            ),
-            Column("witness", String(300), nullable=False),  # the witness's verifier key string
-            Column("cosigned_at", BigInteger, nullable=False),
-            Column("line", Text, nullable=False),
-            UniqueConstraint("checkpoint_id", "witness"),
-        ),
-        witnessed=witnessed_table(f"{name}witnessed", metadata),
-    )
-
-
-_PREFIX = re.compile("(?:[a-z]{2}_)?")
-_TABLES: dict[str, LedgerTables] = {"": _define(node_metadata, "")}
-
-
-def ledger_tables(prefix: str = "") -> LedgerTables:
-    """The tables of the ledger under ``prefix``: empty (the node database's own ledger) or a
-    lower-case state code and ``_`` (one of several ledgers in a shared database)."""
-    if not _PREFIX.fullmatch(prefix):
-        raise ValueError(f"a ledger table prefix is a state code and '_', not {prefix!r}")
-    if prefix not in _TABLES:
-        _TABLES[prefix] = _define(MetaData(naming_convention=NAMING), prefix)
-    return _TABLES[prefix]
-
+from stateline.storage.ledger.database import SqlLedgerDatabase
+from stateline.storage.ledger.rebucket import rebucket
+from stateline.storage.ledger.tables import bucket_of, ledger_tables
+from stateline.storage.witnessed import WitnessMemory
+from stateline.storage.writer import Work
 
 _ENTRY_COLUMNS = ("idx", "body", "leaf_hash")
 _SUBJECT_COLUMNS = ("bucket", "subject", "idx")
@@ -228,7 +72,7 @@ class SqlLedgerStore:
                 subjects.c.idx >= bindparam("lo"),
                 subjects.c.idx < bindparam("hi"),
                 # A row in the wrong bucket is one a look-up never finds: as good as missing.
-                subjects.c.bucket == _bucket(subjects.c.idx),
+                subjects.c.bucket == bucket_of(subjects.c.idx),
             )
         )
         self._held_from = sql(select(func.min(entries.c.idx)).where(entries.c.body.is_not(None)))
@@ -308,32 +152,9 @@ class SqlLedgerStore:
         """Create the ledger's tables that do not exist yet, and bring older ones up to date."""
         try:
             self.tables.metadata.create_all(self._engine, tables=self.tables.all())
-            self._rebucket()
+            rebucket(self._engine, self.tables)
         except SQLAlchemyError as exc:
             raise LedgerUnavailable(f"cannot create the ledger tables: {exc}") from exc
-
-    def _rebucket(self) -> None:
-        """Move subject rows written with 65,536 entries a bucket into today's buckets.
-
-        Telling the two apart costs one read of the last bucket: its highest index is in the
-        bucket its rows claim only if they use today's size (or if the log is too short for the
-        sizes to differ, and then nothing needs moving). The move is one statement, in one
-        transaction, done once.
-        """
-        c = self.tables.subjects.c
-        with self._engine.begin() as conn:
-            last = select(func.max(c.bucket)).scalar_subquery()
-            newest = select(func.max(c.bucket), func.max(c.idx)).where(c.bucket == last)
-            bucket, top = conn.execute(newest).one()  # NULLs when there are no rows
-            if top is None or int(top) >> BUCKET_BITS == int(bucket):
-                return
-            if int(top) >> _OLD_BUCKET_BITS != int(bucket):
-                return  # neither size: not ours to fix; `stateline ledger verify` reports it
-            conn.execute(
-                self.tables.subjects.update()
-                .where(c.idx >= 1 << BUCKET_BITS)
-                .values(bucket=_bucket(c.idx))
-            )
 
     # Writes, as statements for a writer's transaction -------------------------------------
 
@@ -542,112 +363,6 @@ def reopen(url: str, prefix: str, schemas: dict[str | None, str] | None) -> SqlL
     return SqlLedgerStore(engine, prefix)
 
 
-def _bucket(idx: ColumnElement[Any]) -> ColumnElement[Any]:
-    """``idx >> BUCKET_BITS`` in SQL (a literal shift: PostgreSQL has no ``bigint >> bigint``)."""
-    return idx.op(">>")(literal_column(str(BUCKET_BITS)))
-
-
 def _entry_row(row: Sequence[Any]) -> EntryRow:
     idx, body, leaf = row
     return int(idx), None if body is None else bytes(body), bytes(leaf)
-
-
-journal = Table(
-    "ledger_journal",
-    MetaData(naming_convention=NAMING),
-    Column("log", String(300), primary_key=True),
-    Column("idx", BigInteger, primary_key=True, autoincrement=False),
-    Column("body", LargeBinary, nullable=False),
-    Column("leaf_hash", LargeBinary(32), nullable=False),
-    Column("tags", Text, nullable=False),  # the subject tags, comma-separated
-    sqlite_with_rowid=False,
-)
-_JOURNAL_COLUMNS = ("log", "idx", "body", "leaf_hash", "tags")
-
-
-class SqlJournal:
-    """The journal of one ledger database: entries durable but not yet in their log's tree.
-
-    An append commits its entries here and nowhere else, one small transaction for every
-    ledger of the database; the ledgers fold them into their trees, tables and signed heads
-    later, in larger batches, deleting them from the journal in the same transaction. The
-    journal stays small, so each append writes a few pages, whichever states it serves.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        self.insert = Compiled(journal.insert(), engine, _JOURNAL_COLUMNS)
-        c = journal.c
-        # A fold removes exactly the entries it folded: a row it did not fold is never lost.
-        self.delete = Compiled(
-            journal.delete().where(
-                c.log == bindparam("log"), c.idx >= bindparam("start"), c.idx < bindparam("below")
-            ),
-            engine,
-        )
-        self.remove = Compiled(
-            journal.delete().where(c.log == bindparam("log"), c.idx == bindparam("idx")), engine
-        )
-        self._pending = Compiled(
-            select(c.idx, c.body, c.leaf_hash, c.tags)
-            .where(c.log == bindparam("log"), c.idx >= bindparam("start"))
-            .order_by(c.idx),
-            engine,
-        )
-        self._orphans = Compiled(
-            select(c.idx, c.body, c.leaf_hash, c.tags)
-            .where(c.log == bindparam("log"), c.idx < bindparam("below"))
-            .order_by(c.idx),
-            engine,
-        )
-
-    def create_schema(self) -> None:
-        try:
-            journal.create(self._engine, checkfirst=True)
-        except SQLAlchemyError as exc:
-            raise LedgerUnavailable(f"cannot create the ledger journal: {exc}") from exc
-
-    def append_work(self, rows: Sequence[JournalRow]) -> list[Work]:
-        return [(self.insert, _JOURNAL_COLUMNS, rows)]
-
-    def settle_work(self, log: str, start: int, below: int) -> list[Work]:
-        """Removing ``log``'s journaled entries ``[start, below)``, folded into its tree in the
-        same transaction."""
-        return [(self.delete, ("log", "start", "below"), [(log, start, below)])]
-
-    def remove_work(self, log: str, indexes: Sequence[int]) -> list[Work]:
-        """Removing ``log``'s journaled entries at ``indexes`` (appended again elsewhere)."""
-        return [(self.remove, ("log", "idx"), [(log, i) for i in indexes])]
-
-    def pending(self, log: str, start: int) -> list[Journaled]:
-        """``log``'s journaled entries from index ``start``, in index order."""
-        return self._read(self._pending, {"log": log, "start": start})
-
-    def orphans(self, log: str, below: int) -> list[Journaled]:
-        """``log``'s journaled entries at indexes below ``below``, which its tree holds already:
-        entries no fold will take, journaled by a second writer that reused those indexes."""
-        return self._read(self._orphans, {"log": log, "below": below})
-
-    def _read(self, statement: Compiled, values: dict[str, Any]) -> list[Journaled]:
-        rows = fetch(self._engine, statement, values, failure=LedgerUnavailable, what="ledger")
-        return [(int(i), bytes(b), bytes(h), str(t)) for i, b, h, t in rows]
-
-
-class SqlLedgerDatabase:
-    """A database of ledgers as its writer thread sees it (the ledger's ``LedgerDatabase``): its
-    journal, and connections to write with."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def journal(self) -> SqlJournal:
-        return SqlJournal(self._engine)
-
-    def writer(self) -> DurableWriter:
-        """The one connection appends go through; every call is one committed transaction.
-
-        One writer can serve several ledgers in the same database (their statements name their
-        own tables), so a single commit, and a single fsync, makes all their entries durable. A
-        failure raises :class:`LedgerUnavailable`.
-        """
-        return DurableWriter(self._engine, LedgerUnavailable)
