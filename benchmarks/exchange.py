@@ -38,8 +38,8 @@ import loadgen
 from stateline import demo
 from stateline.bootstrap import build, freeze_heap
 from stateline.config import Config
-from stateline.directory.demo import demo_agencies
-from stateline.node.records.generate import generate_people
+from stateline.synthetic.agencies import demo_agencies
+from stateline.synthetic.people import generate_people
 from stateline.wire.grammar import US_STATES
 
 IN_FLIGHT = 64

@@ -25,11 +25,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.node.records.nicknames import FORMAL_NAMES
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.records import RecordStore, people, vehicles
+from stateline.synthetic.people import generate_people
 
 
 def timed_generation(people_: Iterator[Person], clock: list[float]) -> Iterator[Person]:

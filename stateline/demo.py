@@ -24,16 +24,16 @@ from datetime import date
 
 from stateline.bootstrap import open_hub, open_node_engine
 from stateline.config import Config
-from stateline.directory.demo import demo_agencies
 from stateline.directory.file import dump_directory, load_directory
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
 from stateline.hub.attachments import Receipt
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.oversight.alert_settings import Settings
 from stateline.storage.records import RecordStore
+from stateline.synthetic.agencies import demo_agencies
+from stateline.synthetic.people import generate_people
 from stateline.wire import jsonform, text
 from stateline.wire.grammar import MKE, NOT_ON_FILE
 from stateline.wire.messages import ErrorMessage, Header, Query, Response, StatusMessage

@@ -104,6 +104,6 @@ def tokens(prepared: Config) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def people() -> dict[str, list[Person]]:
     """The same synthetic people the nodes hold, regenerated from the seed."""
-    from stateline.node.records.generate import generate_people
+    from stateline.synthetic.people import generate_people
 
     return {s: list(generate_people(s, PEOPLE, SEED)) for s in ("NY", "NJ", "CA", "TX", "WA")}

@@ -14,8 +14,8 @@ from sqlalchemy import text
 from stateline import demo
 from stateline.bootstrap import build
 from stateline.config import Config
-from stateline.node.records.generate import generate_people
 from stateline.storage.engine import open_engine
+from stateline.synthetic.people import generate_people
 from stateline.wire.messages import Response
 
 STATES = ("NY", "NJ", "CT")

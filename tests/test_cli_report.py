@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from stateline.cli import app
 from stateline.config import Config
-from stateline.node.records.generate import generate_people
+from stateline.synthetic.people import generate_people
 
 from .conftest import PEOPLE, SEED
 

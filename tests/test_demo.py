@@ -12,9 +12,9 @@ import pytest
 
 from stateline import demo
 from stateline.config import Config
-from stateline.directory.demo import demo_agencies
 from stateline.documents import sniff
 from stateline.hub.switch import Form
+from stateline.synthetic.agencies import demo_agencies
 from stateline.wire import text
 from stateline.wire.messages import Query
 

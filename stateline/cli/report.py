@@ -242,7 +242,7 @@ def _day(value: str | None, option: str) -> Any:
 
 
 def _title(states: tuple[str, ...], all_states: bool) -> str:
-    from stateline.directory.demo import STATE_NAMES
+    from stateline.directory.states import STATE_NAMES
 
     if all_states:
         return "Transparency report: the national exchange"
@@ -402,7 +402,7 @@ def public(
 
 
 def _state_name(state: str) -> str:
-    from stateline.directory.demo import STATE_NAMES
+    from stateline.directory.states import STATE_NAMES
 
     return STATE_NAMES.get(state, state)
 

@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
-from stateline.directory.demo import STATE_NAMES
+from stateline.directory.states import STATE_NAMES
 from stateline.node.deadlines import state_zone
 from stateline.node.notices import Disclosed, Notice
 from stateline.wire.grammar import DataClass

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from stateline.directory.demo import demo_agencies
 from stateline.directory.file import (
     DirectoryError,
     dump_directory,
@@ -18,6 +17,7 @@ from stateline.directory.file import (
     parse_directory,
 )
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Certification, Mission
+from stateline.synthetic.agencies import demo_agencies
 
 
 def entry(**changes: Any) -> dict[str, Any]:

@@ -32,12 +32,12 @@ from stateline.directory.model import Agency, AgencyType, Certification, Mission
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
 from stateline.ledger.entries import RequestReceived, subject_key
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.node.review import Role
 from stateline.oversight.alert_settings import Settings
 from stateline.storage.accounts import AccountStore
 from stateline.storage.alerts import Alert, AlertStore
+from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire import jsonform, text

@@ -27,7 +27,6 @@ from stateline.directory.credentials import hash_token
 from stateline.directory.model import Agency, AgencyType, Mission
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Directory, Switch
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.node.records.render import driver_fields
 from stateline.node.redact import redact, released_classes
@@ -45,6 +44,7 @@ from stateline.storage.accounts import AccountStore
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.records import RecordStore
 from stateline.storage.review import ReviewStore
+from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire import text

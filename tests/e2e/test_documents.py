@@ -14,7 +14,7 @@ from stateline import demo
 from stateline.bootstrap import System, build
 from stateline.config import Config
 from stateline.hub.attachments import MAX_HELD_BYTES, DocumentRefusal, Receipt
-from stateline.node.records.generate import generate_people
+from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.wire.messages import ErrorMessage, Response
 

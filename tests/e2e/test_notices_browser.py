@@ -27,7 +27,6 @@ from stateline.node.letters import long_date
 from stateline.node.notices import Disclosed, Notice, NoticeStatus, make_notices, recipients
 from stateline.node.outbox import Outbox
 from stateline.node.policy.model import Duty, DutyKind
-from stateline.node.records.generate import generate_people
 from stateline.node.review import Role
 from stateline.node.review_service import ReviewService
 from stateline.storage.accounts import AccountStore
@@ -35,6 +34,7 @@ from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.notices import NoticeStore
 from stateline.storage.records import RecordStore
 from stateline.storage.review import ReviewStore
+from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire.grammar import DataClass

@@ -24,10 +24,10 @@ from stateline.directory.model import Certification
 from stateline.hub.attachments import Receipt
 from stateline.hub.switch import Form, Submission
 from stateline.ledger.entries import RequestReceived
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.node.review import CitedProcess, Role
 from stateline.storage.accounts import AccountStore
+from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire.grammar import RESPONSE_TAGS, DataClass

@@ -27,8 +27,8 @@ from stateline.node.notices import (
     recipients,
 )
 from stateline.node.policy.model import LOG, Duty, DutyKind
-from stateline.node.records.generate import generate_people
 from stateline.node.review import Reviewer, Role
+from stateline.synthetic.people import generate_people
 from stateline.wire.grammar import DataClass
 
 ICE = Agency(

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import Engine
 
 from stateline.directory.model import Agency, AgencyType, Mission
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.node.records.render import driver_fields
 from stateline.node.redact import redact, released_classes
@@ -35,6 +34,7 @@ from stateline.node.review import (
 from stateline.node.review_service import RecordsLookup, ReviewService, denial_reply
 from stateline.storage.records import RecordStore
 from stateline.storage.review import ReviewStore
+from stateline.synthetic.people import generate_people
 from stateline.wire import text
 from stateline.wire.grammar import MKE, NOT_ON_FILE, DataClass
 from stateline.wire.messages import Header, Query, Reply, Response

@@ -11,7 +11,6 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from stateline.directory.demo import demo_agencies
 from stateline.ledger import entries
 from stateline.ledger.entries import Entry, encode
 from stateline.oversight import categories as c
@@ -19,6 +18,7 @@ from stateline.oversight.categories import requester_category
 from stateline.oversight.copy import _agencies, _Run, _table
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.messages import MessageLog
+from stateline.synthetic.agencies import demo_agencies
 
 AT = datetime(2026, 11, 3, 14, 5, tzinfo=UTC)
 AGENCIES = {a.ori: a for a in demo_agencies()}

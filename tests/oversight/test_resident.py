@@ -11,7 +11,6 @@ from stateline.ledger import entries
 from stateline.ledger.entries import Entry, decode, encode, subject_key
 from stateline.node.audit import query_subjects
 from stateline.node.notices import NOTICE_KIND
-from stateline.node.records.generate import generate_people
 from stateline.oversight.resident import (
     CONTEXT,
     MAX_ACCESSES,
@@ -29,6 +28,7 @@ from stateline.oversight.resident import (
     subject_keys,
     withheld_until,
 )
+from stateline.synthetic.people import generate_people
 from stateline.wire import text
 from stateline.wire.messages import Query
 

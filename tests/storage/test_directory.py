@@ -10,7 +10,6 @@ from sqlalchemy import Engine, event, select
 
 from stateline.directory.checks import check_sender
 from stateline.directory.credentials import hash_token
-from stateline.directory.demo import GUIDE_ORI, SUSPENDED_ORI, demo_agencies
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Certification, Mission
 from stateline.errors import StorageError
 from stateline.storage.directory import (
@@ -21,6 +20,7 @@ from stateline.storage.directory import (
     agencies,
     credentials,
 )
+from stateline.synthetic.agencies import GUIDE_ORI, SUSPENDED_ORI, demo_agencies
 
 OAKDALE = Agency(
     "NY0010100",

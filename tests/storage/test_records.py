@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import Engine, select
 
 from stateline.errors import StorageError
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.node.records.vin import is_valid
 from stateline.storage.records import RecordStore, vehicles
+from stateline.synthetic.people import generate_people
 
 POPULATION = list(generate_people("CA", 2000, seed=11))
 SAMPLE = random.Random(5).sample(POPULATION, 150)

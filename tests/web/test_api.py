@@ -14,9 +14,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from stateline.bootstrap import System
-from stateline.directory.demo import SUSPENDED_ORI
 from stateline.documents import MAX_DOCUMENT
 from stateline.node.records.model import Person
+from stateline.synthetic.agencies import SUSPENDED_ORI
 from stateline.web.app import create_app, server_app
 
 LOCAL = "NYSTP0000"

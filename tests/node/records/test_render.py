@@ -6,7 +6,6 @@ import base64
 from dataclasses import replace
 from datetime import date
 
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import (
     Address,
     CredentialType,
@@ -17,6 +16,7 @@ from stateline.node.records.model import (
     Vehicle,
 )
 from stateline.node.records.render import driver_fields, history_fields, nam, vehicle_fields
+from stateline.synthetic.people import generate_people
 from stateline.wire.grammar import REPEATABLE_RESPONSE_TAGS, RESPONSE_TAG_ORDER, RESPONSE_TAGS
 from stateline.wire.messages import Fields
 

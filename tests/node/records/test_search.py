@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.node.records.search import (
     DEFAULT_THRESHOLD,
@@ -16,6 +15,7 @@ from stateline.node.records.search import (
     rank,
     score,
 )
+from stateline.synthetic.people import generate_people
 
 BASE = next(generate_people("CA", 1))
 

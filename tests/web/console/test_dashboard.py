@@ -30,7 +30,6 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Directory, Switch
 from stateline.node.notices import NoticeEvent, NoticeStatus, NotPermitted, close
 from stateline.node.outbox import Outbox
-from stateline.node.records.generate import generate_people
 from stateline.node.records.model import Person
 from stateline.node.review import (
     READ_ONLY,
@@ -50,6 +49,7 @@ from stateline.storage.alerts import Alert
 from stateline.storage.notices import NoticeStore
 from stateline.storage.records import RecordStore
 from stateline.storage.review import ReviewStore
+from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.web.console.views import dashboard_copy

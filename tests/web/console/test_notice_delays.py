@@ -18,7 +18,6 @@ from stateline.ledger.entries import Entry
 from stateline.ledger.entries import Notice as NoticeEntry
 from stateline.node.notices import Notice, NoticeStatus
 from stateline.node.outbox import Outbox
-from stateline.node.records.generate import generate_people
 from stateline.node.review import Reviewer, Role
 from stateline.node.review_service import ReviewService
 from stateline.oversight.resident import DELAY_NOTICE
@@ -27,6 +26,7 @@ from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.notices import NoticeStore
 from stateline.storage.records import RecordStore
 from stateline.storage.review import ReviewStore
+from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from stateline.wire.grammar import DataClass

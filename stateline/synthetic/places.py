@@ -5,7 +5,7 @@ Streets are invented from common street words, so no generated address is anyone
 
 from __future__ import annotations
 
-from stateline.node.records.names import words
+from stateline.synthetic.names import words
 
 
 def _cities(text: str) -> tuple[tuple[str, str], ...]:

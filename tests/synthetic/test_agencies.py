@@ -1,4 +1,4 @@
-"""Tests for stateline/directory/demo.py."""
+"""Tests for stateline/synthetic/agencies.py."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ from datetime import date
 import pytest
 
 from stateline.directory.checks import check_agency, node_oris
-from stateline.directory.demo import (
-    CERTIFYING_STATES,
-    GUIDE_ORI,
-    MAX_LOCALS_PER_STATE,
-    STATE_NAMES,
-    SUSPENDED_ORI,
-    demo_agencies,
-)
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
+from stateline.directory.states import STATE_NAMES
 from stateline.node.policy.bundle import bundle_for_state
 from stateline.node.policy.decide import CedarPolicy
 from stateline.node.policy.model import Outcome, PolicyRequest, Purpose
 from stateline.node.query import REQUESTED
+from stateline.synthetic.agencies import (
+    CERTIFYING_STATES,
+    GUIDE_ORI,
+    MAX_LOCALS_PER_STATE,
+    SUSPENDED_ORI,
+    demo_agencies,
+)
 from stateline.wire.grammar import MKE, US_STATES
 
 LOCAL_ORI = re.compile(r"[A-Z]{2}\d{3}\d{2}00")

@@ -9,11 +9,11 @@ from datetime import date
 
 import pytest
 
-from stateline.node.records.generate import AS_OF, DPC_STATES, generate_people
 from stateline.node.records.model import CredentialType, LicenceStatus, Person
-from stateline.node.records.patterns import FORMATS
-from stateline.node.records.places import CITIES
 from stateline.node.records.vin import is_valid
+from stateline.synthetic.patterns import FORMATS
+from stateline.synthetic.people import AS_OF, DPC_STATES, generate_people
+from stateline.synthetic.places import CITIES
 from stateline.wire.grammar import PLATE_TYPES, SEX_CODES, US_STATES
 
 _CLASS = {"A": "[A-Z]", "9": "[0-9]", "X": "[A-Z0-9]"}

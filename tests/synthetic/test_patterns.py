@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from stateline.node.records.patterns import FORMATS, UniqueDraw, capacity
+from stateline.synthetic.patterns import FORMATS, UniqueDraw, capacity
 
 
 def test_capacity_counts_every_string() -> None:

@@ -15,7 +15,6 @@ from datetime import date
 from itertools import accumulate, product
 from typing import Generic, TypeVar
 
-from stateline.node.records import catalogue, names, places
 from stateline.node.records.model import (
     Address,
     CredentialType,
@@ -25,9 +24,10 @@ from stateline.node.records.model import (
     Person,
     Vehicle,
 )
-from stateline.node.records.patterns import FORMATS, UniqueDraw, capacity
-from stateline.node.records.photo import VARIANTS, portrait
 from stateline.node.records.vin import VIN_ALPHABET, check_digit, year_code
+from stateline.synthetic import catalogue, names, places
+from stateline.synthetic.patterns import FORMATS, UniqueDraw, capacity
+from stateline.synthetic.photo import VARIANTS, portrait
 
 AS_OF = date(2025, 10, 1)
 """The day the population is generated "as of": ages, expiry and history are relative to it."""

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from stateline.node.records.photo import HEIGHT, VARIANTS, WIDTH, portrait
+from stateline.synthetic.photo import HEIGHT, VARIANTS, WIDTH, portrait
 
 
 def chunks(png: bytes) -> dict[bytes, bytes]:
