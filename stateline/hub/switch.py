@@ -15,9 +15,10 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
+from stateline.clock import utc_now
 from stateline.directory.checks import SenderRefusal, check_sender
 from stateline.directory.credentials import hash_token
 from stateline.directory.model import Agency
@@ -106,10 +107,6 @@ def message_ids() -> Callable[[], str]:
     prefix = uuid.uuid4().hex[:16]
     counter = itertools.count(1)
     return lambda: f"{prefix}{next(counter):016x}"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def to_minute(moment: datetime) -> datetime:

@@ -19,8 +19,9 @@ import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
+from stateline.clock import utc_now
 from stateline.errors import StorageError
 from stateline.ledger.entries import Entry
 from stateline.node import delays
@@ -49,10 +50,6 @@ Notices = list[Notice]
 
 Audit = Callable[[list[Entry]], object]
 """Appends ledger entries and returns only once they are durable (``Ledger.append``)."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Outbox:

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Protocol
 
+from stateline.clock import utc_now
 from stateline.node.redact import redact
 from stateline.node.review import (
     Action,
@@ -55,10 +56,6 @@ class LateReplies(Protocol):
     """Where late replies go: the hub's mailbox for the requester (``Exchange.deliver``)."""
 
     def deliver(self, message_id: str, requester: str, reply: Reply) -> None: ...
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def denial_reply(item: HeldItem, reason: str) -> Response:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
+from stateline.clock import utc_now
 from stateline.errors import StorageError
 from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.group import GroupCommit
@@ -36,10 +37,6 @@ from stateline.wire.messages import Fields, Header, Query, Response
 log = logging.getLogger(__name__)
 
 Found = list[tuple[Person, Fields]]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class StateNode:

@@ -17,9 +17,10 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 
+from stateline.clock import utc_now
 from stateline.directory.model import Agency
 from stateline.errors import StorageError
 from stateline.ledger.entries import Entry, EntryError, decode, micros
@@ -36,10 +37,6 @@ LINGER = 0.05
 under load rather than at every commit, each wake taking the interpreter from the answers."""
 
 Fed = tuple[Sequence[Entry], Sequence[int]]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class FederalOris:

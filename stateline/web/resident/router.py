@@ -7,7 +7,7 @@ are about a person); the page runs only its own script, which checks each entry'
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from stateline.clock import utc_now
 from stateline.node.letters import state_name
 from stateline.storage.resident import ResidentStore
 from stateline.web.console.security import SecureRoute, same_origin
@@ -59,10 +60,6 @@ LOOKUP_BODY: dict[str, Any] = {
         "429": {"description": "Five wrong codes within the hour: see Retry-After."},
     },
 }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def templates() -> Environment:
