@@ -93,8 +93,33 @@ def _certifications(value: Any) -> tuple[Certification, ...]:
     return tuple(sorted((_certification(c) for c in value), key=lambda c: c.state))
 
 
-def _agency(entry: dict[str, Any]) -> Agency:
-    """One entry to an Agency; raises ValueError with a plain reason."""
+def agency_entry(agency: Agency, certifications: bool = True) -> dict[str, Any]:
+    """An agency as the directory document holds it: every field, missions sorted (and its
+    certifications, unless ``certifications`` is false)."""
+    entry: dict[str, Any] = {
+        "ori": agency.ori,
+        "name": agency.name,
+        "agency_type": agency.agency_type.value,
+        "home_state": agency.home_state,
+        "missions": sorted(m.value for m in agency.missions),
+        "status": agency.status.value,
+        "node": agency.node,
+    }
+    if certifications:
+        entry["certifications"] = [
+            {
+                "state": c.state,
+                "filed": c.filed.isoformat(),
+                "expires": c.expires.isoformat() if c.expires else None,
+            }
+            for c in agency.certifications
+        ]
+    return entry
+
+
+def agency_from_entry(entry: dict[str, Any], check: bool = True) -> Agency:
+    """One entry to an Agency; raises ValueError with a plain reason. ``check``: also the
+    directory's checks of the agency (an entry kept with a past request was checked then)."""
     missing = [field for field in REQUIRED if field not in entry]
     if missing:
         raise ValueError(f"missing field {', '.join(missing)}")
@@ -127,7 +152,7 @@ def _agency(entry: dict[str, Any]) -> Agency:
         node=node,
         certifications=_certifications(entry.get("certifications", [])),
     )
-    problem = check_agency(agency)
+    problem = check_agency(agency) if check else None
     if problem:
         raise ValueError(problem)
     return agency
@@ -149,7 +174,7 @@ def parse_directory(text: str | bytes) -> list[Agency]:
         ori = entry.get("ori")
         named = ori if isinstance(ori, str) else None
         try:
-            agency = _agency(entry)
+            agency = agency_from_entry(entry)
         except ValueError as exc:
             raise DirectoryError(str(exc), index=index, ori=named) from None
         if agency.ori in seen:
@@ -161,26 +186,7 @@ def parse_directory(text: str | bytes) -> list[Agency]:
 
 def format_directory(agencies: Iterable[Agency]) -> str:
     """The directory document for ``agencies``: every field written, missions sorted."""
-    entries = [
-        {
-            "ori": agency.ori,
-            "name": agency.name,
-            "agency_type": agency.agency_type.value,
-            "home_state": agency.home_state,
-            "missions": sorted(m.value for m in agency.missions),
-            "status": agency.status.value,
-            "node": agency.node,
-            "certifications": [
-                {
-                    "state": c.state,
-                    "filed": c.filed.isoformat(),
-                    "expires": c.expires.isoformat() if c.expires else None,
-                }
-                for c in agency.certifications
-            ],
-        }
-        for agency in agencies
-    ]
+    entries = [agency_entry(agency) for agency in agencies]
     return json.dumps(entries, indent=2, ensure_ascii=False) + "\n"
 
 

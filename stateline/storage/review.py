@@ -34,7 +34,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
+from stateline.directory.file import agency_entry, agency_from_entry
+from stateline.directory.model import Agency
 from stateline.errors import StorageError
 from stateline.node.review import (
     DECISIONS,
@@ -366,30 +367,11 @@ class ReviewStore:
 
 
 def _agency_json(agency: Agency) -> str:
-    return _json(
-        {
-            "ori": agency.ori,
-            "name": agency.name,
-            "agency_type": agency.agency_type.value,
-            "home_state": agency.home_state,
-            "missions": sorted(m.value for m in agency.missions),
-            "status": agency.status.value,
-            "node": agency.node,
-        }
-    )
+    return _json(agency_entry(agency, certifications=False))
 
 
 def _agency(text: str) -> Agency:
-    data = orjson.loads(text)
-    return Agency(
-        ori=data["ori"],
-        name=data["name"],
-        agency_type=AgencyType(data["agency_type"]),
-        home_state=data["home_state"],
-        missions=frozenset(Mission(m) for m in data["missions"]),
-        status=AgencyStatus(data["status"]),
-        node=bool(data["node"]),
-    )
+    return agency_from_entry(orjson.loads(text), check=False)
 
 
 def _legal_json(process: CitedProcess | None) -> str | None:
