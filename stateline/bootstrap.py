@@ -32,11 +32,11 @@ from stateline.ledger.lock import Holder, LedgerBusy, WriterLock
 from stateline.ledger.log import Ledger
 from stateline.ledger.witnessing import Observer, Site, witness_round
 from stateline.ledger.writer import Committer
-from stateline.node.noticed import NodeNotices
-from stateline.node.outbox import Outbox
+from stateline.node.notices.owed import NodeNotices
+from stateline.node.notices.service import Outbox
 from stateline.node.policy.decide import CedarPolicy
-from stateline.node.review_service import ReviewService
-from stateline.node.reviewed import NodeReview
+from stateline.node.review.hooks import NodeReview
+from stateline.node.review.service import ReviewService
 from stateline.node.service import StateNode
 from stateline.oversight.alert_settings import read_settings, settings_path
 from stateline.oversight.alerts import Detector

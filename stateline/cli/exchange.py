@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from stateline.bootstrap import System
     from stateline.demo import Tally
     from stateline.ledger.lock import LedgerBusy
-    from stateline.node.review_timer import DeadlineTimer
+    from stateline.node.review.timer import DeadlineTimer
 
 
 def register(app: typer.Typer) -> None:
@@ -415,7 +415,7 @@ def _witness_every(system: System, seconds: float) -> None:
 
 def escalate_every(system: System, seconds: float) -> DeadlineTimer:
     """Escalate every node's overdue held requests every ``seconds``, beside the server."""
-    from stateline.node.review_timer import DeadlineTimer
+    from stateline.node.review.timer import DeadlineTimer
 
     services = [node.review for node in system.nodes.values() if node.review is not None]
     timer = DeadlineTimer(services, seconds)

@@ -24,8 +24,8 @@ from stateline.wire.grammar import US_STATES
 if TYPE_CHECKING:
     import httpx
 
-    from stateline.node.outbox import Outbox
-    from stateline.node.review import Reviewer
+    from stateline.node.notices.service import Outbox
+    from stateline.node.review.model import Reviewer
 
 app = typer.Typer(help="The notices outbox: delay a notice, or lift its delay.")
 
@@ -189,8 +189,8 @@ def _in_process(
     """The step on the state's own outbox and ledger, this process holding its writer lock."""
     from stateline.bootstrap import open_node_engine, open_state_ledger
     from stateline.errors import StorageError
-    from stateline.node.notices import NoticeError
-    from stateline.node.outbox import Outbox
+    from stateline.node.notices.model import NoticeError
+    from stateline.node.notices.service import Outbox
     from stateline.storage.accounts import AccountStore, AuthenticationFailed, SignInLocked
     from stateline.storage.notices import NoticeStore
     from stateline.web.console.views.notices import notice_json

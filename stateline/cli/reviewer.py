@@ -75,7 +75,7 @@ def reviewer_add(
     """Create a console account; with --totp, print the secret for the authenticator app."""
     import pyotp
 
-    from stateline.node.review import Role
+    from stateline.node.review.model import Role
 
     try:
         chosen = Role(role)

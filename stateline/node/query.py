@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from stateline.node.policy.model import LegalProcess, PolicyRequest, Purpose
-from stateline.node.review import CitedProcess
+from stateline.node.review.model import CitedProcess
 from stateline.transport.base import Delivery
 from stateline.wire.grammar import LEGACY_PURPOSES, MKE, DataClass
 from stateline.wire.messages import Query

@@ -17,8 +17,8 @@ from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.group import GroupCommit
 from stateline.ledger.log import Ledger
 from stateline.node.audit import query_subjects, request_entries
-from stateline.node.noticed import NodeNotices
-from stateline.node.notices import Notice
+from stateline.node.notices.model import Notice
+from stateline.node.notices.owed import NodeNotices
 from stateline.node.policy.missing import missing_notes
 from stateline.node.policy.model import Decision, Outcome, Policy, PolicyRequest
 from stateline.node.query import cited_process, parse_dob, policy_request
@@ -26,8 +26,8 @@ from stateline.node.records.model import Person
 from stateline.node.records.render import driver_fields, history_fields, vehicle_fields
 from stateline.node.records.search import parse_nam
 from stateline.node.redact import redact
-from stateline.node.review import held_item
-from stateline.node.review_service import ReviewService
+from stateline.node.review.model import held_item
+from stateline.node.review.service import ReviewService
 from stateline.storage.records import RecordStore
 from stateline.transport.base import Delivery, NodeUnavailable
 from stateline.wire import text

@@ -42,7 +42,7 @@ from stateline.ledger.entries import (
     subject_key,
 )
 from stateline.node.deadlines import local_day
-from stateline.node.notices import NOTICE_KIND, NoticeEvent
+from stateline.node.notices.model import NOTICE_KIND, NoticeEvent
 from stateline.node.records.model import Person
 from stateline.wire.grammar import QUERY_TAGS, QUERY_VALUE_RE
 

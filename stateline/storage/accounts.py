@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from stateline.errors import StorageError
-from stateline.node.review import Reviewer, Role
+from stateline.node.review.model import Reviewer, Role
 from stateline.storage.lockouts import Kind, Lockouts, Subject, signin_failures
 from stateline.storage.schema import node_metadata
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.errors import StorageError
-from stateline.node.delays import Delay
+from stateline.node.notices.delays import Delay
 from stateline.oversight.resident import DelayBasis, DelayEvent
 from stateline.storage.notices import notices
 from stateline.storage.review import utc

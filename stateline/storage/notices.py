@@ -38,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.errors import StorageError
-from stateline.node.notices import (
+from stateline.node.notices.model import (
     Disclosed,
     Notice,
     NoticeChanged,

@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from stateline.directory.file import agency_entry, agency_from_entry
 from stateline.directory.model import Agency
 from stateline.errors import StorageError
-from stateline.node.review import (
+from stateline.node.review.model import (
     DECISIONS,
     OPEN,
     Action,

@@ -33,7 +33,7 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
 from stateline.ledger.entries import RequestReceived, subject_key
 from stateline.node.records.model import Person
-from stateline.node.review import Role
+from stateline.node.review.model import Role
 from stateline.oversight.alert_settings import Settings
 from stateline.storage.accounts import AccountStore
 from stateline.storage.alerts import Alert, AlertStore

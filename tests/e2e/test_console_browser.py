@@ -30,7 +30,7 @@ from stateline.hub.switch import Directory, Switch
 from stateline.node.records.model import Person
 from stateline.node.records.render import driver_fields
 from stateline.node.redact import redact, released_classes
-from stateline.node.review import (
+from stateline.node.review.model import (
     COUNSEL_DUTY,
     CitedProcess,
     Document,
@@ -39,7 +39,7 @@ from stateline.node.review import (
     ReviewState,
     Role,
 )
-from stateline.node.review_service import ReviewService
+from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.records import RecordStore

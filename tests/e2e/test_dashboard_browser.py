@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from stateline.cli import app as cli
 from stateline.config import Config
-from stateline.node.review import ReviewState
+from stateline.node.review.model import ReviewState
 from stateline.web.app import create_app
 from tests.browser import browser_or_skip, launch
 from tests.serving import serving

@@ -17,7 +17,7 @@ import pytest
 from stateline import demo
 from stateline.bootstrap import build
 from stateline.config import Config
-from stateline.node.review import HeldItem
+from stateline.node.review.model import HeldItem
 from stateline.wire.errors import ErReason
 
 STATES = ("CO", "IL", "MD", "NY")

@@ -21,9 +21,9 @@ from stateline.config import Config
 from stateline.ledger.entries import Decision, Entry, subject_key
 from stateline.ledger.entries import Notice as NoticeEntry
 from stateline.node.deadlines import add_business_days, local_day
-from stateline.node.notices import Disclosed, NoticeStatus
+from stateline.node.notices.model import Disclosed, NoticeStatus
 from stateline.node.records.model import Person
-from stateline.node.review import Action, Reviewer, Role
+from stateline.node.review.model import Action, Reviewer, Role
 from stateline.wire.grammar import DataClass
 from stateline.wire.messages import Response
 

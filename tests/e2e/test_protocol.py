@@ -25,7 +25,7 @@ from stateline.hub.attachments import Receipt
 from stateline.hub.switch import Form, Submission
 from stateline.ledger.entries import RequestReceived
 from stateline.node.records.model import Person
-from stateline.node.review import CitedProcess, Role
+from stateline.node.review.model import CitedProcess, Role
 from stateline.storage.accounts import AccountStore
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app

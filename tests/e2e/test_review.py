@@ -17,7 +17,7 @@ from stateline.cli import app
 from stateline.config import Config
 from stateline.ledger.entries import Disclosure, ReviewAction
 from stateline.node.records.model import Person
-from stateline.node.review import Action, Reviewer, Role
+from stateline.node.review.model import Action, Reviewer, Role
 from stateline.wire.grammar import DataClass
 from stateline.wire.messages import Response
 

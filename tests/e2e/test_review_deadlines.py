@@ -15,7 +15,7 @@ from stateline.cli.exchange import escalate_every
 from stateline.config import Config
 from stateline.ledger.entries import ReviewAction
 from stateline.node.records.model import Person
-from stateline.node.review import Action, Reviewer, ReviewState, Role
+from stateline.node.review.model import Action, Reviewer, ReviewState, Role
 from stateline.wire.messages import Response
 
 from .test_review import photo_bundle

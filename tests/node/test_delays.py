@@ -1,4 +1,4 @@
-"""Tests for stateline/node/delays.py: who may delay a notice, until when, and what it changes."""
+"""Tests for node/notices/delays.py: who may delay a notice, until when, and what it changes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from stateline.ledger.entries import decode, encode
-from stateline.node.delays import (
+from stateline.node.notices.delays import (
     MAX_COUNSEL_DAYS,
     MAX_COURT_DAYS,
     Delay,
@@ -21,8 +21,8 @@ from stateline.node.delays import (
     lift,
     standing,
 )
-from stateline.node.notices import Notice, NoticeStatus, NotPermitted
-from stateline.node.review import Reviewer, Role
+from stateline.node.notices.model import Notice, NoticeStatus, NotPermitted
+from stateline.node.review.model import Reviewer, Role
 from stateline.oversight.resident import DELAY_NOTICE, DelayBasis, DelayEvent, withheld_until
 
 from .test_notices import IL_NOTICE, RECEIVED, notices

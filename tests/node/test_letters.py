@@ -1,4 +1,4 @@
-"""Tests for stateline/node/letters.py: the letter's words, and the PDF a reader can open."""
+"""Tests for node/notices/letters.py: the letter's words, and the PDF a reader can open."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from pypdf import PdfReader
 
-from stateline.node.letters import in_words, letter_pdf, letter_text
-from stateline.node.notices import Disclosed, Notice
+from stateline.node.notices.letters import in_words, letter_pdf, letter_text
+from stateline.node.notices.model import Disclosed, Notice
 from stateline.wire.grammar import DataClass
 
 from .test_notices import IL_NOTICE, notices

@@ -1,4 +1,4 @@
-"""Tests for stateline/node/notices.py: who is owed a notice, by when, and what the ledger keeps."""
+"""Tests for node/notices/model.py: who is owed a notice, by when, and what the ledger keeps."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from stateline.directory.model import Agency, AgencyType, Mission
 from stateline.ledger.entries import decode, encode
-from stateline.node.notices import (
+from stateline.node.notices.model import (
     Disclosed,
     InvalidReason,
     Notice,
@@ -27,7 +27,7 @@ from stateline.node.notices import (
     recipients,
 )
 from stateline.node.policy.model import LOG, Duty, DutyKind
-from stateline.node.review import Reviewer, Role
+from stateline.node.review.model import Reviewer, Role
 from stateline.synthetic.people import generate_people
 from stateline.wire.grammar import DataClass
 

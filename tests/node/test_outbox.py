@@ -1,4 +1,4 @@
-"""Tests for stateline/node/outbox.py over the real SQLite outbox: every step audited."""
+"""Tests for stateline/node/notices/service.py over the real SQLite outbox: every step audited."""
 
 from __future__ import annotations
 
@@ -12,16 +12,16 @@ import pytest
 from stateline.errors import StorageError
 from stateline.ledger.entries import Entry
 from stateline.ledger.entries import Notice as NoticeEntry
-from stateline.node.letters import letter_text
-from stateline.node.notices import (
+from stateline.node.notices.letters import letter_text
+from stateline.node.notices.model import (
     Disclosed,
     NoticeChanged,
     NoticeStatus,
     NotPermitted,
     UnknownNotice,
 )
-from stateline.node.outbox import Outbox
-from stateline.node.review import Reviewer, Role
+from stateline.node.notices.service import Outbox
+from stateline.node.review.model import Reviewer, Role
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.notices import NoticeStore
 from stateline.wire.grammar import DataClass

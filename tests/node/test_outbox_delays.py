@@ -1,4 +1,4 @@
-"""Tests for the delays of stateline/node/outbox.py over the real SQLite outbox: counsel holds a
+"""Tests for the delays of node/notices/service.py over the real SQLite outbox: counsel holds a
 letter back until a date, the ledger records it first, and the letter is due again after."""
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ import pytest
 
 from stateline.errors import StorageError
 from stateline.ledger.entries import Notice as NoticeEntry
-from stateline.node.delays import InvalidDelay, NotDelayed, NoticeDelayed
-from stateline.node.notices import NoticeStatus, NotPermitted
-from stateline.node.outbox import DelayNotRecorded, Outbox
-from stateline.node.review import Reviewer, Role
+from stateline.node.notices.delays import InvalidDelay, NotDelayed, NoticeDelayed
+from stateline.node.notices.model import NoticeStatus, NotPermitted
+from stateline.node.notices.service import DelayNotRecorded, Outbox
+from stateline.node.review.model import Reviewer, Role
 from stateline.oversight.resident import DELAY_NOTICE, DelayEvent, withheld_until
 from stateline.storage.delays import DelayStore
 from stateline.storage.engine import open_engine, sqlite_url

@@ -9,7 +9,7 @@ import pytest
 from stateline.directory.model import Agency, AgencyType, Certification, Mission
 from stateline.node.policy.model import LegalProcess, Purpose
 from stateline.node.query import cited_process, policy_request, stated_purpose
-from stateline.node.review import CitedProcess
+from stateline.node.review.model import CitedProcess
 from stateline.transport.base import Delivery
 from stateline.wire import text
 from stateline.wire.grammar import MKE, DataClass

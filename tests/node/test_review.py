@@ -1,4 +1,4 @@
-"""Tests for stateline/node/review.py: the queue's table, roles, deadlines and action records."""
+"""Tests for node/review/model.py: the queue's table, roles, deadlines and action records."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from stateline.node.policy.model import (
     PolicyRequest,
     Purpose,
 )
-from stateline.node.review import (
+from stateline.node.review.model import (
     COUNSEL_DUTY,
     DEFAULT_WINDOW,
     MAX_REASON,

@@ -1,4 +1,4 @@
-"""Tests for stateline/node/review_service.py: real queue and records, on SQLite and PostgreSQL.
+"""Tests for stateline/node/review/service.py: real queue and records, on SQLite and PostgreSQL.
 
 The records lookup here is a real one over the node's RecordStore (a DQ by licence number,
 redacted to the released classes), and the late replies go to a list: a test sink.
@@ -16,7 +16,7 @@ from stateline.directory.model import Agency, AgencyType, Mission
 from stateline.node.records.model import Person
 from stateline.node.records.render import driver_fields
 from stateline.node.redact import redact, released_classes
-from stateline.node.review import (
+from stateline.node.review.model import (
     COUNSEL_DUTY,
     Action,
     Document,
@@ -31,7 +31,7 @@ from stateline.node.review import (
     UnknownItem,
     transition,
 )
-from stateline.node.review_service import RecordsLookup, ReviewService, denial_reply
+from stateline.node.review.service import RecordsLookup, ReviewService, denial_reply
 from stateline.storage.records import RecordStore
 from stateline.storage.review import ReviewStore
 from stateline.synthetic.people import generate_people

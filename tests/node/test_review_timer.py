@@ -1,4 +1,4 @@
-"""Tests for stateline/node/review_timer.py: overdue held requests are escalated on a timer,
+"""Tests for stateline/node/review/timer.py: overdue held requests are escalated on a timer,
 without anyone reading the queue, and nothing is ever released by it."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine
 
 from stateline.errors import StorageError
-from stateline.node.review import Action, ReviewState
-from stateline.node.review_service import ReviewService
-from stateline.node.review_timer import DeadlineTimer
+from stateline.node.review.model import Action, ReviewState
+from stateline.node.review.service import ReviewService
+from stateline.node.review.timer import DeadlineTimer
 
 from .test_review_service import T0, World, held, make_world
 

@@ -10,7 +10,7 @@ import pytest
 from stateline.ledger import entries
 from stateline.ledger.entries import Entry, decode, encode, subject_key
 from stateline.node.audit import query_subjects
-from stateline.node.notices import NOTICE_KIND
+from stateline.node.notices.model import NOTICE_KIND
 from stateline.oversight.resident import (
     CONTEXT,
     MAX_ACCESSES,

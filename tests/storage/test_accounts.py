@@ -9,7 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import Boolean, Column, DateTime, Engine, Integer, MetaData, String, Table, select
 
-from stateline.node.review import Reviewer, Role
+from stateline.node.review.model import Reviewer, Role
 from stateline.storage.accounts import (
     AccountError,
     AccountStore,

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from stateline.node.delays import Delay
-from stateline.node.letters import letter_text
+from stateline.node.notices.delays import Delay
+from stateline.node.notices.letters import letter_text
 from stateline.oversight.resident import DelayBasis, DelayEvent
 from stateline.storage.delays import DelayStore
 from stateline.storage.notices import NoticeStore

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from stateline.node.letters import letter_text
-from stateline.node.notices import (
+from stateline.node.notices.letters import letter_text
+from stateline.node.notices.model import (
     Disclosed,
     Notice,
     NoticeChanged,
@@ -18,7 +18,7 @@ from stateline.node.notices import (
     close,
     decided,
 )
-from stateline.node.review import Reviewer, Role
+from stateline.node.review.model import Reviewer, Role
 from stateline.storage.notices import NoticeStore
 from stateline.wire.grammar import DataClass
 

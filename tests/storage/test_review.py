@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from stateline.directory.model import Agency, AgencyType, Mission
 from stateline.errors import StorageError
-from stateline.node.review import (
+from stateline.node.review.model import (
     COUNSEL_DUTY,
     Action,
     CitedProcess,

@@ -11,9 +11,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from stateline.node.outbox import Outbox
-from stateline.node.review import ReviewState
-from stateline.node.review_service import ReviewService
+from stateline.node.notices.service import Outbox
+from stateline.node.review.model import ReviewState
+from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
 from stateline.web.console import zones
 from stateline.wire.grammar import DataClass

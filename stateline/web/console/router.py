@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from stateline.node.outbox import Outbox
-from stateline.node.review_service import ReviewService
+from stateline.node.notices.service import Outbox
+from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
 from stateline.storage.alerts import AlertStore
 from stateline.web.console.context import PREFIX, Console, templates

@@ -13,7 +13,7 @@ import orjson
 from stateline.directory.model import Agency
 from stateline.ledger.entries import Entry, JSONValue
 from stateline.node.deadlines import STATE_ZONES
-from stateline.node.letters import PLAIN_WORDS, state_name
+from stateline.node.notices.letters import PLAIN_WORDS, state_name
 from stateline.oversight.resident import AccessOutcome, Lookup
 from stateline.web.console.zones import local, zone_for
 from stateline.web.resident.access import Shown

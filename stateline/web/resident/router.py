@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from stateline.clock import utc_now
-from stateline.node.letters import state_name
+from stateline.node.notices.letters import state_name
 from stateline.storage.resident import ResidentStore
 from stateline.web.console.security import SecureRoute, same_origin
 from stateline.web.resident.access import Desk, Refused, ResidentAccessService, Shown

@@ -18,8 +18,8 @@ from stateline.hub.switch import Directory, Switch
 from stateline.node.records.model import Person
 from stateline.node.records.render import driver_fields
 from stateline.node.redact import redact
-from stateline.node.review import COUNSEL_DUTY, CitedProcess, Document, HeldItem, Role
-from stateline.node.review_service import RecordsLookup, ReviewService
+from stateline.node.review.model import COUNSEL_DUTY, CitedProcess, Document, HeldItem, Role
+from stateline.node.review.service import RecordsLookup, ReviewService
 from stateline.storage.accounts import AccountStore
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.records import RecordStore

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stateline.node.redact import released_classes
-from stateline.node.review import ReviewState
+from stateline.node.review.model import ReviewState
 from stateline.web.console import console_router
 from stateline.web.console.security import HEADERS, SESSION_COOKIE
 from stateline.wire.grammar import DataClass

@@ -28,10 +28,10 @@ from stateline.config import Config
 from stateline.directory.model import Agency, AgencyType, Mission
 from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Directory, Switch
-from stateline.node.notices import NoticeEvent, NoticeStatus, NotPermitted, close
-from stateline.node.outbox import Outbox
+from stateline.node.notices.model import NoticeEvent, NoticeStatus, NotPermitted, close
+from stateline.node.notices.service import Outbox
 from stateline.node.records.model import Person
-from stateline.node.review import (
+from stateline.node.review.model import (
     READ_ONLY,
     Action,
     HeldItem,
@@ -40,8 +40,8 @@ from stateline.node.review import (
     Role,
     transition,
 )
-from stateline.node.review import NotPermitted as MayNotDecide
-from stateline.node.review_service import ReviewService
+from stateline.node.review.model import NotPermitted as MayNotDecide
+from stateline.node.review.service import ReviewService
 from stateline.oversight.copy import connect, manifest
 from stateline.oversight.transparency import OUTCOMES, Scope, transparency
 from stateline.storage.accounts import AccountStore

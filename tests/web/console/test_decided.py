@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 
-from stateline.node.review import Action, Reviewer, Role
+from stateline.node.review.model import Action, Reviewer, Role
 from stateline.web.console.views.decided import PAGE_SIZE
 
 from .conftest import SECRET, Console, hold

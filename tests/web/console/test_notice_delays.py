@@ -16,10 +16,10 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.entries import Entry
 from stateline.ledger.entries import Notice as NoticeEntry
-from stateline.node.notices import Notice, NoticeStatus
-from stateline.node.outbox import Outbox
-from stateline.node.review import Reviewer, Role
-from stateline.node.review_service import ReviewService
+from stateline.node.notices.model import Notice, NoticeStatus
+from stateline.node.notices.service import Outbox
+from stateline.node.review.model import Reviewer, Role
+from stateline.node.review.service import ReviewService
 from stateline.oversight.resident import DELAY_NOTICE
 from stateline.storage.accounts import AccountStore
 from stateline.storage.engine import open_engine, sqlite_url

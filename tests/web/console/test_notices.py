@@ -17,11 +17,11 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.entries import Entry
 from stateline.ledger.entries import Notice as NoticeEntry
-from stateline.node.notices import Disclosed, Notice, NoticeStatus, make_notices, recipients
-from stateline.node.outbox import Outbox
+from stateline.node.notices.model import Disclosed, Notice, NoticeStatus, make_notices, recipients
+from stateline.node.notices.service import Outbox
 from stateline.node.policy.model import Duty, DutyKind
-from stateline.node.review import Role
-from stateline.node.review_service import ReviewService
+from stateline.node.review.model import Role
+from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.notices import NoticeStore

@@ -23,7 +23,7 @@ from fastapi.responses import Response
 
 from stateline.config import Config
 from stateline.ledger.log import Ledger
-from stateline.node.letters import state_name
+from stateline.node.notices.letters import state_name
 from stateline.oversight.categories import CATEGORIES
 from stateline.oversight.transparency import OUTCOME_NAMES
 from stateline.oversight.transparency import transparency as report_of

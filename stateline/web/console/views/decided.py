@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from stateline.node.review import ReviewState
+from stateline.node.review.model import ReviewState
 from stateline.storage.review import DECIDED
 from stateline.web.console.context import PREFIX, Console, label
 from stateline.web.console.security import signed_in

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from stateline.node.review import (
+from stateline.node.review.model import (
     Action,
     HeldItem,
     ReviewError,

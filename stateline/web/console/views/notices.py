@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from stateline.node.delays import (
+from stateline.node.notices.delays import (
     MAX_COUNSEL_DAYS,
     MAX_COURT_DAYS,
     WHO_MAY_DELAY,
@@ -25,7 +25,7 @@ from stateline.node.delays import (
     InvalidDelay,
     Standing,
 )
-from stateline.node.notices import (
+from stateline.node.notices.model import (
     WHO_MAY,
     Notice,
     NoticeError,
@@ -33,8 +33,8 @@ from stateline.node.notices import (
     NoticeStatus,
     UnknownNotice,
 )
-from stateline.node.outbox import Outbox
-from stateline.node.review import Reviewer
+from stateline.node.notices.service import Outbox
+from stateline.node.review.model import Reviewer
 from stateline.web.console.context import PREFIX, Console
 from stateline.web.console.security import SignedIn, check_csrf, same_origin, signed_in
 

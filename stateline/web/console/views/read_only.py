@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from fastapi import HTTPException, Request
 
-from stateline.node.review import READ_ONLY
+from stateline.node.review.model import READ_ONLY
 from stateline.storage.accounts import account_ref
 from stateline.web.console.context import PREFIX, Console
 from stateline.web.console.security import SESSION_COOKIE

@@ -22,7 +22,7 @@ from typing import Protocol
 
 from stateline.clock import utc_now
 from stateline.node.redact import redact
-from stateline.node.review import (
+from stateline.node.review.model import (
     Action,
     Document,
     HeldItem,

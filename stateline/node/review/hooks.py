@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from stateline.ledger import entries
-from stateline.node import review
 from stateline.node.audit import carried_classes, person_subjects, query_subjects
 from stateline.node.records.model import Person
 from stateline.node.redact import redact
-from stateline.node.review_service import LateReplies
+from stateline.node.review import model as review
+from stateline.node.review.service import LateReplies
 from stateline.transport.base import Delivery
 from stateline.wire import text
 from stateline.wire.grammar import NOT_ON_FILE, DataClass

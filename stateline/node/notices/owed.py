@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from stateline.ledger.entries import Entry, subject_key
-from stateline.node.letters import state_name
-from stateline.node.notices import (
+from stateline.node.notices.letters import state_name
+from stateline.node.notices.model import (
     Disclosed,
     Notice,
     binding_duty,
@@ -24,7 +24,7 @@ from stateline.node.notices import (
     make_notices,
     recipients,
 )
-from stateline.node.outbox import Outbox
+from stateline.node.notices.service import Outbox
 from stateline.node.policy.decide import CedarPolicy
 from stateline.node.policy.model import Decision, Duty, Outcome, PolicyRequest
 from stateline.node.records.model import Person

@@ -14,8 +14,8 @@ import threading
 from collections.abc import Sequence
 
 from stateline.errors import StorageError
-from stateline.node.review import ReviewError
-from stateline.node.review_service import ReviewService
+from stateline.node.review.model import ReviewError
+from stateline.node.review.service import ReviewService
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 from stateline.directory.states import STATE_NAMES
 from stateline.node.deadlines import state_zone
-from stateline.node.notices import Disclosed, Notice
+from stateline.node.notices.model import Disclosed, Notice
 from stateline.wire.grammar import DataClass
 
 PLAIN_WORDS: dict[DataClass, str] = {

@@ -28,7 +28,7 @@ from stateline.ledger.entries import subject_key
 from stateline.node.deadlines import due_date, local_day
 from stateline.node.policy.model import Duty, DutyKind
 from stateline.node.records.model import Person
-from stateline.node.review import READ_ONLY, Reviewer, Role, clean_reason
+from stateline.node.review.model import READ_ONLY, Reviewer, Role, clean_reason
 from stateline.wire.grammar import DataClass
 
 NOTICE_KIND = DutyKind.NOTIFY_SUBJECT.value

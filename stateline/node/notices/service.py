@@ -24,11 +24,11 @@ from datetime import date, datetime
 from stateline.clock import utc_now
 from stateline.errors import StorageError
 from stateline.ledger.entries import Entry
-from stateline.node import delays
 from stateline.node.deadlines import local_day
-from stateline.node.delays import Delay, NoticeDelayed, Standing
-from stateline.node.letters import letter_pdf, letter_text
-from stateline.node.notices import (
+from stateline.node.notices import delays
+from stateline.node.notices.delays import Delay, NoticeDelayed, Standing
+from stateline.node.notices.letters import letter_pdf, letter_text
+from stateline.node.notices.model import (
     Disclosed,
     Notice,
     NoticeError,
@@ -39,7 +39,7 @@ from stateline.node.notices import (
     decided,
     notice_entry,
 )
-from stateline.node.review import SYSTEM, Reviewer
+from stateline.node.review.model import SYSTEM, Reviewer
 from stateline.storage.delays import DelayStore
 from stateline.storage.notices import NoticeStore
 from stateline.wire.grammar import DataClass

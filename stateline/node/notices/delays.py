@@ -25,8 +25,8 @@ from datetime import date, datetime, timedelta
 
 from stateline.ledger import entries
 from stateline.node.deadlines import add_business_days, local_day
-from stateline.node.notices import Notice, NoticeError, NotPermitted
-from stateline.node.review import READ_ONLY, Reviewer, Role, clean_reason
+from stateline.node.notices.model import Notice, NoticeError, NotPermitted
+from stateline.node.review.model import READ_ONLY, Reviewer, Role, clean_reason
 from stateline.oversight.resident import DelayBasis, DelayEvent, delay_entry
 
 MAX_COUNSEL_DAYS = 90
