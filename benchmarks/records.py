@@ -5,7 +5,7 @@ for later runs; then times, interleaved so machine noise hits every kind alike:
 
 - the bare people row by OLN on the same raw DBAPI path (the baseline), and through
   SQLAlchemy's ``Connection.execute`` for comparison;
-- ``RecordStore.by_oln``, ``by_name`` (exact names, then misspelt ones: a nickname, a changed
+- ``SqlRecordStore.by_oln``, ``by_name`` (exact names, then misspelt ones: a nickname, a changed
   vowel, half of a double surname, punctuation dropped), ``by_plate`` and ``by_vin``.
 
     .venv/bin/python benchmarks/records.py [--people 1000000] [--queries 3000] [--cache DIR]
@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, func, select
 from stateline.node.records.model import Person
 from stateline.node.records.nicknames import FORMAL_NAMES
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.records import RecordStore, people, vehicles
+from stateline.storage.records import SqlRecordStore, people, vehicles
 from stateline.synthetic.people import generate_people
 
 
@@ -43,15 +43,15 @@ def timed_generation(people_: Iterator[Person], clock: list[float]) -> Iterator[
         yield person
 
 
-def build(path: Path, state: str, count: int, seed: int) -> RecordStore:
+def build(path: Path, state: str, count: int, seed: int) -> SqlRecordStore:
     done = path.with_suffix(".complete")
-    store = RecordStore(open_engine(sqlite_url(str(path))))
+    store = SqlRecordStore(open_engine(sqlite_url(str(path))))
     if done.exists():
         print(f"reusing {path} ({store.count():,} people)")
         return store
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
-    store = RecordStore(open_engine(sqlite_url(str(path))))
+    store = SqlRecordStore(open_engine(sqlite_url(str(path))))
     store.create_schema()
     generating = [0.0]
     start = time.perf_counter()
@@ -83,7 +83,7 @@ def misspell(last: str, first: str, rng: random.Random) -> tuple[str, str]:
     return rng.choice(choices)() if choices else (last, first)
 
 
-def workload(store: RecordStore, count: int, queries: int, seed: int) -> dict[str, list[Any]]:
+def workload(store: SqlRecordStore, count: int, queries: int, seed: int) -> dict[str, list[Any]]:
     """Query arguments drawn from the stored people and vehicles."""
     rng = random.Random(seed)
     ids = rng.sample(range(1, count + 1), min(queries, count))
@@ -116,7 +116,7 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-def run(store: RecordStore, work: dict[str, list[Any]]) -> dict[str, list[float]]:
+def run(store: SqlRecordStore, work: dict[str, list[Any]]) -> dict[str, list[float]]:
     engine = store.engine
     bare_sql = str(select(people).where(people.c.oln == bindparam("oln")).compile(engine))
     core = select(people).where(people.c.oln == bindparam("oln"))

@@ -42,6 +42,7 @@ from stateline.oversight.alert_settings import read_settings, settings_path
 from stateline.oversight.alerts import Detector
 from stateline.oversight.watch import FederalOris, Watch
 from stateline.storage.alerts import AlertStore
+from stateline.storage.delays import delays_beside
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.documents import DocumentStore
 from stateline.storage.engine import open_engine
@@ -49,9 +50,9 @@ from stateline.storage.ledger.database import PAGE_SIZE, SqlLedgerDatabase
 from stateline.storage.ledger.store import SqlLedgerStore
 from stateline.storage.locks import AdvisoryLock
 from stateline.storage.messages import MessageLog
-from stateline.storage.notices import NoticeStore
-from stateline.storage.records import RecordStore
-from stateline.storage.review import ReviewStore
+from stateline.storage.notices import SqlNoticeStore
+from stateline.storage.records import SqlRecordStore
+from stateline.storage.review import SqlReviewStore
 from stateline.storage.witnessed import WitnessMemory
 from stateline.transport.base import Transport
 from stateline.transport.local import LocalTransport
@@ -268,7 +269,7 @@ def load_directory(store: DirectoryStore) -> Directory:
 
 def attach_review(node: StateNode, exchange: Exchange) -> ReviewService:
     """Give a node its review queue, answering through the exchange once a person decides."""
-    store = ReviewStore(node.records.engine)
+    store = SqlReviewStore(node.records.engine)
     store.create_schema()
     hooks = NodeReview(node, exchange)
     node.review = ReviewService(store, hooks.records, hooks, hooks.audit)
@@ -278,9 +279,9 @@ def attach_review(node: StateNode, exchange: Exchange) -> ReviewService:
 
 def attach_notices(node: StateNode) -> Outbox:
     """Give a node its notices outbox, in its own database, audited in its ledger."""
-    store = NoticeStore(node.records.engine)
+    store = SqlNoticeStore(node.records.engine)
     store.create_schema()
-    outbox = Outbox(store, node.ledger.append)
+    outbox = Outbox(store, node.ledger.append, delays=delays_beside(store))
     node.notices = NodeNotices(node, outbox)
     outbox.resume()
     return outbox
@@ -352,7 +353,7 @@ def _build(config: Config, locks: list[Lock]) -> System:
         if bundle not in policies:
             policies[bundle] = CedarPolicy.load(bundle)
         engine = open_node_engine(config, state)
-        records = RecordStore(engine)
+        records = SqlRecordStore(engine)
         records.create_schema()
         committer = None
         if ledger_shared(config):

@@ -31,7 +31,7 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
 from stateline.node.records.model import Person
 from stateline.oversight.alert_settings import Settings
-from stateline.storage.records import RecordStore
+from stateline.storage.records import SqlRecordStore
 from stateline.synthetic.agencies import demo_agencies
 from stateline.synthetic.people import generate_people
 from stateline.wire import jsonform, text
@@ -55,7 +55,7 @@ def prepare(config: Config, people: int, seed: int, progress: Progress | None = 
         os.chmod(config.credentials_file, 0o600)
     hub_engine.dispose()
     for index, state in enumerate(config.states):
-        store = RecordStore(open_node_engine(config, state))
+        store = SqlRecordStore(open_node_engine(config, state))
         store.create_schema()
         if store.count() != people:
             store.clear()

@@ -21,11 +21,11 @@ from stateline.config import Config
 from stateline.ledger.entries import Notice as NoticeEntry
 from stateline.ledger.lock import Holder, WriterLock
 from stateline.node.deadlines import local_day
+from stateline.node.notices.delays import DELAY_NOTICE, DelayEvent
 from stateline.node.notices.model import Notice
 from stateline.node.notices.service import Outbox
 from stateline.node.records.model import Person
 from stateline.node.review.model import Role
-from stateline.oversight.resident import DELAY_NOTICE, DelayEvent
 from stateline.storage.accounts import AccountStore
 from stateline.web.app import create_app
 from stateline.web.console import console_router

@@ -19,6 +19,7 @@ import typer
 
 from stateline.cli.common import DataDir, errors
 from stateline.config import Config
+from stateline.storage.delays import delays_beside
 from stateline.wire.grammar import US_STATES
 
 if TYPE_CHECKING:
@@ -192,7 +193,7 @@ def _in_process(
     from stateline.node.notices.model import NoticeError
     from stateline.node.notices.service import Outbox
     from stateline.storage.accounts import AccountStore, AuthenticationFailed, SignInLocked
-    from stateline.storage.notices import NoticeStore
+    from stateline.storage.notices import SqlNoticeStore
     from stateline.web.console.views.notices import notice_json
 
     engine = open_node_engine(config, state)
@@ -207,10 +208,10 @@ def _in_process(
         except AuthenticationFailed:
             raise _fail("sign-in failed: check the name, password and code (--code)") from None
         accounts.end_session(session.token)  # the step is all it signed in for
-        store = NoticeStore(engine)
+        store = SqlNoticeStore(engine)
         store.create_schema()
         ledger, _ = open_state_ledger(config, state)
-        outbox = Outbox(store, ledger.append)
+        outbox = Outbox(store, ledger.append, delays=delays_beside(store))
         try:
             _act(outbox, step, notice, session.account.reviewer, form)
         except NoticeError as problem:

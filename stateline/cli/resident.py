@@ -50,7 +50,7 @@ def code(
     from stateline.ledger.entries import subject_key
     from stateline.ledger.keys import SUBJECT_KEY, KeyFileError, load
     from stateline.oversight.resident import normalise_oln
-    from stateline.storage.records import RecordStore
+    from stateline.storage.records import SqlRecordStore
     from stateline.storage.resident import ResidentStore, code_digest, new_code
     from stateline.web.console.zones import local, zone_for
 
@@ -68,7 +68,7 @@ def code(
     now = datetime.now(UTC)
     engine = open_node_engine(config, state)
     try:
-        if RecordStore(engine).by_oln(licence) is None:
+        if SqlRecordStore(engine).by_oln(licence) is None:
             raise _fail(f"{state}'s records hold no licence with that number: no code issued")
         subject = subject_key(secret, state, oln=licence)
         fresh = new_code()

@@ -28,7 +28,7 @@ from stateline.node.records.search import parse_nam
 from stateline.node.redact import redact
 from stateline.node.review.model import held_item
 from stateline.node.review.service import ReviewService
-from stateline.storage.records import RecordStore
+from stateline.storage.records import SqlRecordStore
 from stateline.transport.base import Delivery, NodeUnavailable
 from stateline.wire import text
 from stateline.wire.grammar import MKE, NOT_ON_FILE, RESPONSE_TO
@@ -45,7 +45,7 @@ class StateNode:
     def __init__(
         self,
         state: str,
-        records: RecordStore,
+        records: SqlRecordStore,
         policy: Policy,
         ledger: Ledger,
         subject_secret: bytes,

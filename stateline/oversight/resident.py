@@ -42,12 +42,10 @@ from stateline.ledger.entries import (
     subject_key,
 )
 from stateline.node.deadlines import local_day
+from stateline.node.notices.delays import DELAY_NOTICE, DelayEvent
 from stateline.node.notices.model import NOTICE_KIND, NoticeEvent
 from stateline.node.records.model import Person
 from stateline.wire.grammar import QUERY_TAGS, QUERY_VALUE_RE
-
-DELAY_NOTICE = "notice-delay"
-"""The ``notice`` field of the entries that grant or lift a delay."""
 
 NAM_LENGTH = QUERY_TAGS["NAM"]
 """Characters a ``NAM/`` field holds: longer names reach the node cut short."""
@@ -58,20 +56,6 @@ one notice per person it found (a name search finds ten at most)."""
 
 MAX_ACCESSES = 20
 """The person's latest accesses to the view that it lists (every one is in the ledger)."""
-
-
-class DelayEvent(StrEnum):
-    """What a delay entry records."""
-
-    GRANTED = "granted"
-    LIFTED = "lifted"
-
-
-class DelayBasis(StrEnum):
-    """Who decided a delay."""
-
-    COUNSEL = "counsel"  # the state's counsel accepted the requester's claim
-    COURT_ORDER = "court-order"  # a court ordered that the person not be told yet
 
 
 class AccessOutcome(StrEnum):
@@ -151,45 +135,6 @@ def context_entries(found: Found, read: Found) -> list[tuple[int, Entry]]:
         for i, e in read
         if isinstance(e, kinds) and e.message_id in lacking and i < lacking[e.message_id]
     ]
-
-
-def delay_entry(
-    *,
-    at: datetime,
-    state: str,
-    message_id: str,
-    subject: str,
-    event: DelayEvent,
-    basis: DelayBasis,
-    actor: str,
-    until: date | None = None,
-    reference: str | None = None,
-    reason: str | None = None,
-    notice_id: str | None = None,
-) -> Notice:
-    """The ledger entry that grants (``until`` the last day withheld) or lifts a delay of one
-    request for one person; ``reference`` names a court's order, ``reason`` says why, and
-    ``notice_id`` is the outbox's notice the delay holds back."""
-    if (event is DelayEvent.GRANTED) != (until is not None):
-        raise ValueError("a granted delay has an end (until); a lifted one has none")
-    detail: dict[str, JSONValue] = {"event": event.value, "basis": basis.value, "actor": actor}
-    if until is not None:
-        detail["until"] = until.isoformat()
-    if reference:
-        detail["reference"] = reference
-    if reason:
-        detail["reason"] = reason
-    if notice_id:
-        detail["notice_id"] = notice_id
-    return Notice(
-        at=at,
-        detail=detail,
-        message_id=message_id,
-        notice=DELAY_NOTICE,
-        recipient="subject",
-        state=state,
-        subjects=(subject,),
-    )
 
 
 def _day(value: JSONValue) -> date | None:

@@ -30,8 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.errors import StorageError
-from stateline.node.notices.delays import Delay
-from stateline.oversight.resident import DelayBasis, DelayEvent
+from stateline.node.notices.delays import Delay, DelayBasis, DelayEvent
 from stateline.storage.notices import notices
 from stateline.storage.review import utc
 from stateline.storage.schema import node_metadata
@@ -71,7 +70,7 @@ def _delay(row: Any) -> Delay:
     )
 
 
-class DelayStore:
+class SqlDelayStore:
     """Grants and lifts of notices' delays, oldest first."""
 
     def __init__(self, engine: Engine) -> None:
@@ -130,3 +129,11 @@ class DelayStore:
                 return conn.execute(query).all()
         except SQLAlchemyError as error:
             raise StorageError("notice delays read failed") from error
+
+
+def delays_beside(store: Any) -> SqlDelayStore:
+    """The delays kept in the same database as the notice store ``store`` (an
+    ``SqlNoticeStore``), their table made if it is missing (an outbox from before delays)."""
+    delays = SqlDelayStore(store.engine)
+    delays.create_schema()
+    return delays

@@ -12,7 +12,6 @@ one wins and the other is told (``NoticeChanged``). Driver errors become ``Stora
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -40,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from stateline.errors import StorageError
 from stateline.node.notices.model import (
     Disclosed,
+    LoggedEvent,
     Notice,
     NoticeChanged,
     NoticeEvent,
@@ -94,16 +94,6 @@ notice_events = Table(
 TABLES = (notices, notice_events)
 
 Notices = list[Notice]
-
-
-@dataclass(frozen=True, slots=True)
-class LoggedEvent:
-    """An event of a notice, as the ledger is to record it."""
-
-    notice: Notice
-    event: NoticeEvent
-    actor: str
-    at: datetime
 
 
 Events = list[LoggedEvent]
@@ -182,7 +172,7 @@ def _notice(row: Any) -> Notice:
     )
 
 
-class NoticeStore:
+class SqlNoticeStore:
     """The outbox: notices waiting to be sent, sent, or cancelled, and their events."""
 
     def __init__(self, engine: Engine) -> None:

@@ -262,7 +262,7 @@ def _clean(value: str) -> str:
     return "".join(value.split()).upper()
 
 
-class RecordStore:
+class SqlRecordStore:
     """The node's records: bulk loading, and lookup by OLN, name + DOB + sex, plate and VIN.
 
     Raises ``StorageError`` (never a driver exception) when the database fails.

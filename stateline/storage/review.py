@@ -154,7 +154,7 @@ def _classes(values: Any) -> list[str]:
     return sorted(DataClass(v).value for v in values)
 
 
-class ReviewStore:
+class SqlReviewStore:
     """Holds requests for review and moves them through the queue's states."""
 
     def __init__(self, engine: Engine) -> None:

@@ -42,8 +42,8 @@ from stateline.node.review.model import (
 from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.records import RecordStore
-from stateline.storage.review import ReviewStore
+from stateline.storage.records import SqlRecordStore
+from stateline.storage.review import SqlReviewStore
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -102,7 +102,7 @@ def held(person: Person, message_id: str, *duties: str) -> HeldItem:
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
     engine = open_engine(sqlite_url(str(tmp_path / "node-ny.sqlite")))
-    records = RecordStore(engine)
+    records = SqlRecordStore(engine)
     records.create_schema()
     people = list(generate_people("NY", 5, seed=21))
     records.insert_people(people)
@@ -114,7 +114,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
         kept = tuple(redact(r, released) for r in found)
         return Response(header, kept, () if kept else (NOT_ON_FILE,))
 
-    store = ReviewStore(engine)
+    store = SqlReviewStore(engine)
     store.create_schema()
     accounts = AccountStore(engine, hasher=PasswordHasher(time_cost=1, memory_cost=1024))
     accounts.create_schema()

@@ -26,10 +26,10 @@ from stateline.config import Config
 from stateline.ledger.entries import Notice as NoticeEntry
 from stateline.ledger.entries import subject_key
 from stateline.node.deadlines import local_day, state_zone
+from stateline.node.notices.delays import DELAY_NOTICE
 from stateline.node.notices.model import Notice
 from stateline.node.records.model import Person
 from stateline.node.review.model import Role
-from stateline.oversight.resident import DELAY_NOTICE
 from stateline.storage.accounts import AccountStore
 from stateline.storage.resident import ResidentStore, code_digest, new_code
 from stateline.web.app import create_app

@@ -30,10 +30,11 @@ from stateline.node.policy.model import Duty, DutyKind
 from stateline.node.review.model import Role
 from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
+from stateline.storage.delays import delays_beside
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.notices import NoticeStore
-from stateline.storage.records import RecordStore
-from stateline.storage.review import ReviewStore
+from stateline.storage.notices import SqlNoticeStore
+from stateline.storage.records import SqlRecordStore
+from stateline.storage.review import SqlReviewStore
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -76,18 +77,18 @@ def owed(person: Any, message_id: str, received: datetime) -> Notice:
 @pytest.fixture
 def site(tmp_path: Path) -> Iterator[Site]:
     engine = open_engine(sqlite_url(str(tmp_path / "node-ny.sqlite")))
-    records = RecordStore(engine)
+    records = SqlRecordStore(engine)
     records.create_schema()
     people = list(generate_people("NY", 3, seed=31))
-    store = ReviewStore(engine)
+    store = SqlReviewStore(engine)
     store.create_schema()
     accounts = AccountStore(engine, hasher=PasswordHasher(time_cost=1, memory_cost=1024))
     accounts.create_schema()
     accounts.create_account("rita", PASSWORD, Role.REVIEWER)
-    notices = NoticeStore(engine)
+    notices = SqlNoticeStore(engine)
     notices.create_schema()
     ledger: list[Entry] = []
-    outbox = Outbox(notices, ledger.extend)
+    outbox = Outbox(notices, ledger.extend, delays=delays_beside(notices))
     now = datetime.now(UTC)
     [late] = outbox.create([owed(people[0], "m-late", now - timedelta(days=6))])
     [fresh] = outbox.create([owed(people[1], "m-fresh", now - timedelta(minutes=5))])

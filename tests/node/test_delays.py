@@ -9,9 +9,12 @@ import pytest
 
 from stateline.ledger.entries import decode, encode
 from stateline.node.notices.delays import (
+    DELAY_NOTICE,
     MAX_COUNSEL_DAYS,
     MAX_COURT_DAYS,
     Delay,
+    DelayBasis,
+    DelayEvent,
     InvalidDelay,
     NotDelayed,
     Standing,
@@ -23,7 +26,7 @@ from stateline.node.notices.delays import (
 )
 from stateline.node.notices.model import Notice, NoticeStatus, NotPermitted
 from stateline.node.review.model import Reviewer, Role
-from stateline.oversight.resident import DELAY_NOTICE, DelayBasis, DelayEvent, withheld_until
+from stateline.oversight.resident import withheld_until
 
 from .test_notices import IL_NOTICE, RECEIVED, notices
 

@@ -22,8 +22,9 @@ from stateline.node.notices.model import (
 )
 from stateline.node.notices.service import Outbox
 from stateline.node.review.model import Reviewer, Role
+from stateline.storage.delays import delays_beside
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.notices import NoticeStore
+from stateline.storage.notices import SqlNoticeStore
 from stateline.wire.grammar import DataClass
 
 from .test_notices import IL_NOTICE, RECEIVED, notices
@@ -59,11 +60,13 @@ class World:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     engine = open_engine(sqlite_url(str(tmp_path / "node.sqlite")))
-    store = NoticeStore(engine)
+    store = SqlNoticeStore(engine)
     store.create_schema()
     ledger = Ledger()
     now = [RECEIVED]
-    yield World(Outbox(store, ledger.append, clock=lambda: now[0]), ledger, now)
+    yield World(
+        Outbox(store, ledger.append, delays=delays_beside(store), clock=lambda: now[0]), ledger, now
+    )
     engine.dispose()
 
 

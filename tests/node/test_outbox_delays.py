@@ -12,14 +12,20 @@ import pytest
 
 from stateline.errors import StorageError
 from stateline.ledger.entries import Notice as NoticeEntry
-from stateline.node.notices.delays import InvalidDelay, NotDelayed, NoticeDelayed
+from stateline.node.notices.delays import (
+    DELAY_NOTICE,
+    DelayEvent,
+    InvalidDelay,
+    NotDelayed,
+    NoticeDelayed,
+)
 from stateline.node.notices.model import NoticeStatus, NotPermitted
 from stateline.node.notices.service import DelayNotRecorded, Outbox
 from stateline.node.review.model import Reviewer, Role
-from stateline.oversight.resident import DELAY_NOTICE, DelayEvent, withheld_until
-from stateline.storage.delays import DelayStore
+from stateline.oversight.resident import withheld_until
+from stateline.storage.delays import SqlDelayStore, delays_beside
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.notices import NoticeStore
+from stateline.storage.notices import SqlNoticeStore
 
 from .test_notices import IL_NOTICE, RECEIVED, notices
 from .test_outbox import Ledger, World
@@ -32,11 +38,11 @@ ORDER = "26-MJ-0042, S.D.N.Y."
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     engine = open_engine(sqlite_url(str(tmp_path / "node.sqlite")))
-    store = NoticeStore(engine)
+    store = SqlNoticeStore(engine)
     store.create_schema()
     ledger = Ledger()
     now = [RECEIVED]
-    outbox = Outbox(store, ledger.append, clock=lambda: now[0])  # makes the delays table
+    outbox = Outbox(store, ledger.append, delays=delays_beside(store), clock=lambda: now[0])
     made = [replace(notices(IL_NOTICE)[0], delay_requested=True), notices(IL_NOTICE)[1]]
     outbox.create(made)
     yield World(outbox, ledger, now)
@@ -143,7 +149,7 @@ def test_the_ledger_first_the_outbox_second(world: World, tmp_path: Path) -> Non
     assert world.outbox.delay(asked) is None
     world.ledger.down = False
 
-    class Broken(DelayStore):
+    class Broken(SqlDelayStore):
         def add(self, delay: object) -> None:
             raise StorageError("outbox down")
 

@@ -1,6 +1,6 @@
 """Tests for stateline/node/review/service.py: real queue and records, on SQLite and PostgreSQL.
 
-The records lookup here is a real one over the node's RecordStore (a DQ by licence number,
+The records lookup here is a real one over the node's SqlRecordStore (a DQ by licence number,
 redacted to the released classes), and the late replies go to a list: a test sink.
 """
 
@@ -32,8 +32,8 @@ from stateline.node.review.model import (
     transition,
 )
 from stateline.node.review.service import RecordsLookup, ReviewService, denial_reply
-from stateline.storage.records import RecordStore
-from stateline.storage.review import ReviewStore
+from stateline.storage.records import SqlRecordStore
+from stateline.storage.review import SqlReviewStore
 from stateline.synthetic.people import generate_people
 from stateline.wire import text
 from stateline.wire.grammar import MKE, NOT_ON_FILE, DataClass
@@ -68,7 +68,7 @@ class Clock:
         return self.now
 
 
-def oln_lookup(records: RecordStore) -> RecordsLookup:
+def oln_lookup(records: SqlRecordStore) -> RecordsLookup:
     """The node's search for a held DQ by OLN, answering with the released classes only."""
 
     def lookup(item: HeldItem, released: frozenset[DataClass]) -> Response:
@@ -84,7 +84,7 @@ def oln_lookup(records: RecordStore) -> RecordsLookup:
 @dataclass
 class World:
     service: ReviewService
-    store: ReviewStore
+    store: SqlReviewStore
     sink: Sink
     audited: list[ReviewAction]
     clock: Clock
@@ -93,11 +93,11 @@ class World:
 
 def make_world(engine: Engine, people_count: int = 3, seed: int = 4) -> World:
     """A real queue over real records, the late replies in a list, the clock in the test's hand."""
-    records = RecordStore(engine)
+    records = SqlRecordStore(engine)
     records.create_schema()
     people = list(generate_people("NY", people_count, seed=seed))
     records.insert_people(people)
-    store = ReviewStore(engine)
+    store = SqlReviewStore(engine)
     store.create_schema()
     sink, audited, clock = Sink(), [], Clock()
     service = ReviewService(store, oln_lookup(records), sink, audited.append, clock=clock)

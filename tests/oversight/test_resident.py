@@ -10,17 +10,15 @@ import pytest
 from stateline.ledger import entries
 from stateline.ledger.entries import Entry, decode, encode, subject_key
 from stateline.node.audit import query_subjects
+from stateline.node.notices.delays import DelayBasis, DelayEvent, delay_entry
 from stateline.node.notices.model import NOTICE_KIND
 from stateline.oversight.resident import (
     CONTEXT,
     MAX_ACCESSES,
     AccessOutcome,
-    DelayBasis,
-    DelayEvent,
     access_entry,
     context_entries,
     context_indexes,
-    delay_entry,
     lookup,
     name_forms,
     normalise_oln,

@@ -8,21 +8,20 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from stateline.node.notices.delays import Delay
+from stateline.node.notices.delays import Delay, DelayBasis, DelayEvent
 from stateline.node.notices.letters import letter_text
-from stateline.oversight.resident import DelayBasis, DelayEvent
-from stateline.storage.delays import DelayStore
-from stateline.storage.notices import NoticeStore
+from stateline.storage.delays import SqlDelayStore
+from stateline.storage.notices import SqlNoticeStore
 
 from ..node.test_notices import IL_NOTICE, RECEIVED, notices
 
 
 @pytest.fixture
-def store(engine: Engine) -> DelayStore:
-    outbox = NoticeStore(engine)
+def store(engine: Engine) -> SqlDelayStore:
+    outbox = SqlNoticeStore(engine)
     outbox.create_schema()
     outbox.add([replace(n, letter=letter_text(n)) for n in notices(IL_NOTICE)], "system")
-    made = DelayStore(engine)
+    made = SqlDelayStore(engine)
     made.create_schema()
     made.create_schema()  # twice is harmless
     return made
@@ -42,7 +41,7 @@ def step(notice_id: str, minutes: int, **changes: object) -> Delay:
     return replace(made, **changes)  # type: ignore[arg-type]
 
 
-def test_the_latest_step_of_each_notice_decides(store: DelayStore) -> None:
+def test_the_latest_step_of_each_notice_decides(store: SqlDelayStore) -> None:
     first, second = notices(IL_NOTICE)
     assert store.latest([first.notice_id, second.notice_id]) == {}
     granted = step(first.notice_id, 1)
@@ -59,7 +58,7 @@ def test_the_latest_step_of_each_notice_decides(store: DelayStore) -> None:
     assert store.history(first.notice_id) == [granted, moved]
 
 
-def test_times_must_say_their_zone(store: DelayStore) -> None:
+def test_times_must_say_their_zone(store: SqlDelayStore) -> None:
     first, _ = notices(IL_NOTICE)
     with pytest.raises(ValueError, match="timezone-aware"):
         store.add(step(first.notice_id, 1, at=RECEIVED.replace(tzinfo=None)))

@@ -19,7 +19,7 @@ from stateline.node.notices.model import (
     decided,
 )
 from stateline.node.review.model import Reviewer, Role
-from stateline.storage.notices import NoticeStore
+from stateline.storage.notices import SqlNoticeStore
 from stateline.wire.grammar import DataClass
 
 from ..node.test_notices import IL_NOTICE, RECEIVED, notices
@@ -28,8 +28,8 @@ RITA = Reviewer("rita", Role.REVIEWER)
 
 
 @pytest.fixture
-def store(engine: Engine) -> NoticeStore:
-    made = NoticeStore(engine)
+def store(engine: Engine) -> SqlNoticeStore:
+    made = SqlNoticeStore(engine)
     made.create_schema()
     made.create_schema()  # twice is harmless
     return made
@@ -39,7 +39,7 @@ def written(disclosed: Disclosed = Disclosed.DENIED) -> list[Notice]:
     return [replace(n, letter=letter_text(n)) for n in notices(IL_NOTICE, disclosed)]
 
 
-def test_a_notice_round_trips(store: NoticeStore) -> None:
+def test_a_notice_round_trips(store: SqlNoticeStore) -> None:
     first, second = written()
     first = replace(first, delay_requested=True)
     assert store.add([first, second], "system") == [first, second]
@@ -48,7 +48,7 @@ def test_a_notice_round_trips(store: NoticeStore) -> None:
     assert store.for_message("m-1") == sorted([first, second], key=lambda n: n.notice_id)
 
 
-def test_adding_again_creates_nothing_twice(store: NoticeStore) -> None:
+def test_adding_again_creates_nothing_twice(store: SqlNoticeStore) -> None:
     made = written()
     store.add(made[:1], "system")
     assert store.add(made, "system") == made[1:]
@@ -57,7 +57,7 @@ def test_adding_again_creates_nothing_twice(store: NoticeStore) -> None:
     assert len(store.unlogged()) == 2  # one created event each
 
 
-def test_list_soonest_due_first_and_by_status(store: NoticeStore) -> None:
+def test_list_soonest_due_first_and_by_status(store: SqlNoticeStore) -> None:
     early, late = written()
     late = replace(late, due=late.due + timedelta(days=3))
     store.add([late, early], "system")
@@ -69,7 +69,7 @@ def test_list_soonest_due_first_and_by_status(store: NoticeStore) -> None:
     assert store.counts() == {NoticeStatus.PENDING: 1, NoticeStatus.SENT: 1}
 
 
-def test_sending_is_compare_and_set(store: NoticeStore) -> None:
+def test_sending_is_compare_and_set(store: SqlNoticeStore) -> None:
     notice = written()[0]
     store.add([notice], "system")
     at = RECEIVED + timedelta(hours=5)
@@ -84,7 +84,7 @@ def test_sending_is_compare_and_set(store: NoticeStore) -> None:
     assert (stored.status, stored.closed_by, stored.closed_at) == (NoticeStatus.SENT, "rita", at)
 
 
-def test_events_wait_for_the_ledger(store: NoticeStore) -> None:
+def test_events_wait_for_the_ledger(store: SqlNoticeStore) -> None:
     notice = written()[0]
     store.add([notice], "system")
     [created] = store.unlogged()
@@ -102,7 +102,7 @@ def test_events_wait_for_the_ledger(store: NoticeStore) -> None:
     )
 
 
-def test_a_rewrite_reaches_pending_notices_only(store: NoticeStore) -> None:
+def test_a_rewrite_reaches_pending_notices_only(store: SqlNoticeStore) -> None:
     held, other = written(Disclosed.UNDER_REVIEW)
     store.add([held, other], "system")
     approved = decided(held, frozenset({DataClass.ADDRESS}))

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from stateline.errors import StorageError
 from stateline.node.records.model import Person
 from stateline.node.records.vin import is_valid
-from stateline.storage.records import RecordStore, vehicles
+from stateline.storage.records import SqlRecordStore, vehicles
 from stateline.synthetic.people import generate_people
 
 POPULATION = list(generate_people("CA", 2000, seed=11))
@@ -48,30 +48,30 @@ PLANTED = [
 
 
 @pytest.fixture
-def store(engine: Engine) -> RecordStore:
-    records = RecordStore(engine)
+def store(engine: Engine) -> SqlRecordStore:
+    records = SqlRecordStore(engine)
     records.create_schema()
     records.insert_people([*POPULATION, *PLANTED], batch=700)
     return records
 
 
-def test_count_and_a_person_comes_back_whole(store: RecordStore) -> None:
+def test_count_and_a_person_comes_back_whole(store: SqlRecordStore) -> None:
     assert store.count() == len(POPULATION) + len(PLANTED)
     for person in SAMPLE:
         assert store.by_oln(person.oln) == person
 
 
-def test_oln_is_matched_after_normalising_case_and_spaces(store: RecordStore) -> None:
+def test_oln_is_matched_after_normalising_case_and_spaces(store: SqlRecordStore) -> None:
     person = SAMPLE[0]
     assert store.by_oln(f" {person.oln.lower()} ") == person
 
 
-def test_unknown_oln_is_not_on_file(store: RecordStore) -> None:
+def test_unknown_oln_is_not_on_file(store: SqlRecordStore) -> None:
     assert store.by_oln("Q0000000") is None
     assert store.by_oln("") is None
 
 
-def test_name_dob_sex_finds_the_person_first_with_100(store: RecordStore) -> None:
+def test_name_dob_sex_finds_the_person_first_with_100(store: SqlRecordStore) -> None:
     for person in SAMPLE:
         found = store.by_name(person.last, person.first, person.dob, person.sex)
         assert found[0].score == 100
@@ -92,7 +92,7 @@ SPELLINGS = [
 """(queried surname, given name, sex, the surname on file it must find)."""
 
 
-def test_phonetic_name_search(store: RecordStore) -> None:
+def test_phonetic_name_search(store: SqlRecordStore) -> None:
     for last, first, sex, expected in SPELLINGS:
         found = store.by_name(last, first, BORN, sex)
         assert found and found[0].person.last == expected, (last, first, found)
@@ -101,22 +101,22 @@ def test_phonetic_name_search(store: RecordStore) -> None:
         assert scores == sorted(scores, reverse=True)
 
 
-def test_weak_candidates_are_dropped(store: RecordStore) -> None:
+def test_weak_candidates_are_dropped(store: SqlRecordStore) -> None:
     found = store.by_name("SMITH", "JOHN", BORN, "M")
     assert [m.person.first for m in found] == ["JOHN"]  # SMITH,MARY born the same day is not
 
 
-def test_name_search_not_on_file(store: RecordStore) -> None:
+def test_name_search_not_on_file(store: SqlRecordStore) -> None:
     assert store.by_name("SMITH", "JOHN", date(1961, 7, 5), "M") == []
     assert store.by_name("WASHINGTON", "JOHN", BORN, "M") == []
     assert store.by_name("", "JOHN", BORN, "M") == []
 
 
-def test_name_search_limit(store: RecordStore) -> None:
+def test_name_search_limit(store: SqlRecordStore) -> None:
     assert len(store.by_name("SMITH", "JOHN", BORN, "U", limit=1)) == 1
 
 
-def test_plate_and_vin_find_the_vehicle_and_its_owner(store: RecordStore) -> None:
+def test_plate_and_vin_find_the_vehicle_and_its_owner(store: SqlRecordStore) -> None:
     owners = [p for p in SAMPLE if p.vehicles]
     for owner in owners:
         for vehicle in owner.vehicles:
@@ -125,7 +125,7 @@ def test_plate_and_vin_find_the_vehicle_and_its_owner(store: RecordStore) -> Non
             assert store.by_vin(vehicle.vin) == [(vehicle, owner)]
 
 
-def test_plate_and_vin_not_on_file(store: RecordStore) -> None:
+def test_plate_and_vin_not_on_file(store: SqlRecordStore) -> None:
     vehicle = next(v for p in SAMPLE for v in p.vehicles)
     other_year = "NX" if vehicle.plate_year != "NX" else "2025"
     assert store.by_plate(vehicle.plate, other_year, vehicle.plate_type) == []
@@ -139,7 +139,7 @@ def test_plate_and_vin_not_on_file(store: RecordStore) -> None:
     assert store.by_vin("1M8GDM9AXKP042788") == []
 
 
-def test_every_stored_vin_has_a_valid_check_digit(store: RecordStore) -> None:
+def test_every_stored_vin_has_a_valid_check_digit(store: SqlRecordStore) -> None:
     with store.engine.connect() as conn:
         vins = conn.execute(select(vehicles.c.vin)).scalars().all()
     assert len(vins) == sum(len(p.vehicles) for p in POPULATION)
@@ -147,7 +147,7 @@ def test_every_stored_vin_has_a_valid_check_digit(store: RecordStore) -> None:
 
 
 def test_insert_returns_the_count_and_a_failed_batch_is_a_storage_error(engine: Engine) -> None:
-    records = RecordStore(engine)
+    records = SqlRecordStore(engine)
     records.create_schema()
     assert records.insert_people(POPULATION[:30], batch=7) == 30
     with pytest.raises(StorageError):
@@ -156,14 +156,14 @@ def test_insert_returns_the_count_and_a_failed_batch_is_a_storage_error(engine: 
 
 
 def test_reading_before_the_schema_exists_is_a_storage_error(engine: Engine) -> None:
-    records = RecordStore(engine)
+    records = SqlRecordStore(engine)
     with pytest.raises(StorageError):
         records.by_oln("D1234567")
     with pytest.raises(StorageError):
         records.count()
 
 
-def test_clear_empties_every_table(store: RecordStore) -> None:
+def test_clear_empties_every_table(store: SqlRecordStore) -> None:
     store.clear()
     assert store.count() == 0
     assert store.by_vin(POPULATION[0].vehicles[0].vin if POPULATION[0].vehicles else "X") == []

@@ -24,7 +24,7 @@ from stateline.node.review.model import (
     transition,
 )
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.review import AlreadyHeld, ReviewStore
+from stateline.storage.review import AlreadyHeld, SqlReviewStore
 from stateline.wire.grammar import MKE, DataClass
 from stateline.wire.messages import Header, Query
 
@@ -71,13 +71,13 @@ def held(message_id: str, received: datetime, requester: Agency = ICE, **more: o
 
 
 @pytest.fixture
-def store(engine: Engine) -> ReviewStore:
-    made = ReviewStore(engine)
+def store(engine: Engine) -> SqlReviewStore:
+    made = SqlReviewStore(engine)
     made.create_schema()
     return made
 
 
-def test_hold_and_get_round_trip_every_field(store: ReviewStore) -> None:
+def test_hold_and_get_round_trip_every_field(store: SqlReviewStore) -> None:
     item = held("m1", T0)
     stored = store.hold(item, PDF)
     assert stored.document == PDF.ref
@@ -86,14 +86,14 @@ def test_hold_and_get_round_trip_every_field(store: ReviewStore) -> None:
     assert store.document("m1") == PDF
 
 
-def test_hold_without_legal_process_or_document(store: ReviewStore) -> None:
+def test_hold_without_legal_process_or_document(store: SqlReviewStore) -> None:
     item = held("m2", T0, legal_process=None, purpose=None, duties=())
     assert store.hold(item) == item
     assert store.get("m2") == item
     assert store.document("m2") is None
 
 
-def test_times_come_back_in_utc(store: ReviewStore) -> None:
+def test_times_come_back_in_utc(store: SqlReviewStore) -> None:
     eastern = datetime(2026, 3, 2, 4, 0, tzinfo=timezone(timedelta(hours=-5)))
     store.hold(held("m1", eastern))
     got = store.get("m1")
@@ -102,13 +102,13 @@ def test_times_come_back_in_utc(store: ReviewStore) -> None:
     assert got.received.tzinfo is UTC
 
 
-def test_a_message_is_held_once(store: ReviewStore) -> None:
+def test_a_message_is_held_once(store: SqlReviewStore) -> None:
     store.hold(held("m1", T0))
     with pytest.raises(AlreadyHeld):
         store.hold(held("m1", T0))
 
 
-def test_list_by_state_oldest_first(store: ReviewStore) -> None:
+def test_list_by_state_oldest_first(store: SqlReviewStore) -> None:
     for n, hours in enumerate((5, 1, 3)):
         store.hold(held(f"m{n}", T0 + timedelta(hours=hours)))
     assert [i.message_id for i in store.list()] == ["m1", "m2", "m0"]
@@ -119,7 +119,7 @@ def test_list_by_state_oldest_first(store: ReviewStore) -> None:
     assert store.list(ReviewState.ESCALATED) == []
 
 
-def test_apply_moves_the_item_and_records_the_action(store: ReviewStore) -> None:
+def test_apply_moves_the_item_and_records_the_action(store: SqlReviewStore) -> None:
     item = store.hold(held("m1", T0))
     part = frozenset({DataClass.ADDRESS})
     record = transition(item, Action.APPROVE_IN_PART, COUNSEL, T0, released=part, reason="ok")
@@ -130,7 +130,7 @@ def test_apply_moves_the_item_and_records_the_action(store: ReviewStore) -> None
     assert store.actions("m1") == [record]
 
 
-def test_apply_is_compare_and_set(store: ReviewStore) -> None:
+def test_apply_is_compare_and_set(store: SqlReviewStore) -> None:
     item = store.hold(held("m1", T0))
     first = transition(item, Action.DENY, COUNSEL, T0, reason="no warrant")
     second = transition(item, Action.APPROVE, COUNSEL, T0)
@@ -142,7 +142,7 @@ def test_apply_is_compare_and_set(store: ReviewStore) -> None:
     assert store.actions("m1") == [first]
 
 
-def test_overdue_are_held_items_past_their_deadline(store: ReviewStore) -> None:
+def test_overdue_are_held_items_past_their_deadline(store: SqlReviewStore) -> None:
     store.hold(held("early", T0))
     store.hold(held("late", T0 + timedelta(hours=2)))
     assert store.overdue(T0 + timedelta(hours=23)) == []
@@ -155,7 +155,7 @@ def test_overdue_are_held_items_past_their_deadline(store: ReviewStore) -> None:
     assert [i.message_id for i in store.overdue(later)] == ["late"]  # escalated ones are not
 
 
-def test_requesters_recent_history(store: ReviewStore) -> None:
+def test_requesters_recent_history(store: SqlReviewStore) -> None:
     now = T0 + timedelta(days=40)
     for n, days_ago in enumerate((1, 5, 29, 31, 100)):
         store.hold(held(f"ice{n}", now - timedelta(days=days_ago)))
@@ -169,7 +169,7 @@ def test_requesters_recent_history(store: ReviewStore) -> None:
     assert store.history("XX0000000", now).total == 0
 
 
-def test_audit_and_reply_bookkeeping(store: ReviewStore) -> None:
+def test_audit_and_reply_bookkeeping(store: SqlReviewStore) -> None:
     item = store.hold(held("m1", T0))
     record = transition(item, Action.DENY, COUNSEL, T0, reason="no")
     store.apply(record)
@@ -182,7 +182,7 @@ def test_audit_and_reply_bookkeeping(store: ReviewStore) -> None:
 
 
 def test_database_errors_become_storage_errors() -> None:
-    broken = ReviewStore(open_engine(sqlite_url("/nonexistent/dir/review.sqlite")))
+    broken = SqlReviewStore(open_engine(sqlite_url("/nonexistent/dir/review.sqlite")))
     with pytest.raises(StorageError):
         broken.create_schema()
     with pytest.raises(StorageError):
@@ -191,19 +191,19 @@ def test_database_errors_become_storage_errors() -> None:
         broken.hold(held("m1", T0))
 
 
-def test_naive_times_are_refused(store: ReviewStore) -> None:
+def test_naive_times_are_refused(store: SqlReviewStore) -> None:
     with pytest.raises(ValueError, match="timezone"):
         store.hold(held("m1", T0.replace(tzinfo=None)))
 
 
-def decide(store: ReviewStore, message_id: str, action: Action, at: datetime) -> None:
+def decide(store: SqlReviewStore, message_id: str, action: Action, at: datetime) -> None:
     item = store.get(message_id)
     assert item is not None
     part = frozenset({DataClass.ADDRESS}) if action is Action.APPROVE_IN_PART else frozenset()
     store.apply(transition(item, action, COUNSEL, at, released=part, reason="because"))
 
 
-def test_decided_items_latest_decision_first(store: ReviewStore) -> None:
+def test_decided_items_latest_decision_first(store: SqlReviewStore) -> None:
     store.hold(held("a1", T0))
     store.hold(held("a2", T0 + timedelta(hours=1), NYPD))
     store.hold(held("a3", T0 + timedelta(hours=2)))
@@ -221,7 +221,7 @@ def test_decided_items_latest_decision_first(store: ReviewStore) -> None:
     assert first == store.get("a1")
 
 
-def test_decided_items_searched_by_message_id_requester_and_outcome(store: ReviewStore) -> None:
+def test_decided_items_searched_by_message_id_requester_and_outcome(store: SqlReviewStore) -> None:
     for n, (requester, action) in enumerate(
         ((ICE, Action.DENY), (NYPD, Action.APPROVE), (ICE, Action.APPROVE), (NYPD, Action.DENY))
     ):

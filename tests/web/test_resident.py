@@ -27,8 +27,8 @@ from stateline.ledger.checkpoint import Verifier, open_checkpoint
 from stateline.ledger.entries import ResidentAccess, subject_key
 from stateline.ledger.merkle import leaf_hash, verify_inclusion
 from stateline.node.deadlines import local_day, state_zone
+from stateline.node.notices.delays import DelayBasis, DelayEvent, delay_entry
 from stateline.node.records.model import Person
-from stateline.oversight.resident import DelayBasis, DelayEvent, delay_entry
 from stateline.storage.resident import (
     CODE_LIFETIME,
     ResidentStore,

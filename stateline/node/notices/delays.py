@@ -2,7 +2,7 @@
 
 Pure: the outbox hands in the notice, the delay it has now, the account and the time; out
 come the new :class:`Delay` (or a ``NoticeError`` saying why not) and the ``notice-delay``
-ledger entry that hides the request from the person (``oversight.resident``).
+ledger entry that hides the request from the person (``oversight.resident`` reads it).
 
 A delay is granted on one of two grounds (``DelayBasis``): counsel accepts the requester's
 claim that notice would impede an investigation (``NDR/Y``, ``Notice.delay_requested``), or a
@@ -22,12 +22,73 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from stateline.ledger import entries
 from stateline.node.deadlines import add_business_days, local_day
 from stateline.node.notices.model import Notice, NoticeError, NotPermitted
 from stateline.node.review.model import READ_ONLY, Reviewer, Role, clean_reason
-from stateline.oversight.resident import DelayBasis, DelayEvent, delay_entry
+
+DELAY_NOTICE = "notice-delay"
+"""The ``notice`` field of the entries that grant or lift a delay."""
+
+
+class DelayEvent(StrEnum):
+    """What a delay entry records."""
+
+    GRANTED = "granted"
+    LIFTED = "lifted"
+
+
+class DelayBasis(StrEnum):
+    """Who decided a delay."""
+
+    COUNSEL = "counsel"  # the state's counsel accepted the requester's claim
+    COURT_ORDER = "court-order"  # a court ordered that the person not be told yet
+
+
+def delay_entry(
+    *,
+    at: datetime,
+    state: str,
+    message_id: str,
+    subject: str,
+    event: DelayEvent,
+    basis: DelayBasis,
+    actor: str,
+    until: date | None = None,
+    reference: str | None = None,
+    reason: str | None = None,
+    notice_id: str | None = None,
+) -> entries.Notice:
+    """The ledger entry that grants (``until`` the last day withheld) or lifts a delay of one
+    request for one person; ``reference`` names a court's order, ``reason`` says why, and
+    ``notice_id`` is the outbox's notice the delay holds back."""
+    if (event is DelayEvent.GRANTED) != (until is not None):
+        raise ValueError("a granted delay has an end (until); a lifted one has none")
+    detail: dict[str, entries.JSONValue] = {
+        "event": event.value,
+        "basis": basis.value,
+        "actor": actor,
+    }
+    if until is not None:
+        detail["until"] = until.isoformat()
+    if reference:
+        detail["reference"] = reference
+    if reason:
+        detail["reason"] = reason
+    if notice_id:
+        detail["notice_id"] = notice_id
+    return entries.Notice(
+        at=at,
+        detail=detail,
+        message_id=message_id,
+        notice=DELAY_NOTICE,
+        recipient="subject",
+        state=state,
+        subjects=(subject,),
+    )
+
 
 MAX_COUNSEL_DAYS = 90
 """Longest delay counsel may grant on the requester's claim, in days after the state's today."""

@@ -308,3 +308,13 @@ def notice_entry(notice: Notice, event: NoticeEvent, at: datetime, actor: str) -
         state=notice.state,
         subjects=(notice.subject,),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """An event of a notice, as the ledger is to record it."""
+
+    notice: Notice
+    event: NoticeEvent
+    actor: str
+    at: datetime

@@ -39,9 +39,8 @@ from stateline.node.notices.model import (
     decided,
     notice_entry,
 )
+from stateline.node.notices.ports import DelayStore, NoticeStore
 from stateline.node.review.model import SYSTEM, Reviewer
-from stateline.storage.delays import DelayStore
-from stateline.storage.notices import NoticeStore
 from stateline.wire.grammar import DataClass
 
 log = logging.getLogger(__name__)
@@ -60,16 +59,12 @@ class Outbox:
         store: NoticeStore,
         audit: Audit,
         *,
+        delays: DelayStore,
         clock: Callable[[], datetime] = utc_now,
-        delays: DelayStore | None = None,
     ) -> None:
         self.store = store
         self.audit = audit
         self.clock = clock
-        if delays is None:
-            # In the outbox's database; made here, so an outbox from before delays gets one.
-            delays = DelayStore(store.engine)
-            delays.create_schema()
         self.delays = delays
         self._acting = threading.Lock()
 

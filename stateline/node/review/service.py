@@ -36,7 +36,7 @@ from stateline.node.review.model import (
     resolution,
     transition,
 )
-from stateline.storage.review import ReviewStore
+from stateline.node.review.ports import ReviewStore
 from stateline.wire.grammar import RESPONSE_TO, DataClass
 from stateline.wire.messages import Header, Reply, Response
 

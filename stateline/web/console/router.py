@@ -62,7 +62,7 @@ def console_router(
     if outbox is not None:
         notices.routes(console, outbox, router)
     if alerts is None:
-        alerts = AlertStore(service.store.engine)
+        alerts = AlertStore(accounts.engine)  # the node's database, as its accounts'
         alerts.create_schema()
     alert_list.routes(console, alerts, router)
     if dashboard_source is not None and state is not None:

@@ -31,7 +31,7 @@ from stateline.oversight.resident import (
     resident_view,
     subject_keys,
 )
-from stateline.storage.records import RecordStore
+from stateline.storage.records import SqlRecordStore
 from stateline.storage.resident import (
     CodeCheck,
     IssuedCode,
@@ -54,7 +54,7 @@ class Desk:
     state: str
     ledger: Ledger
     secret: bytes
-    records: RecordStore
+    records: SqlRecordStore
     codes: ResidentStore
 
 

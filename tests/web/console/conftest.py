@@ -22,8 +22,8 @@ from stateline.node.review.model import COUNSEL_DUTY, CitedProcess, Document, He
 from stateline.node.review.service import RecordsLookup, ReviewService
 from stateline.storage.accounts import AccountStore
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.records import RecordStore
-from stateline.storage.review import ReviewStore
+from stateline.storage.records import SqlRecordStore
+from stateline.storage.review import SqlReviewStore
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -62,7 +62,7 @@ class Console:
     people: list[Person]
 
 
-def lookup(records: RecordStore) -> RecordsLookup:
+def lookup(records: SqlRecordStore) -> RecordsLookup:
     def run(item: HeldItem, released: frozenset[DataClass]) -> Response:
         person = records.by_oln(item.query.get("OLN") or "")
         found = (driver_fields(person, score=None, photo=False),) if person else ()
@@ -101,11 +101,11 @@ def hold(service: ReviewService, message_id: str, person: Person, **more: object
 @pytest.fixture
 def console(tmp_path: Path) -> Iterator[Console]:
     engine = open_engine(sqlite_url(str(tmp_path / "node.sqlite")))
-    records = RecordStore(engine)
+    records = SqlRecordStore(engine)
     records.create_schema()
     people = list(generate_people("NY", 4, seed=9))
     records.insert_people(people)
-    store = ReviewStore(engine)
+    store = SqlReviewStore(engine)
     store.create_schema()
     accounts = AccountStore(engine, hasher=FAST)
     accounts.create_schema()

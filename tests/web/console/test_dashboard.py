@@ -46,9 +46,10 @@ from stateline.oversight.copy import connect, manifest
 from stateline.oversight.transparency import OUTCOMES, Scope, transparency
 from stateline.storage.accounts import AccountStore
 from stateline.storage.alerts import Alert
-from stateline.storage.notices import NoticeStore
-from stateline.storage.records import RecordStore
-from stateline.storage.review import ReviewStore
+from stateline.storage.delays import delays_beside
+from stateline.storage.notices import SqlNoticeStore
+from stateline.storage.records import SqlRecordStore
+from stateline.storage.review import SqlReviewStore
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -568,19 +569,21 @@ class Desk:
 def desk(engine: Engine) -> Iterator[Desk]:
     """A console over one database (SQLite, then PostgreSQL) with a held request and a
     notice, and an auditor's and a reviewer's account."""
-    records = RecordStore(engine)
+    records = SqlRecordStore(engine)
     records.create_schema()
     people = list(generate_people("NY", 3, seed=5))
     records.insert_people(people)
-    store = ReviewStore(engine)
+    store = SqlReviewStore(engine)
     store.create_schema()
     accounts = AccountStore(engine, hasher=FAST)
     accounts.create_schema()
     accounts.create_account("ada", PASSWORD, Role.AUDITOR)
     accounts.create_account("rita", PASSWORD, Role.REVIEWER)
-    notices = NoticeStore(engine)
+    notices = SqlNoticeStore(engine)
     notices.create_schema()
-    outbox = Outbox(notices, lambda _entries: None, clock=lambda: NOW)
+    outbox = Outbox(
+        notices, lambda _entries: None, delays=delays_beside(notices), clock=lambda: NOW
+    )
     [notice] = outbox.create(made([(people[0], frozenset())], "m-letter", NOW))
     service = ReviewService(store, lookup(records), Sink(), lambda _action: None)
     hold(service, "m-held", people[1])

@@ -16,16 +16,17 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Directory, Switch
 from stateline.ledger.entries import Entry
 from stateline.ledger.entries import Notice as NoticeEntry
+from stateline.node.notices.delays import DELAY_NOTICE
 from stateline.node.notices.model import Notice, NoticeStatus
 from stateline.node.notices.service import Outbox
 from stateline.node.review.model import Reviewer, Role
 from stateline.node.review.service import ReviewService
-from stateline.oversight.resident import DELAY_NOTICE
 from stateline.storage.accounts import AccountStore
+from stateline.storage.delays import delays_beside
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.notices import NoticeStore
-from stateline.storage.records import RecordStore
-from stateline.storage.review import ReviewStore
+from stateline.storage.notices import SqlNoticeStore
+from stateline.storage.records import SqlRecordStore
+from stateline.storage.review import SqlReviewStore
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -63,20 +64,20 @@ class Delaying:
 @pytest.fixture
 def delaying(tmp_path: Path) -> Iterator[Delaying]:
     engine = open_engine(sqlite_url(str(tmp_path / "node.sqlite")))
-    records = RecordStore(engine)
+    records = SqlRecordStore(engine)
     records.create_schema()
     people = list(generate_people("NY", 2, seed=3))
-    store = ReviewStore(engine)
+    store = SqlReviewStore(engine)
     store.create_schema()
     accounts = AccountStore(engine, hasher=FAST)
     accounts.create_schema()
     accounts.create_account("rita", PASSWORD, Role.REVIEWER)
     accounts.create_account("carl", PASSWORD, Role.COUNSEL)
     accounts.create_account("ada", PASSWORD, Role.AUDITOR)
-    notices = NoticeStore(engine)
+    notices = SqlNoticeStore(engine)
     notices.create_schema()
     ledger: list[Entry] = []
-    outbox = Outbox(notices, ledger.extend, clock=lambda: NOW)
+    outbox = Outbox(notices, ledger.extend, delays=delays_beside(notices), clock=lambda: NOW)
     released = frozenset({DataClass.IDENTITY})
     [owed] = made([(people[0], released)], "m-asked", NOW - timedelta(days=1))
     [asked] = outbox.create([replace(owed, delay_requested=True)])

@@ -23,10 +23,11 @@ from stateline.node.policy.model import Duty, DutyKind
 from stateline.node.review.model import Role
 from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
+from stateline.storage.delays import delays_beside
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.notices import NoticeStore
-from stateline.storage.records import RecordStore
-from stateline.storage.review import ReviewStore
+from stateline.storage.notices import SqlNoticeStore
+from stateline.storage.records import SqlRecordStore
+from stateline.storage.review import SqlReviewStore
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -67,19 +68,19 @@ def made(people: list[tuple[object, ...]], message_id: str, received: datetime) 
 @pytest.fixture
 def outboxed(tmp_path: Path) -> Iterator[Outboxed]:
     engine = open_engine(sqlite_url(str(tmp_path / "node.sqlite")))
-    records = RecordStore(engine)
+    records = SqlRecordStore(engine)
     records.create_schema()
     people = list(generate_people("NY", 2, seed=3))
-    store = ReviewStore(engine)
+    store = SqlReviewStore(engine)
     store.create_schema()
     accounts = AccountStore(engine, hasher=FAST)
     accounts.create_schema()
     accounts.create_account("rita", PASSWORD, Role.REVIEWER)
     accounts.create_account("carl", PASSWORD, Role.COUNSEL)
-    notices = NoticeStore(engine)
+    notices = SqlNoticeStore(engine)
     notices.create_schema()
     ledger: list[Entry] = []
-    outbox = Outbox(notices, ledger.extend, clock=lambda: NOW)
+    outbox = Outbox(notices, ledger.extend, delays=delays_beside(notices), clock=lambda: NOW)
     released = frozenset({DataClass.IDENTITY})
     [late] = outbox.create(made([(people[0], released)], "m-late", NOW - timedelta(days=7)))
     [fresh] = outbox.create(made([(people[1], released)], "m-fresh", NOW))
@@ -195,12 +196,12 @@ def test_only_counsel_may_cancel(outboxed: Outboxed) -> None:
 
 def test_without_an_outbox_the_console_has_no_notices(tmp_path: Path) -> None:
     engine = open_engine(sqlite_url(str(tmp_path / "node.sqlite")))
-    store = ReviewStore(engine)
+    store = SqlReviewStore(engine)
     store.create_schema()
     accounts = AccountStore(engine, hasher=FAST)
     accounts.create_schema()
     accounts.create_account("rita", PASSWORD, Role.REVIEWER)
-    service = ReviewService(store, lookup(RecordStore(engine)), Sink(), lambda _a: None)
+    service = ReviewService(store, lookup(SqlRecordStore(engine)), Sink(), lambda _a: None)
     exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
     app = create_app(exchange, console=console_router(service, accounts))
     with TestClient(app, base_url="https://testserver") as client:
