@@ -30,7 +30,7 @@ from stateline.ledger.keys import (
 )
 from stateline.ledger.lock import Holder, LedgerBusy, WriterLock
 from stateline.ledger.log import Ledger
-from stateline.ledger.witnessing import Observer, Site, witness_round
+from stateline.ledger.witness.rounds import Observer, Site, witness_round
 from stateline.ledger.writer import Committer
 from stateline.node.notices.owed import NodeNotices
 from stateline.node.notices.service import Outbox
@@ -53,7 +53,7 @@ from stateline.storage.messages import MessageLog
 from stateline.storage.notices import SqlNoticeStore
 from stateline.storage.records import SqlRecordStore
 from stateline.storage.review import SqlReviewStore
-from stateline.storage.witnessed import WitnessMemory
+from stateline.storage.witness_memory import WitnessMemory
 from stateline.transport.base import Transport
 from stateline.transport.local import LocalTransport
 

@@ -419,7 +419,7 @@ def _remote_witness(
 ) -> None:
     import httpx
 
-    from stateline.ledger.witnessing import Site, remote_cosign
+    from stateline.ledger.witness.rounds import Site, remote_cosign
 
     if witness_key is None:
         raise _fail("--url needs --witness-key, the witness's verifier key", 2)

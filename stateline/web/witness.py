@@ -16,9 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from stateline.ledger.checkpoint import Checkpoint, Verifier, parse_note
-from stateline.ledger.tlog_witness import ProtocolError, add_checkpoint, parse_request
-from stateline.ledger.witness import Witness, WitnessState
-from stateline.ledger.witnessing import Observer
+from stateline.ledger.witness.cosign import Witness, WitnessState
+from stateline.ledger.witness.protocol import ProtocolError, add_checkpoint, parse_request
+from stateline.ledger.witness.rounds import Observer
 
 MAX_REQUEST = 64 * 1024
 """Bytes an add-checkpoint request may have: a checkpoint, its signatures, 63 hashes."""

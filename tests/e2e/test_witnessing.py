@@ -6,7 +6,7 @@ import asyncio
 
 from stateline.bootstrap import System
 from stateline.ledger.checkpoint import Checkpoint, parse_note
-from stateline.ledger.witness import Refusal, Witness, WitnessRefused, WitnessState
+from stateline.ledger.witness.cosign import Refusal, Witness, WitnessRefused, WitnessState
 from stateline.node.records.model import Person
 
 LOCAL = "NYSTP0000"
@@ -98,7 +98,7 @@ def test_a_node_elsewhere_gets_the_hubs_cosignature_over_http(
     from fastapi.testclient import TestClient
 
     from stateline.ledger.verify import verify_ledger
-    from stateline.ledger.witnessing import Site, remote_cosign
+    from stateline.ledger.witness.rounds import Site, remote_cosign
     from stateline.web.app import create_app
     from stateline.web.witness import witness_router
 

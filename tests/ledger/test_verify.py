@@ -15,7 +15,7 @@ from stateline.ledger import merkle
 from stateline.ledger.checkpoint import COSIGNATURE_V1, Checkpoint, Signer, sign_checkpoint
 from stateline.ledger.log import Ledger
 from stateline.ledger.verify import SPAN_LEVEL, verify_ledger
-from stateline.ledger.witness import Refusal, Witness, WitnessRefused, WitnessState
+from stateline.ledger.witness.cosign import Refusal, Witness, WitnessRefused, WitnessState
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.ledger.store import SqlLedgerStore
 from tests.ledger.helpers import entries

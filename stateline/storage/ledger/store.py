@@ -26,7 +26,7 @@ from stateline.storage.engine import open_engine
 from stateline.storage.ledger.database import SqlLedgerDatabase
 from stateline.storage.ledger.rebucket import rebucket
 from stateline.storage.ledger.tables import bucket_of, ledger_tables
-from stateline.storage.witnessed import WitnessMemory
+from stateline.storage.witness_memory import WitnessMemory
 from stateline.storage.writer import Work
 
 _ENTRY_COLUMNS = ("idx", "body", "leaf_hash")

@@ -23,7 +23,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from stateline.ledger.layout import BUCKET_BITS
 from stateline.storage.schema import NAMING, node_metadata
-from stateline.storage.witnessed import witnessed_table
+from stateline.storage.witness_memory import witnessed_table
 
 
 @dataclass(frozen=True, slots=True)

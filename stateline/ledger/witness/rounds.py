@@ -18,8 +18,8 @@ from typing import Protocol
 from stateline.ledger.checkpoint import Checkpoint, NoteError, Signer, Verifier, parse_note
 from stateline.ledger.keys import NodeKeys
 from stateline.ledger.log import Ledger
-from stateline.ledger.tlog_witness import AddCheckpoint, with_cosignatures
-from stateline.ledger.witness import Witness, WitnessRefused, WitnessState
+from stateline.ledger.witness.cosign import Witness, WitnessRefused, WitnessState
+from stateline.ledger.witness.protocol import AddCheckpoint, with_cosignatures
 
 
 class Memory(Protocol):

@@ -12,7 +12,7 @@ from stateline.ledger.checkpoint import (
     sign_checkpoint,
     verify_cosignature,
 )
-from stateline.ledger.witness import (
+from stateline.ledger.witness.cosign import (
     Refusal,
     Witness,
     WitnessRefused,

@@ -22,7 +22,7 @@ import binascii
 from dataclasses import dataclass
 
 from stateline.ledger.checkpoint import Note, NoteError, open_checkpoint, parse_note
-from stateline.ledger.witness import Refusal, Witness, WitnessRefused, WitnessState
+from stateline.ledger.witness.cosign import Refusal, Witness, WitnessRefused, WitnessState
 
 MAX_PROOF = 63
 """Consistency proof lines a request may carry (the protocol's limit)."""

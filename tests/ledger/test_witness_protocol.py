@@ -12,7 +12,8 @@ from stateline.ledger.checkpoint import (
     open_note,
     sign_checkpoint,
 )
-from stateline.ledger.tlog_witness import (
+from stateline.ledger.witness.cosign import Witness, WitnessState
+from stateline.ledger.witness.protocol import (
     SIZE_TYPE,
     AddCheckpoint,
     ProtocolError,
@@ -20,7 +21,6 @@ from stateline.ledger.tlog_witness import (
     parse_request,
     with_cosignatures,
 )
-from stateline.ledger.witness import Witness, WitnessState
 
 ORIGIN = "stateline/ledger/NY"
 LOG = Signer.generate(ORIGIN)
