@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +52,35 @@ def launch(playwright: Any, profile: Path, **options: Any) -> Any:
         viewport={"width": 1280, "height": 900},
         **options,
     )
+
+
+@dataclass
+class Offline:
+    """A page opened from a file with the network refused: what it tried to reach elsewhere,
+    and the script errors it raised, to assert on."""
+
+    page: Any
+    elsewhere: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def offline_page(playwright: Any, path: Path, profile: Path) -> Iterator[Offline]:
+    """``path`` opened in Chromium, every request but for the file itself refused."""
+    context = launch(playwright, profile)
+    try:
+        opened = Offline(context.new_page())
+
+        def only_the_file(route: Any) -> None:
+            if route.request.url.startswith("file://"):
+                route.continue_()
+            else:
+                opened.elsewhere.append(route.request.url)
+                route.abort()
+
+        opened.page.on("pageerror", lambda error: opened.failures.append(str(error)))
+        opened.page.route("**/*", only_the_file)
+        opened.page.goto(path.as_uri())
+        yield opened
+    finally:
+        context.close()

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from stateline.cli import app
 from stateline.config import Config
 from stateline.node.records.model import Person
-from tests.browser import browser_or_skip, launch
+from tests.browser import browser_or_skip, offline_page
 from tests.conftest import fresh_copy
 
 runner = CliRunner()
@@ -156,36 +156,21 @@ def test_the_html_page_reads_offline_in_a_browser(sent: Path, tmp_path: Path) ->
     page_file = tmp_path / "new-york.html"
     # A large budget: the figure about people is published, so its chart is drawn.
     public(sent, "--state", "NY", "--epsilon", "1000", "--out", str(page_file))
-    with sync_playwright() as playwright:
-        context = launch(playwright, tmp_path / "chromium-profile")
-        elsewhere: list[str] = []
-
-        def only_the_file(route: object) -> None:
-            request = route.request  # type: ignore[attr-defined]
-            if request.url.startswith("file://"):
-                route.continue_()  # type: ignore[attr-defined]
-            else:
-                elsewhere.append(request.url)
-                route.abort()  # type: ignore[attr-defined]
-
-        try:
-            page = context.new_page()
-            failures: list[str] = []
-            page.on("pageerror", lambda error: failures.append(str(error)))
-            page.route("**/*", only_the_file)
-            page.goto(page_file.as_uri())
-            page.locator("#chart-people svg").wait_for(timeout=30_000)
-            page.locator("#chart-by_category svg").wait_for(timeout=30_000)
-            assert page.locator("h1").inner_text() == f"Public statistics: New York, {YEAR}"
-            protection = page.locator("#protection").inner_text()
-            assert "differential privacy" in protection
-            assert "privacy-loss budget of ε = 1000" in protection
-            assert "at most once in each figure" in protection
-            row = page.locator("#figure-people_looked_up").inner_text()
-            assert "12" in row and "12 to 12" in row
-            assert "too few to publish" in page.locator("#figure-people_immigration").inner_text()
-            assert "none: no request" in page.locator("#figure-people_cbp").inner_text()
-            assert failures == []
-        finally:
-            context.close()
-    assert elsewhere == []
+    with (
+        sync_playwright() as playwright,
+        offline_page(playwright, page_file, tmp_path / "chromium-profile") as opened,
+    ):
+        page = opened.page
+        page.locator("#chart-people svg").wait_for(timeout=30_000)
+        page.locator("#chart-by_category svg").wait_for(timeout=30_000)
+        assert page.locator("h1").inner_text() == f"Public statistics: New York, {YEAR}"
+        protection = page.locator("#protection").inner_text()
+        assert "differential privacy" in protection
+        assert "privacy-loss budget of ε = 1000" in protection
+        assert "at most once in each figure" in protection
+        row = page.locator("#figure-people_looked_up").inner_text()
+        assert "12" in row and "12 to 12" in row
+        assert "too few to publish" in page.locator("#figure-people_immigration").inner_text()
+        assert "none: no request" in page.locator("#figure-people_cbp").inner_text()
+        assert opened.failures == []
+    assert opened.elsewhere == []

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from stateline.cli import app
 from stateline.config import Config
 from stateline.node.records.model import Person
-from tests.browser import browser_or_skip, launch
+from tests.browser import browser_or_skip, offline_page
 from tests.conftest import fresh_copy
 
 runner = CliRunner()
@@ -133,32 +133,17 @@ def test_the_html_report_reads_offline_in_a_browser(
     sent(data, people)
     page_file = tmp_path / "new-york.html"
     report(data, "--state", "NY", "--format", "html", "--out", str(page_file))
-    with sync_playwright() as playwright:
-        context = launch(playwright, tmp_path / "chromium-profile")
-        elsewhere: list[str] = []
-
-        def only_the_file(route: object) -> None:
-            request = route.request  # type: ignore[attr-defined]
-            if request.url.startswith("file://"):
-                route.continue_()  # type: ignore[attr-defined]
-            else:
-                elsewhere.append(request.url)
-                route.abort()  # type: ignore[attr-defined]
-
-        try:
-            page = context.new_page()
-            failures: list[str] = []
-            page.on("pageerror", lambda error: failures.append(str(error)))
-            page.route("**/*", only_the_file)
-            page.goto(page_file.as_uri())
-            page.locator("#chart-by_category svg").wait_for(timeout=30_000)
-            assert page.locator("h1").inner_text() == "Transparency report: New York"
-            assert page.locator("#immigration").inner_text() == "Federal immigration requests"
-            assert page.locator(".chart svg").count() >= 3
-            assert failures == []
-        finally:
-            context.close()
-    assert elsewhere == []
+    with (
+        sync_playwright() as playwright,
+        offline_page(playwright, page_file, tmp_path / "chromium-profile") as opened,
+    ):
+        page = opened.page
+        page.locator("#chart-by_category svg").wait_for(timeout=30_000)
+        assert page.locator("h1").inner_text() == "Transparency report: New York"
+        assert page.locator("#immigration").inner_text() == "Federal immigration requests"
+        assert page.locator(".chart svg").count() >= 3
+        assert opened.failures == []
+    assert opened.elsewhere == []
 
 
 def test_the_alerts_raised_are_in_the_report(data: Path, people: dict[str, list[Person]]) -> None:
