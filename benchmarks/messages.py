@@ -26,8 +26,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from stateline.hub.records import MessageRecord
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.messages import MessageLog, MessageRecord
+from stateline.storage.messages import MessageLog
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 BATCH = 500

@@ -18,10 +18,10 @@ from stateline.directory.checks import SenderRefusal
 from stateline.errors import StorageError
 from stateline.hub.attachments import DocumentRefusal, Receipt
 from stateline.hub.mailbox import Keeping, Recent, parsed_admin, parsed_reply
+from stateline.hub.records import Answer, Kept, MessageRecord, answers_column
 from stateline.hub.retries import Attempt, Retries
 from stateline.hub.switch import Form, Submission, Switch
 from stateline.ledger.entries import answer_digest
-from stateline.storage.messages import Answer, Kept, MessageRecord, answers_column
 from stateline.wire import text
 from stateline.wire.messages import AdminMessage, ErrorMessage, Reply
 

@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from stateline.hub.records import MessageRecord
 from stateline.hub.switch import Submission
-from stateline.storage.messages import MessageRecord
 from stateline.wire.grammar import MKE
 from stateline.wire.messages import Reply
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import operator
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -56,6 +55,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.batching import IdleGroup
 from stateline.errors import StorageError
+from stateline.hub.records import Answer, Kept, MessageRecord
 from stateline.storage.compiled import Compiled
 from stateline.storage.schema import hub_metadata
 from stateline.storage.writer import DurableWriter, Work, merged
@@ -120,41 +120,6 @@ mailbox = Table(
 Index("ix_mailbox_recipient_at", mailbox.c.recipient, mailbox.c.at)
 
 
-@dataclass(frozen=True, slots=True)
-class MessageRecord:
-    """One line of the message log."""
-
-    id: str
-    sender: str | None
-    mke: str | None
-    destinations: str
-    form: str
-    received: datetime
-    accepted: bool
-    reason: int | None
-    replies: int
-    idempotency_key: str | None = None
-    input_sha256: str | None = None
-    answers: str | None = None  # see answers_column
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A state's node answered a message: when, the SHA-256 of the answer's bytes, and whether
-    it came after the reply went out (a reviewed request's answer, or past the deadline)."""
-
-    message_id: str
-    state: str
-    at: datetime
-    answer_sha256: str
-    late: bool = False
-
-
-def answers_column(answers: Sequence[tuple[str, str]]) -> str | None:
-    """The ``answers`` column for (state, SHA-256) pairs: ``NY:<hex> NJ:<hex>``."""
-    return " ".join(f"{state}:{digest}" for state, digest in answers) or None
-
-
 def _answers_in(record: MessageRecord) -> list[Answer]:
     if not record.answers:
         return []
@@ -162,20 +127,6 @@ def _answers_in(record: MessageRecord) -> list[Answer]:
         Answer(record.id, state, record.received, digest)
         for state, _, digest in (part.partition(":") for part in record.answers.split())
     ]
-
-
-@dataclass(frozen=True, slots=True)
-class Kept:
-    """A reply or AM in the mailbox: for ``recipient``, until ``expires``; ``fetched`` once it
-    was handed over (a reply sent in the HTTP answer is handed over at once)."""
-
-    message_id: str
-    recipient: str
-    kind: str  # reply, late, am
-    body: str
-    at: datetime
-    expires: datetime
-    fetched: datetime | None = None
 
 
 class MessageLog:

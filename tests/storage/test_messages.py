@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import Engine, event, inspect, text
 
 from stateline.errors import StorageError
+from stateline.hub.records import Answer, Kept, MessageRecord, answers_column
 from stateline.storage.engine import open_engine, sqlite_url
-from stateline.storage.messages import Answer, Kept, MessageLog, MessageRecord, answers_column
+from stateline.storage.messages import MessageLog
 
 START = datetime(2026, 3, 1, 12, 30, 15, 250000, tzinfo=UTC)
 
