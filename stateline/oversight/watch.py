@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Protocol
 
 from stateline.clock import utc_now
 from stateline.directory.model import Agency
@@ -26,7 +27,6 @@ from stateline.errors import StorageError
 from stateline.ledger.entries import Entry, EntryError, decode, micros
 from stateline.ledger.ports import LedgerStore
 from stateline.oversight.alerts import Detector, Raised, raised_from
-from stateline.storage.alerts import AlertStore
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +83,19 @@ def scan(
             keep(raised)
 
 
+class AlertLog(Protocol):
+    """Where a state's alerts are kept (``storage.alerts.AlertStore``): each raise grows its
+    alert or starts one."""
+
+    def record(self, raised: Sequence[Raised], now: datetime) -> list[str]:
+        """Keep ``raised``; the ids of the alerts it started."""
+        ...
+
+
 def catch_up(
     ledger: LedgerStore,
     detector: Detector,
-    alerts: AlertStore,
+    alerts: AlertLog,
     now: datetime,
     since: datetime | None = None,
 ) -> None:
@@ -103,7 +112,7 @@ class Watched:
     when the watch began (later entries come through :meth:`Watch.feed`)."""
 
     detector: Detector
-    alerts: AlertStore
+    alerts: AlertLog
     ledger: LedgerStore
     fed_from: int
 
@@ -118,7 +127,7 @@ class Watch:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def add(self, detector: Detector, alerts: AlertStore, ledger: LedgerStore, size: int) -> None:
+    def add(self, detector: Detector, alerts: AlertLog, ledger: LedgerStore, size: int) -> None:
         """Watch a state whose ledger holds ``size`` entries now, before it serves."""
         self._states[detector.state] = Watched(detector, alerts, ledger, size)
 
