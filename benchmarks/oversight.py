@@ -22,6 +22,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 from ledger import generate  # the ledger benchmark's entries
@@ -101,19 +102,12 @@ def main() -> None:
     print(f"  {exported / read:.1f}x the bare read; the target is 200,000 entries/s")
 
     db = connect(default_dir(config))
-    bare: list[float] = []
-    full: list[float] = []
-    for _ in range(args.rounds):
-        start = time.perf_counter()
-        db.execute(
-            "SELECT requester_category, outcome, count(*) FROM read_parquet("
-            f"'{default_dir(config)}/requests/*/*.parquet') GROUP BY ALL"
-        ).fetchall()
-        bare.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        transparency(db, Scope(), date.today(), "benchmark")
-        full.append(time.perf_counter() - start)
-    base, report = statistics.median(bare), statistics.median(full)
+    base, report = paired(
+        db,
+        "SELECT requester_category, outcome, count(*) FROM read_parquet("
+        f"'{default_dir(config)}/requests/*/*.parquet') GROUP BY ALL",
+        args.rounds,
+    )
     print(f"\ntransparency report over {done.rows:,} rows, median of {args.rounds} rounds")
     print(f"{'one bare DuckDB group-by (baseline)':40s} {base:9.3f} s")
     print(f"{'the whole transparency report':40s} {report:9.3f} s")
@@ -122,6 +116,20 @@ def main() -> None:
         national(args.year, args.rounds, args.rows)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory of this process: {peak:,.0f} MiB")
+
+
+def paired(db: Any, bare: str, rounds: int) -> tuple[float, float]:
+    """Medians of ``rounds`` alternated runs: the ``bare`` group-by, then the whole report."""
+    baseline: list[float] = []
+    full: list[float] = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        db.execute(bare).fetchall()
+        baseline.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        transparency(db, Scope(), date.today(), "benchmark")
+        full.append(time.perf_counter() - start)
+    return statistics.median(baseline), statistics.median(full)
 
 
 def national(year: Path, rounds: int, rows: bool) -> None:
@@ -137,19 +145,12 @@ def national(year: Path, rounds: int, rows: bool) -> None:
         "+ (SELECT count(*) FROM rollup_nation)"
     ).fetchall()[0]
     queries = (year / "queries" / "*" / "*" / "*.parquet").as_posix()
-    bare: list[float] = []
-    full: list[float] = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        db.execute(
-            f"SELECT category, count(*) FROM read_parquet('{queries}', hive_partitioning = true) "
-            "GROUP BY 1"
-        ).fetchall()
-        bare.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        transparency(db, Scope(), date.today(), "national")
-        full.append(time.perf_counter() - start)
-    base, report = statistics.median(bare), statistics.median(full)
+    base, report = paired(
+        db,
+        f"SELECT category, count(*) FROM read_parquet('{queries}', hive_partitioning = true) "
+        "GROUP BY 1",
+        rounds,
+    )
     print(f"\ntransparency report over a simulated year of {count:,} queries")
     print(f"{'deciding and rolling it up (once)':40s} {prepared:9.1f} s   {kept:,} rollup rows")
     print(f"{'one bare DuckDB group-by (baseline)':40s} {base:9.2f} s")

@@ -65,17 +65,16 @@ class Scope:
         if self.end is not None:
             clauses.append(f"{day} <= ?" if day else '"at" < ?')
             values.append((self.end if day else self.end + timedelta(days=1)).isoformat())
-        for column, value in (
-            ("requester_category", self.category),
-            ("requester", self.ori),
-            ("outcome", self.outcome),
-        ):
+        for column, value in (("requester_category", self.category), ("requester", self.ori)):
             if value is not None:
                 clauses.append(f"{column} = ?")
                 values.append(value)
-        if self.outcome == "withhold" and not day:
-            # A copy made before it used the report's words calls it "release-redacted".
-            clauses[-1] = "outcome IN (?, 'release-redacted')"
+        if self.outcome is not None:
+            # A copy made before it used the report's words calls a withholding
+            # "release-redacted"; the rollups use the report's words.
+            legacy = self.outcome == "withhold" and not day
+            clauses.append("outcome IN (?, 'release-redacted')" if legacy else "outcome = ?")
+            values.append(self.outcome)
         return (" AND ".join(clauses) or "true"), values
 
 
