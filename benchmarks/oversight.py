@@ -28,7 +28,7 @@ import orjson
 from ledger import generate  # the ledger benchmark's entries
 
 from stateline import demo
-from stateline.bootstrap import build, ledger_prefix, open_ledger_engine
+from stateline.bootstrap import StoreSources, build, ledger_prefix, open_ledger_engine
 from stateline.config import Config
 from stateline.oversight.copy import connect, default_dir, export
 from stateline.oversight.transparency import Scope, transparency
@@ -93,7 +93,7 @@ def main() -> None:
         if stale.is_file():
             stale.unlink()
     start = time.perf_counter()
-    (done,) = export(config, [STATE])
+    (done,) = export(StoreSources(config), [STATE], default_dir(config))
     exported = time.perf_counter() - start
     print(f"\nanalytical copy of a ledger of {done.entries:,} entries ({done.rows:,} rows)")
     print(f"{'':40s} {'seconds':>9s} {'entries/s':>12s}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Protocol
 from sqlalchemy import Engine, text
 
 from stateline.config import Config
+from stateline.directory.model import Agency
 from stateline.errors import StorageError
 from stateline.hub.attachments import Attachments
 from stateline.hub.exchange import Exchange
@@ -41,12 +43,14 @@ from stateline.node.service import StateNode
 from stateline.oversight.alert_settings import read_settings, settings_path
 from stateline.oversight.alerts import Detector
 from stateline.oversight.watch import FederalOris, Watch
+from stateline.storage.accounts import AccountStore
 from stateline.storage.alerts import AlertStore
 from stateline.storage.delays import delays_beside
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.documents import DocumentStore
 from stateline.storage.engine import open_engine
 from stateline.storage.ledger.database import PAGE_SIZE, SqlLedgerDatabase
+from stateline.storage.ledger.journal import SqlJournal
 from stateline.storage.ledger.store import SqlLedgerStore
 from stateline.storage.locks import AdvisoryLock
 from stateline.storage.messages import MessageLog
@@ -261,6 +265,53 @@ def open_hub(config: Config) -> tuple[Engine, DirectoryStore, MessageLog]:
     log = MessageLog(engine)
     log.create_schema()
     return engine, directory, log
+
+
+class _Hub:
+    """The hub's directory and message log, open to read (oversight's ``Hub``)."""
+
+    def __init__(self, directory: DirectoryStore, log: MessageLog) -> None:
+        self._directory = directory
+        self.log = log
+
+    def agencies(self) -> dict[str, Agency]:
+        return self._directory.snapshot()
+
+
+class StoreSources:
+    """Oversight's sources (:class:`stateline.oversight.ports.Sources`) where ``config`` puts
+    the stores: each state's ledger, the hub's database, each node's accounts."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    @contextmanager
+    def ledger(self, state: str) -> Iterator[tuple[SqlLedgerStore, SqlJournal]]:
+        engine = open_ledger_engine(self.config, state)
+        try:
+            yield SqlLedgerStore(engine, ledger_prefix(self.config, state)), SqlJournal(engine)
+        finally:
+            engine.dispose()
+
+    @contextmanager
+    def hub(self) -> Iterator[_Hub]:
+        engine, directory, log = open_hub(self.config)
+        try:
+            yield _Hub(directory, log)
+        finally:
+            log.close()
+            engine.dispose()
+
+    def roles(self, state: str) -> dict[str, str]:
+        engine = open_node_engine(self.config, state)
+        try:
+            store = AccountStore(engine)
+            store.create_schema()
+            return {s.account.username: s.account.role.value for s in store.list_accounts()}
+        except StorageError:
+            return {}  # no accounts: reviews keep their reviewer, with no role
+        finally:
+            engine.dispose()
 
 
 def load_directory(store: DirectoryStore) -> Directory:

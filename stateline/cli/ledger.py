@@ -179,10 +179,11 @@ def reconcile(
 
 
 def _reconcile(config: Config, states: list[str] | None, json_out: bool) -> None:
+    from stateline.bootstrap import StoreSources
     from stateline.oversight.completeness import reconcile as run
 
     try:
-        result = run(config, states)
+        result = run(StoreSources(config), states or config.states)
     except StorageError as error:
         raise _fail(f"cannot reconcile: {error}") from error
     if json_out:

@@ -94,7 +94,8 @@ def _refresh(config: Config, states: tuple[str, ...], quiet: bool) -> list[Any]:
     """Bring the analytical copy of ``states`` up to date, with a progress bar."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from stateline.oversight.copy import CopyError, export
+    from stateline.bootstrap import StoreSources
+    from stateline.oversight.copy import CopyError, default_dir, export
 
     columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=errors, transient=True, disable=quiet) as bar:
@@ -105,9 +106,10 @@ def _refresh(config: Config, states: tuple[str, ...], quiet: bool) -> list[Any]:
             bar.update(entries, description=f"{state} entries", completed=done, total=total)
 
         added = []
+        sources, out = StoreSources(config), default_dir(config)
         try:
             for state in states:
-                added += export(config, [state], progress=progress)
+                added += export(sources, [state], out, progress=progress)
                 bar.advance(task)
         except CopyError as error:
             errors.print(f"[red]{error}[/red]")
@@ -356,8 +358,9 @@ def public(
     """Statistics a state can publish as is: requests by requester category and by agency,
     exact (agencies are not people), and the people looked up, with differential privacy
     (OpenDP, the budget split across the figures, 95% intervals, small figures suppressed)."""
+    from stateline.bootstrap import StoreSources
     from stateline.errors import StorageError
-    from stateline.oversight.copy import CopyError
+    from stateline.oversight.copy import CopyError, default_dir
     from stateline.oversight.privacy import PrivacyError, split
     from stateline.oversight.public import FIGURES, build
     from stateline.oversight.public_page import as_text, render
@@ -383,7 +386,8 @@ def public(
     covers = f"All {len(states)} jurisdictions" if all_states else ", ".join(states)
     try:
         release = build(
-            config,
+            StoreSources(config),
+            default_dir(config),
             None if all_states else states,
             chosen,
             budget,

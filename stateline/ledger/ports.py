@@ -73,6 +73,10 @@ class LedgerStore(Protocol):
     remembered: dict[tuple[int, int], bytes]
     """Complete subtree hashes read before, by ``(level, index)``: they never change."""
 
+    def create_schema(self) -> None:
+        """Create the log's tables if they do not exist."""
+        ...
+
     def database(self) -> LedgerDatabase:
         """The database the log's tables are in."""
         ...

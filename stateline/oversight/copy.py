@@ -40,7 +40,9 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from stateline.config import Config
 from stateline.directory.model import Agency
 from stateline.errors import StorageError
+from stateline.ledger.read import Entry
 from stateline.oversight import rollups
+from stateline.oversight.ports import Sources
 
 TABLES = ("requests", "reviews", "late_disclosures", "notices")
 
@@ -183,31 +185,27 @@ def _exclusive(out: Path) -> Iterator[None]:
 
 
 def export(
-    config: Config,
+    sources: Sources,
     states: Sequence[str],
-    out: Path | None = None,
+    out: Path,
     progress: Any = None,
 ) -> list[Exported]:
-    """Bring the copy of ``states``' ledgers up to date; returns what each export added.
+    """Bring the copy at ``out`` of ``states``' ledgers up to date; returns what each export
+    added.
 
     ``progress(state, done, total)`` is called as entries are read, if given.
     """
     import duckdb
 
-    from stateline.bootstrap import ledger_prefix, open_hub, open_ledger_engine
     from stateline.ledger.keys import origin_for
-    from stateline.ledger.proofs import signed_head
-    from stateline.storage.ledger.journal import SqlJournal
-    from stateline.storage.ledger.store import SqlLedgerStore
+    from stateline.ledger.read import read_once
 
-    out = out or default_dir(config)
     done: list[Exported] = []
-    hub_engine, directory, log = open_hub(config)
     db = duckdb.connect()
     db.execute("SET TimeZone = 'UTC'")  # a rollup's day is a UTC day
     try:
-        agencies = directory.snapshot()
-        with _exclusive(out):
+        with sources.hub() as hub, _exclusive(out):
+            agencies = hub.agencies()
             kept = manifest(out)
             for state in states:
                 before = kept["states"].get(state, {})
@@ -216,25 +214,15 @@ def export(
                 if start and before.get("rollups") != rollups.VERSION:
                     listed.update(_roll_up_again(db, out, state, listed["requests"]))
                 db.register("agencies", _agencies(agencies, state))
-                db.register("roles", _roles(config, state))
-                engine = open_ledger_engine(config, state)
-                try:
-                    store = SqlLedgerStore(engine, ledger_prefix(config, state))
-                    # The journal first, then the tree: an entry a fold moves in between is in
-                    # the tree as read then; read the other way round, it would be in neither.
-                    journaled: list[tuple[int, bytes, bytes, str]] = []
-                    with contextlib.suppress(StorageError):  # no journal table: nothing there
-                        journaled = SqlJournal(engine).pending(origin_for(state), start)
-                    head = signed_head(store)
-                    size = head[0] if head is not None else 0
-                    batches = _prefetched(_batches(store, start, size, journaled))
-                    run = _Run(db, state, out, log)
-                    for first, count, table in batches:
+                db.register("roles", _roles(sources.roles(state)))
+                with sources.ledger(state) as (store, journal):
+                    reading = read_once(store, journal, origin_for(state), start, chunk=CHUNK)
+                    size = reading.size
+                    run = _Run(db, state, out, hub.log)
+                    for first, count, table in _prefetched(reading.batches):
                         run.batch(first, count, table)
                         if progress is not None:
                             progress(state, min(run.last + 1, size), size)
-                finally:
-                    engine.dispose()
                 # The signed head the copy was read up to: a reader can check it is the log's.
                 run.finish(start, listed)
                 for table, names in run.added.items():
@@ -243,7 +231,7 @@ def export(
                 kept["states"][state] = {
                     "through": run.resume(start),
                     "size": size,
-                    "head": head[1] if head is not None else None,
+                    "head": reading.head[1] if reading.head is not None else None,
                     "rollups": rollups.VERSION,
                     "parts": listed,
                     "superseded": gone,
@@ -259,8 +247,6 @@ def export(
         raise CopyError(f"cannot make the analytical copy: {_first_line(error)}") from error
     finally:
         db.close()
-        log.close()
-        hub_engine.dispose()
     return done
 
 
@@ -327,25 +313,7 @@ def _remove(out: Path, state: str, gone: Mapping[str, list[str]]) -> None:
             (out / table / f"state={state}" / name).unlink(missing_ok=True)
 
 
-_Entry = tuple[int, bytes | None]
-
-
-def _batches(
-    store: Any, start: int, size: int, journaled: list[tuple[int, bytes, bytes, str]]
-) -> Iterator[tuple[int, list[_Entry]]]:
-    """The entries from ``start`` on, a chunk at a time, each named by the index it starts at:
-    the tree's up to ``size``, then the journal's beyond it (durable, not yet folded: their
-    indexes are final, the one writer gave them)."""
-    for rows in store.stream_entries(size, CHUNK, start):
-        yield rows[0][0], [(index, body) for index, body, _leaf in rows]
-    beyond: list[_Entry] = [
-        (index, body) for index, body, _leaf, _tags in journaled if index >= max(start, size)
-    ]
-    if beyond:
-        yield beyond[0][0], beyond
-
-
-def _table(rows: list[_Entry]) -> pa.Table:
+def _table(rows: list[Entry]) -> pa.Table:
     """A batch of entries as DuckDB reads them: index and text."""
     return pa.table(
         {
@@ -355,17 +323,15 @@ def _table(rows: list[_Entry]) -> pa.Table:
     )
 
 
-def _prefetched(
-    batches: Iterator[tuple[int, list[_Entry]]],
-) -> Iterator[tuple[int, int, pa.Table]]:
+def _prefetched(batches: Iterator[list[Entry]]) -> Iterator[tuple[int, int, pa.Table]]:
     """The batches as tables, the next read and built on a thread of its own while DuckDB
     works on this one (it lets go of the interpreter while it does)."""
     ahead: queue.Queue[tuple[int, int, pa.Table] | BaseException | None] = queue.Queue(2)
 
     def read() -> None:
         try:
-            for first, rows in batches:
-                ahead.put((first, len(rows), _table(rows)))
+            for rows in batches:
+                ahead.put((rows[0][0], len(rows), _table(rows)))
         except BaseException as error:  # handed to the reader, which raises it
             ahead.put(error)
             return
@@ -502,21 +468,8 @@ def _agencies(agencies: Mapping[str, Agency], state: str) -> pa.Table:
     )
 
 
-def _roles(config: Config, state: str) -> pa.Table:
-    """Each console account of ``state``'s node and its role (reviews name accounts)."""
-    from stateline.bootstrap import open_node_engine
-    from stateline.storage.accounts import AccountStore
-
-    engine = open_node_engine(config, state)
-    found: dict[str, str] = {}
-    try:
-        store = AccountStore(engine)
-        store.create_schema()
-        found = {s.account.username: s.account.role.value for s in store.list_accounts()}
-    except StorageError:
-        pass  # no accounts: reviews keep their reviewer, with no role
-    finally:
-        engine.dispose()
+def _roles(found: Mapping[str, str]) -> pa.Table:
+    """Each console account of the node and its role (reviews name accounts)."""
     return pa.table(
         {
             "username": pa.array(list(found), pa.string()),

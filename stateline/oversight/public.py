@@ -21,16 +21,15 @@ address, and these statistics read no records (:data:`NOT_RELEASED`).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pyarrow as pa  # type: ignore[import-untyped]
 
-from stateline.config import Config
 from stateline.directory.model import Agency
 from stateline.oversight.categories import (
     CBP,
@@ -42,6 +41,7 @@ from stateline.oversight.categories import (
     requester_category,
 )
 from stateline.oversight.copy import signed_heads
+from stateline.oversight.ports import Sources
 from stateline.oversight.privacy import (
     Budget,
     Noisy,
@@ -270,7 +270,8 @@ def _marks(values: Sequence[str]) -> str:
 
 
 def build(
-    config: Config,
+    sources: Sources,
+    out: Path,
     states: tuple[str, ...] | None,
     year: int,
     budget: Budget,
@@ -281,9 +282,8 @@ def build(
     """The release over the analytical copy (brought up to date by the caller) and the
     ledgers; ``states`` None: every state in the copy. Raises
     :class:`~stateline.oversight.copy.CopyError` and storage errors; writes nothing."""
-    from stateline.oversight.copy import connect, default_dir
+    from stateline.oversight.copy import connect
 
-    out = default_dir(config)
     db = connect(out)
     try:
         scope = Scope(states, date(year, 1, 1), date(year, 12, 31))
@@ -292,8 +292,9 @@ def build(
         behind = requests_behind(db, scope)
     finally:
         db.close()
-    agencies = directory_agencies(config)
-    counts, unreadable = count_people(config, agencies, ranges, year)
+    with sources.hub() as hub:
+        agencies = hub.agencies()
+    counts, unreadable = count_people(sources, agencies, ranges, year)
     requests = (
         replace(report.section("summary"), title="Requests and their outcomes"),
         replace(
@@ -332,19 +333,8 @@ def ledger_ranges(db: Any, scope: Scope) -> dict[str, tuple[int, int]]:
     return {str(state): (int(lo), int(hi)) for state, lo, hi in rows}
 
 
-def directory_agencies(config: Config) -> dict[str, Agency]:
-    from stateline.bootstrap import open_hub
-
-    engine, directory, log = open_hub(config)
-    try:
-        return directory.snapshot()
-    finally:
-        log.close()
-        engine.dispose()
-
-
 def count_people(
-    config: Config,
+    sources: Sources,
     agencies: Mapping[str, Agency],
     ranges: Mapping[str, tuple[int, int]],
     year: int,
@@ -359,7 +349,7 @@ def count_people(
         unreadable = 0
         for state, (lo, hi) in ranges.items():
             lookups = Lookups(state, agencies, year)
-            _read(config, state, lo, hi, lookups, db)
+            _read(sources, state, lo, hi, lookups, db)
             unreadable += lookups.unreadable
         counted = dict(
             db.execute(
@@ -371,35 +361,17 @@ def count_people(
     return {f.name: int(counted.get(n, 0)) for n, f in enumerate(FIGURES)}, unreadable
 
 
-def _read(config: Config, state: str, lo: int, hi: int, lookups: Lookups, db: Any) -> None:
+def _read(sources: Sources, state: str, lo: int, hi: int, lookups: Lookups, db: Any) -> None:
     """Feed ``state``'s entries ``[lo, hi)`` to ``lookups``, a chunk at a time, and move its
     pairs into ``db`` after each."""
-    from stateline.bootstrap import ledger_prefix, open_ledger_engine
-    from stateline.errors import StorageError
     from stateline.ledger.keys import origin_for
-    from stateline.storage.ledger.journal import SqlJournal
-    from stateline.storage.ledger.store import SqlLedgerStore
+    from stateline.ledger.read import read_once
 
-    engine = open_ledger_engine(config, state)
-    try:
-        store = SqlLedgerStore(engine, ledger_prefix(config, state))
-        # The journal first, then the tree: an entry a serving node folds in between is in
-        # the tree as read then; read the other way round, it would be in neither.
-        journaled: list[tuple[int, bytes, bytes, str]] = []
-        with contextlib.suppress(StorageError):  # no journal table: nothing there
-            journaled = SqlJournal(engine).pending(origin_for(state), lo)
-        after = lo
-        for rows in store.stream_entries(hi, CHUNK, lo):
-            for index, body, _leaf in rows:
+    with sources.ledger(state) as (store, journal):
+        for batch in read_once(store, journal, origin_for(state), lo, hi, CHUNK).batches:
+            for _index, body in batch:
                 lookups.feed(None if body is None else orjson.loads(body))
-                after = index + 1
             _move(lookups, db)
-        for index, body, _leaf, _tags in journaled:
-            if after <= index < hi:
-                lookups.feed(orjson.loads(body))
-        _move(lookups, db)
-    finally:
-        engine.dispose()
 
 
 def _move(lookups: Lookups, db: Any) -> None:

@@ -283,7 +283,8 @@ def test_an_answer_past_the_deadline_goes_to_the_mailbox_never_cut_off(
     assert sorted((a.state, a.late) for a in logged) == [("NJ", True), ("NY", True)]
     fetched = system.exchange.replies(submission.id, LOCAL)  # type: ignore[attr-defined]
     assert fetched is not None and hit in fetched
+    from stateline.bootstrap import StoreSources
     from stateline.oversight.completeness import reconcile
 
     # Each late answer is the one the state's ledger says it disclosed.
-    assert reconcile(system.config, ["NY", "NJ"]).findings == ()
+    assert reconcile(StoreSources(system.config), ["NY", "NJ"]).findings == ()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stateline.bootstrap import build
+from stateline.bootstrap import StoreSources, build
 from stateline.config import Config
 from stateline.ledger.entries import Decision, RequestReceived
 from stateline.node.records.model import Person
@@ -84,7 +84,7 @@ def test_every_figure_is_a_count_of_ledger_entries(
     config: Config, tokens: dict[str, str], people: dict[str, list[Person]]
 ) -> None:
     traffic(config, tokens, people, 4)
-    done = export(config, STATES)
+    done = export(StoreSources(config), STATES, default_dir(config))
     assert [e.state for e in done] == list(STATES)
     expected = from_the_ledgers(config)
     db = connect(default_dir(config))
@@ -119,11 +119,11 @@ def test_a_second_export_reads_only_what_the_ledgers_gained(
     config: Config, tokens: dict[str, str], people: dict[str, list[Person]]
 ) -> None:
     traffic(config, tokens, people, 2)
-    first = {e.state: e for e in export(config, STATES)}
-    again = {e.state: e for e in export(config, STATES)}
+    first = {e.state: e for e in export(StoreSources(config), STATES, default_dir(config))}
+    again = {e.state: e for e in export(StoreSources(config), STATES, default_dir(config))}
     assert all(e.entries == 0 and e.rows == 0 for e in again.values())
     traffic(config, tokens, people, 3)
-    third = {e.state: e for e in export(config, STATES)}
+    third = {e.state: e for e in export(StoreSources(config), STATES, default_dir(config))}
     assert third["NY"].through > first["NY"].through
     assert third["NY"].entries == third["NY"].through - first["NY"].through
     db = connect(default_dir(config))
@@ -140,7 +140,7 @@ def test_the_copy_is_made_beside_a_serving_exchange(
     try:
         raw = f"DQ.NYSTP0000.NY.TXT\nOLN/{people['NY'][1].oln}"
         asyncio.run(system.exchange.submit(raw, tokens["NYSTP0000"]))
-        (ny,) = export(config, ["NY"])
+        (ny,) = export(StoreSources(config), ["NY"], default_dir(config))
         assert ny.rows >= 1
     finally:
         system.close()
@@ -150,7 +150,7 @@ def test_a_corrupt_part_and_a_backward_period_are_clear_errors(
     config: Config, tokens: dict[str, str], people: dict[str, list[Person]]
 ) -> None:
     traffic(config, tokens, people, 1)
-    export(config, STATES)
+    export(StoreSources(config), STATES, default_dir(config))
     part = next((default_dir(config) / "requests").glob("state=NY/*.parquet"))
     part.write_bytes(b"PAR1 not a parquet file")
     with pytest.raises(CopyError, match="the analytical copy cannot be read"):
@@ -165,7 +165,7 @@ def test_a_part_the_manifest_does_not_name_is_not_read(
     config: Config, tokens: dict[str, str], people: dict[str, list[Person]]
 ) -> None:
     traffic(config, tokens, people, 2)
-    export(config, STATES)
+    export(StoreSources(config), STATES, default_dir(config))
     folder = default_dir(config) / "requests" / "state=NY"
     (part,) = folder.glob("*.parquet")
     # What an export that stopped before its manifest leaves: a part no manifest names.
@@ -189,7 +189,7 @@ def test_many_refreshes_are_merged_into_one_part_and_count_the_same(
     folder = out / "requests" / "state=NY"
     for _ in range(4):
         traffic(config, tokens, people, 1)
-        export(config, STATES)
+        export(StoreSources(config), STATES, default_dir(config))
     kept = manifest(out)["states"]["NY"]
     # The fourth refresh's part made four: merged into one, named by the first and the last.
     (merged,) = kept["parts"]["requests"]
@@ -208,7 +208,7 @@ def test_many_refreshes_are_merged_into_one_part_and_count_the_same(
     db.close()
     # The replaced parts go at the next refresh, once readers of the last manifest are done.
     traffic(config, tokens, people, 1)
-    export(config, STATES)
+    export(StoreSources(config), STATES, default_dir(config))
     assert sorted(p.name for p in folder.glob("*.parquet")) == sorted(
         manifest(out)["states"]["NY"]["parts"]["requests"]
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from stateline.bootstrap import StoreSources
 from stateline.bootstrap import build as build_system
 from stateline.config import Config
 from stateline.directory.model import Agency
@@ -22,7 +23,6 @@ from stateline.oversight.public import (
     Lookups,
     build,
     count_people,
-    directory_agencies,
     ledger_ranges,
     people_of,
     requests_behind,
@@ -128,9 +128,14 @@ def test_a_late_answer_in_the_year_to_a_request_of_the_year_before_counts(
     assert figures["people_looked_up"] == set()  # looked up the year before
 
 
+def agencies_of(config: Config) -> dict[str, Agency]:
+    with StoreSources(config).hub() as hub:
+        return hub.agencies()
+
+
 @pytest.fixture
 def agencies(prepared: Config) -> dict[str, Agency]:
-    return directory_agencies(prepared)
+    return agencies_of(prepared)
 
 
 @pytest.fixture
@@ -178,7 +183,7 @@ def test_the_figures_over_a_real_exchange(
     config: Config, tokens: dict[str, str], people: dict[str, list[Person]]
 ) -> None:
     traffic(config, tokens, people)
-    export(config, STATES)
+    export(StoreSources(config), STATES, default_dir(config))
     db = connect(default_dir(config))
     scope = Scope(STATES, date(YEAR, 1, 1), date(YEAR, 12, 31))
     ranges = ledger_ranges(db, scope)
@@ -193,7 +198,7 @@ def test_the_figures_over_a_real_exchange(
         "people_cbp": 0,
         "people_sent_to_immigration": 12,  # Texas's answers that carried records
     }
-    counts, unreadable = count_people(config, directory_agencies(config), ranges, YEAR)
+    counts, unreadable = count_people(StoreSources(config), agencies_of(config), ranges, YEAR)
     assert unreadable == 0
     assert counts == {
         # New York: people 0 to 13 and a licence not on file; the name search found person 0,
@@ -207,14 +212,23 @@ def test_the_figures_over_a_real_exchange(
         # New York's law refused ICE's civil requests; Texas answered them.
         "people_sent_to_immigration": 12,
     }
-    assert count_people(config, directory_agencies(config), ranges, YEAR - 1)[0] == dict.fromkeys(
-        counts, 0
-    )
+    assert count_people(StoreSources(config), agencies_of(config), ranges, YEAR - 1)[
+        0
+    ] == dict.fromkeys(counts, 0)
 
     # A budget so large the noise is nil shows the release carries the true counts; below
     # ten, a figure is suppressed whatever the budget.
     made = datetime.now(UTC)
-    release = build(config, STATES, YEAR, split(1e6, len(FIGURES)), "t", "NY, TX", made)
+    release = build(
+        StoreSources(config),
+        default_dir(config),
+        STATES,
+        YEAR,
+        split(1e6, len(FIGURES)),
+        "t",
+        "NY, TX",
+        made,
+    )
     shown = {p.figure.name: p.noisy for p in release.people}
     looked_up, out_of_state = shown["people_looked_up"], shown["people_out_of_state"]
     assert looked_up is not None and looked_up.value == 27 and not looked_up.suppressed

@@ -30,10 +30,11 @@ _LISTED = """
 def refresh(config: Config, state: str, out: Path) -> str | None:
     """Bring the copy of ``state``'s ledger up to date (only what it gained since the last
     time is read); what went wrong, in one line, if it could not."""
+    from stateline.bootstrap import StoreSources
     from stateline.oversight.copy import CopyError, export
 
     try:
-        export(config, [state], out)
+        export(StoreSources(config), [state], out)
     except CopyError as error:
         return str(error)
     return None
