@@ -38,7 +38,7 @@ from stateline.node.notices.owed import NodeNotices
 from stateline.node.notices.service import Outbox
 from stateline.node.policy.decide import CedarPolicy
 from stateline.node.review.hooks import NodeReview
-from stateline.node.review.service import ReviewService
+from stateline.node.review.service import LateReplies, Relay, ReviewService
 from stateline.node.service import StateNode
 from stateline.oversight.alert_settings import read_settings, settings_path
 from stateline.oversight.alerts import Detector
@@ -76,6 +76,7 @@ class System:
     directory: DirectoryStore
     log: MessageLog
     nodes: dict[str, StateNode]
+    engines: dict[str, Engine]  # each node's database: records, reviews, notices, accounts
     transports: dict[str, LocalTransport]
     exchange: Exchange
     keys: dict[str, NodeKeys]
@@ -142,10 +143,10 @@ class System:
             node.ledger.close()
         for committer in self.committers.values():
             committer.close()
-        for node in self.nodes.values():
+        for state, node in self.nodes.items():
             node.ledger.store.close()
             node.records.close()
-            node.records.engine.dispose()
+            self.engines[state].dispose()
         for lock in self.locks:
             lock.release()
 
@@ -318,33 +319,69 @@ def load_directory(store: DirectoryStore) -> Directory:
     return Directory(store.snapshot(), store.credential_map())
 
 
-def attach_review(node: StateNode, exchange: Exchange) -> ReviewService:
-    """Give a node its review queue, answering through the exchange once a person decides."""
-    store = SqlReviewStore(node.records.engine)
-    store.create_schema()
-    hooks = NodeReview(node, exchange)
-    node.review = ReviewService(store, hooks.records, hooks, hooks.audit)
-    node.review.resume()
-    return node.review
+def open_node(
+    state: str,
+    engine: Engine,
+    policy: CedarPolicy,
+    ledger: Ledger,
+    keys: NodeKeys,
+    commits: GroupCommit,
+    replies: LateReplies,
+) -> StateNode:
+    """A state's node over its database ``engine``: its records, its notices outbox and its
+    review queue there, answering late through ``replies``. Call :func:`resume_node` once
+    ``replies`` reaches the hub."""
+    records = SqlRecordStore(engine)
+    records.create_schema()
+    notice_store = SqlNoticeStore(engine)
+    notice_store.create_schema()
+    outbox = Outbox(notice_store, ledger.append, delays=delays_beside(notice_store))
+    notices = NodeNotices(state, keys.subject_secret, policy, records, outbox)
+    review_store = SqlReviewStore(engine)
+    review_store.create_schema()
+    hooks = NodeReview(
+        state,
+        keys.subject_secret,
+        records,
+        ledger,
+        review_store.get,
+        replies,
+        notices=notices,
+        commits=commits,
+    )
+    review = ReviewService(review_store, hooks.records, hooks, hooks.audit)
+    return StateNode(
+        state,
+        records,
+        policy,
+        ledger,
+        keys.subject_secret,
+        commits=commits,
+        review=review,
+        notices=notices,
+    )
 
 
-def attach_notices(node: StateNode) -> Outbox:
-    """Give a node its notices outbox, in its own database, audited in its ledger."""
-    store = SqlNoticeStore(node.records.engine)
-    store.create_schema()
-    outbox = Outbox(store, node.ledger.append, delays=delays_beside(store))
-    node.notices = NodeNotices(node, outbox)
-    outbox.resume()
-    return outbox
+def resume_node(node: StateNode) -> None:
+    """Finish what a node left half-done when it stopped: its notices first (finishing a
+    review brings its notices up to date), then its reviews' audits and late replies."""
+    if node.notices is not None:
+        node.notices.outbox.resume()
+    if node.review is not None:
+        node.review.resume()
 
 
 def watch_alerts(
-    config: Config, nodes: dict[str, StateNode], watch: Watch, federal: FederalOris
+    config: Config,
+    nodes: dict[str, StateNode],
+    engines: dict[str, Engine],
+    watch: Watch,
+    federal: FederalOris,
 ) -> None:
     """Have ``watch`` raise each node's abuse alerts, by the state's own settings file
     (docs/alerts.md), into the node's database, from the ledger's present size on."""
     for state, node in nodes.items():
-        alerts = AlertStore(node.records.engine)
+        alerts = AlertStore(engines[state])
         alerts.create_schema()
         detector = Detector(state, federal, read_settings(settings_path(config.data_dir, state)))
         watch.add(detector, alerts, node.ledger.store, node.ledger.size)
@@ -392,20 +429,22 @@ def build(config: Config, holder: Holder | None = None, wait: float = 0.0) -> Sy
 def _build(config: Config, locks: list[Lock]) -> System:
     hub_engine, directory, log = open_hub(config)
     nodes: dict[str, StateNode] = {}
+    engines: dict[str, Engine] = {}
     transports: dict[str, LocalTransport] = {}
     keys: dict[str, NodeKeys] = {}
     policies: dict[str, CedarPolicy] = {}  # one engine per bundle, shared by its states
     watch = Watch()
     commits = GroupCommit(observe=watch.feed)  # one group commit for every node of the process
+    # The nodes answer late through the hub's exchange, which is built after them (it routes
+    # to them); it is connected before any node resumes.
+    late = Relay()
     # Ledgers in one database share its writer thread, so one commit serves them all.
     committers: dict[str, Committer] = {}
     for state in config.states:
         bundle = config.bundle_for(state)
         if bundle not in policies:
             policies[bundle] = CedarPolicy.load(bundle)
-        engine = open_node_engine(config, state)
-        records = SqlRecordStore(engine)
-        records.create_schema()
+        engines[state] = open_node_engine(config, state)
         committer = None
         if ledger_shared(config):
             url = config.ledger_url(state)
@@ -414,8 +453,8 @@ def _build(config: Config, locks: list[Lock]) -> System:
                 committers[url] = Committer(database, name="ledgers")
             committer = committers[url]
         ledger, keys[state] = open_state_ledger(config, state, committer)
-        nodes[state] = StateNode(
-            state, records, policies[bundle], ledger, keys[state].subject_secret, commits=commits
+        nodes[state] = open_node(
+            state, engines[state], policies[bundle], ledger, keys[state], commits, late
         )
         transports[state] = LocalTransport(nodes[state])
     routes: dict[str, Transport] = dict(transports)
@@ -428,17 +467,19 @@ def _build(config: Config, locks: list[Lock]) -> System:
     )
     keeping = Keeping(timedelta(seconds=config.reply_ttl), timedelta(seconds=config.late_reply_ttl))
     exchange = Exchange(switch, log, keeping)
+    late.connect(exchange)
     for node in nodes.values():
-        attach_notices(node)  # first: finishing a review brings its notices up to date
-        attach_review(node, exchange)
+        resume_node(node)
     hub_witness = open_hub_witness(config, hub_engine)
-    watch_alerts(config, nodes, watch, FederalOris(lambda: switch.directory.agencies))
+    federal = FederalOris(lambda: switch.directory.agencies)
+    watch_alerts(config, nodes, engines, watch, federal)
     return System(
         config,
         hub_engine,
         directory,
         log,
         nodes,
+        engines,
         transports,
         exchange,
         keys,

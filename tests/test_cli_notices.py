@@ -80,7 +80,7 @@ def site(
         asked = asyncio.run(system.exchange.submit(raw, tokens["DCICE0000"])).id
         [notice] = outbox(system).store.for_message(asked)
         assert notice.delay_requested
-        accounts = AccountStore(system.nodes["NY"].records.engine, hasher=FAST)
+        accounts = AccountStore(system.engines["NY"], hasher=FAST)
         accounts.create_schema()
         accounts.create_account("carl", PASSWORD, Role.COUNSEL)
         accounts.create_account("rita", PASSWORD, Role.REVIEWER)
@@ -166,7 +166,7 @@ def test_beside_a_running_server_the_step_goes_through_its_console(site: Site) -
             refused = site.run("delay", until=today().isoformat(), reason="r", **{"as": "carl"})
             assert refused.exit_code == 1
             assert "serves no review console: serve it with --console NY" in refused.output
-        accounts = AccountStore(node.records.engine)
+        accounts = AccountStore(system.engines["NY"])
         router = console_router(node.review, accounts, state="NY", outbox=outbox(system))
         with serving(create_app(system.exchange, system.log, console=router)) as url:
             system.announce(url)

@@ -353,7 +353,7 @@ def serve(
     if review_console is not None:
         node = system.nodes[review_console.upper()]
         assert node.review is not None
-        accounts = AccountStore(node.records.engine)
+        accounts = AccountStore(system.engines[node.state])
         accounts.create_schema()
         title = f"{node.state} review console"
         router = console_router(
@@ -373,7 +373,9 @@ def serve(
     if system.hub_witness is not None:  # nodes elsewhere ask the hub to cosign over HTTP
         hub_witness = witness_router(system.hub_witness, system.logs())
     switch = system.exchange.switch  # its directory is replaced as the directory changes
-    resident = resident_router(system.nodes, lambda ori: switch.directory.agencies.get(ori))
+    resident = resident_router(
+        system.nodes, system.engines, lambda ori: switch.directory.agencies.get(ori)
+    )
     console.print(f"Who looked me up (residents): http://{host}:{port}/resident")
     freeze_heap()
     system.announce(_local_url(host, port))
@@ -475,7 +477,9 @@ def demo(
         from stateline.web.server import serve as serve_app
 
         switch = system.exchange.switch  # its directory is replaced as the directory changes
-        resident = resident_router(system.nodes, lambda ori: switch.directory.agencies.get(ori))
+        resident = resident_router(
+            system.nodes, system.engines, lambda ori: switch.directory.agencies.get(ori)
+        )
         freeze_heap()
         system.follow_directory()
         system.announce(_local_url(host, port))

@@ -17,26 +17,22 @@ from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.group import GroupCommit
 from stateline.ledger.log import Ledger
 from stateline.node.audit import query_subjects, request_entries
+from stateline.node.lookup import Found, find, reply
 from stateline.node.notices.model import Notice
 from stateline.node.notices.owed import NodeNotices
 from stateline.node.policy.missing import missing_notes
 from stateline.node.policy.model import Decision, Outcome, Policy, PolicyRequest
-from stateline.node.query import cited_process, parse_dob, policy_request
-from stateline.node.records.model import Person
-from stateline.node.records.render import driver_fields, history_fields, vehicle_fields
-from stateline.node.records.search import parse_nam
+from stateline.node.query import cited_process, policy_request
+from stateline.node.records.ports import RecordStore
 from stateline.node.redact import redact
 from stateline.node.review.model import held_item
 from stateline.node.review.service import ReviewService
-from stateline.storage.records import SqlRecordStore
 from stateline.transport.base import Delivery, NodeUnavailable
 from stateline.wire import text
-from stateline.wire.grammar import MKE, NOT_ON_FILE, RESPONSE_TO
-from stateline.wire.messages import Fields, Header, Query, Response
+from stateline.wire.grammar import NOT_ON_FILE
+from stateline.wire.messages import Response
 
 log = logging.getLogger(__name__)
-
-Found = list[tuple[Person, Fields]]
 
 
 class StateNode:
@@ -45,12 +41,15 @@ class StateNode:
     def __init__(
         self,
         state: str,
-        records: SqlRecordStore,
+        records: RecordStore,
         policy: Policy,
         ledger: Ledger,
         subject_secret: bytes,
         clock: Callable[[], datetime] = utc_now,
         commits: GroupCommit | None = None,
+        *,
+        review: ReviewService | None = None,
+        notices: NodeNotices | None = None,
     ) -> None:
         self.state = state
         self.records = records
@@ -58,8 +57,8 @@ class StateNode:
         self.ledger = ledger
         self.subject_secret = subject_secret
         self.clock = clock
-        self.review: ReviewService | None = None  # set by bootstrap once the hub exists
-        self.notices: NodeNotices | None = None  # the notices outbox, set by bootstrap
+        self.review = review  # None: no queue, and what the policy would hold is denied
+        self.notices = notices  # None: no outbox, and no notice is owed
         self.commits = commits or GroupCommit()
 
     async def handle(self, delivery: Delivery) -> Response:
@@ -69,7 +68,7 @@ class StateNode:
         decision = self.decide(request)
         found: Found = []
         if decision.outcome in (Outcome.RELEASE, Outcome.WITHHOLD):
-            found = self.search(query)
+            found = find(self.records, query)
         try:
             notices = self.owe_notices(delivery, request, decision, found, at)
         except StorageError as error:
@@ -82,7 +81,7 @@ class StateNode:
             raise NodeUnavailable(f"{delivery.destination}: notices unavailable") from error
         if decision.outcome is Outcome.DENY:
             lacking = self.missing(request, decision)
-            response = self.answer(delivery, (), ("REQUEST DENIED", *decision.reasons, *lacking))
+            response = reply(delivery, (), ("REQUEST DENIED", *decision.reasons, *lacking))
         elif decision.outcome is Outcome.REVIEW:
             response = self.hold(delivery, request, decision, at)
         else:
@@ -92,7 +91,7 @@ class StateNode:
                 withheld = ", ".join(sorted(c.upper() for c in decision.withheld))
                 lacking = self.missing(request, decision)
                 notes = (f"WITHHELD BY {self.state} POLICY: {withheld}", *lacking)
-            response = self.answer(delivery, records, notes)
+            response = reply(delivery, records, notes)
         if not await self.audit(delivery, decision, found, response, at, notices):
             # No answer at all, rather than one that says so: whatever answers a query is a
             # disclosure the ledger must hold. The hub tells the requester the state is down.
@@ -110,7 +109,8 @@ class StateNode:
         """The notices the decision's duties ask for, kept in the outbox (none without one)."""
         if self.notices is None:
             return []
-        return self.notices.owed(delivery, request, decision, found, at)
+        queued = self.review is not None
+        return self.notices.owed(delivery, request, decision, found, at, queued=queued)
 
     def hold(
         self, delivery: Delivery, request: PolicyRequest, decision: Decision, at: datetime
@@ -118,11 +118,11 @@ class StateNode:
         """Put the request in the review queue; the requester hears at once that it is held."""
         if self.review is None:
             # No queue to hold it in: deny rather than release (fail closed).
-            return self.answer(delivery, (), ("REQUEST DENIED", "NO REVIEW QUEUE"))
+            return reply(delivery, (), ("REQUEST DENIED", "NO REVIEW QUEUE"))
         cited = cited_process(delivery.query)
         item = held_item(delivery, request, decision, received=at, legal_process=cited)
         self.review.hold(item, delivery.document)
-        return self.answer(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
+        return reply(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
 
     def decide(self, request: PolicyRequest) -> Decision:
         """Run the policy; any error inside it is a denial (fail closed)."""
@@ -186,41 +186,3 @@ class StateNode:
                     "notices of %s: message %s not marked logged", self.state, delivery.message_id
                 )
         return True
-
-    def search(self, query: Query) -> Found:
-        mke = query.header.mke
-        if mke is MKE.RQ:
-            vin = query.get("VIN")
-            if vin is not None:
-                hits = self.records.by_vin(vin)
-            else:
-                hits = self.records.by_plate(
-                    query.get("LIC") or "", query.get("LIY") or "", query.get("LIT") or ""
-                )
-            return [(owner, vehicle_fields(vehicle, owner)) for vehicle, owner in hits]
-        photo = query.get("IMQ") == "Y"
-        oln = query.get("OLN")
-        if oln is not None:
-            person = self.records.by_oln(oln)
-            if person is None:
-                return []
-            if mke is MKE.KQ:
-                return [(person, history_fields(person))]
-            return [(person, driver_fields(person, score=None, photo=photo))]
-        dob = parse_dob(query.get("DOB") or "")
-        if dob is None:
-            return []
-        name = parse_nam(query.get("NAM") or "")
-        matches = self.records.by_name(name.last, name.first, dob, query.get("SEX") or "")
-        if mke is MKE.KQ:
-            return [(m.person, history_fields(m.person)) for m in matches]
-        return [(m.person, driver_fields(m.person, score=m.score, photo=photo)) for m in matches]
-
-    def answer(
-        self, delivery: Delivery, records: tuple[Fields, ...], notes: tuple[str, ...]
-    ) -> Response:
-        """The reply, from the function ORI the query was addressed to, echoing its control."""
-        header = delivery.query.header
-        mke = RESPONSE_TO[header.mke]
-        reply_header = Header(mke, delivery.destination, (header.ori,), header.control)
-        return Response(reply_header, records, notes)

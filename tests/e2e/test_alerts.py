@@ -94,7 +94,7 @@ class Site:
     def alerts(self) -> list[Alert]:
         watch = self.system.watch
         assert watch is not None and watch.settled()
-        return AlertStore(self.system.nodes["NY"].records.engine).list()
+        return AlertStore(self.system.engines["NY"]).list()
 
     def subject(self, person: Person) -> str:
         return subject_key(self.system.nodes["NY"].subject_secret, "NY", oln=person.oln)
@@ -290,7 +290,7 @@ def test_stateline_alerts_names_a_settings_file_it_cannot_use(site: Site, tmp_pa
 def test_the_console_shows_the_alerts(site: Site) -> None:
     node = site.system.nodes["NY"]
     assert node.review is not None
-    accounts = AccountStore(node.records.engine)
+    accounts = AccountStore(site.system.engines["NY"])
     accounts.create_schema()
     accounts.create_account("ada", "correct horse battery", Role.REVIEWER)
     router = console_router(node.review, accounts, title="NY review", state="NY")
@@ -392,7 +392,7 @@ def test_the_demos_clean_traffic_raises_no_alert_in_any_state(clean_night: DemoN
     assert set(nodes) == set(DEMO_STATES)
     for state, node in nodes.items():
         assert node.ledger.size > 0, state  # every state answered some of the traffic
-        assert AlertStore(node.records.engine).list() == [], state
+        assert AlertStore(clean_night.system.engines[state]).list() == [], state
 
 
 def test_the_demos_traffic_raises_exactly_its_task_force_alerts(
@@ -414,8 +414,8 @@ def test_the_demos_traffic_raises_exactly_its_task_force_alerts(
             expected.update((state, full.ori) for state in destinations(query))
     assert len({ori for _state, ori in expected}) > 10
     found: Counter[tuple[str, str]] = Counter()
-    for state, node in demo_night.system.nodes.items():
-        for alert in AlertStore(node.records.engine).list():
+    for state, engine in demo_night.system.engines.items():
+        for alert in AlertStore(engine).list():
             assert (alert.rule, alert.severity) == ("acting-for-immigration", "high"), alert
             assert alert.ori is not None and (state, alert.ori) not in found, alert
             found[state, alert.ori] = alert.count  # each of the agency's queries there

@@ -85,19 +85,21 @@ def site(
         [notice] = outbox.store.for_message(covert)
         clock = Clock(datetime.now(UTC))
         outbox.clock = clock  # the console's today is the test's
-        accounts = AccountStore(node.records.engine, hasher=FAST)
+        accounts = AccountStore(system.engines["NY"], hasher=FAST)
         accounts.create_schema()
         accounts.create_account("carl", PASSWORD, Role.COUNSEL)
         subject = subject_key(node.subject_secret, "NY", oln=person.oln)
         code = new_code()
-        codes = ResidentStore(node.records.engine)
+        codes = ResidentStore(system.engines["NY"])
         codes.create_schema()
         codes.issue("NY", subject, code_digest(node.subject_secret, subject, code), clock())
         console = console_router(
             node.review, accounts, state="NY", secure_cookies=False, outbox=outbox
         )
         directory = system.exchange.switch.directory
-        resident = resident_router(system.nodes, directory.agencies.get, clock=clock)
+        resident = resident_router(
+            system.nodes, system.engines, directory.agencies.get, clock=clock
+        )
         app = create_app(system.exchange, system.log, console=console, resident=resident)
         with serving(app) as url:
             yield Site(url, system, clock, person, code, police, covert, notice)

@@ -169,7 +169,7 @@ def test_a_held_request_keeps_its_legal_process_and_document(
     assert PDF not in repr(entry).encode()
 
     # California's counsel opens the request in the console: the process, then the document.
-    accounts = AccountStore(statute.nodes["CA"].records.engine, hasher=FAST)
+    accounts = AccountStore(statute.engines["CA"], hasher=FAST)
     accounts.create_schema()
     accounts.create_account("protocol-counsel", PASSWORD, Role.COUNSEL)
     console = console_router(review, accounts, title="CA review", secure_cookies=False)

@@ -192,7 +192,7 @@ def test_a_reviewers_denial_asked_again_by_another_ori_of_the_agency_raises_an_a
         asked = asyncio.run(system.exchange.submit(f"DQ.{again}.NY.TXT{query}", tokens[again]))
         assert [type(r).__name__ for r in asked.replies] == ["Response"], asked.replies
         assert system.watch is not None and system.watch.settled()
-        alerts = AlertStore(system.nodes["NY"].records.engine).list()
+        alerts = AlertStore(system.engines["NY"]).list()
         (alert,) = [a for a in alerts if a.rule == "denied-retried"]
         assert (alert.ori, alert.oris) == (again, (denied, again))
         ledger = system.nodes["NY"].ledger

@@ -66,7 +66,7 @@ class Site:
         node = self.system.nodes[state]
         subject = subject_key(node.subject_secret, state, oln=person.oln)
         code = new_code()
-        codes = ResidentStore(node.records.engine)
+        codes = ResidentStore(self.system.engines[state])
         codes.issue(state, subject, code_digest(node.subject_secret, subject, code), self.clock())
         return code
 
@@ -94,7 +94,7 @@ def serve(system: System) -> Iterator[Site]:
             return replace(agency, name=names[ori])
         return agency
 
-    router = resident_router(system.nodes, agencies, clock=clock)
+    router = resident_router(system.nodes, system.engines, agencies, clock=clock)
     with TestClient(create_app(system.exchange, system.log, resident=router)) as client:
         yield Site(client, system, clock, names)
 
@@ -225,7 +225,9 @@ def test_the_code_the_command_prints_opens_the_view(
     code = result.stdout.strip()
     assert len(code) == 19 and code.count("-") == 3
     assert "valid until" in result.stderr
-    router = resident_router(system.nodes, system.exchange.switch.directory.agencies.get)
+    router = resident_router(
+        system.nodes, system.engines, system.exchange.switch.directory.agencies.get
+    )
     with TestClient(create_app(system.exchange, resident=router)) as client:
         answer = client.post(API, json={"state": "NY", "oln": person.oln, "code": code})
     assert answer.status_code == 200
@@ -319,7 +321,7 @@ def test_bad_input_is_refused_before_anything_is_read_or_written(
     huge = site.client.post(API, content=b"{" + b" " * 5000 + b"}")
     assert huge.status_code == 413
     assert {s: n.ledger.size for s, n in site.system.nodes.items()} == ledgers
-    with site.system.nodes["NY"].records.engine.connect() as conn:
+    with site.system.engines["NY"].connect() as conn:
         key = subject_key(site.system.nodes["NY"].subject_secret, "NY", oln=person.oln)
         rows = conn.execute(select(resident_tries).where(resident_tries.c.subject == key)).all()
     assert rows == []

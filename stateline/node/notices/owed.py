@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from stateline.ledger.entries import Entry, subject_key
+from stateline.node.lookup import find
 from stateline.node.notices.letters import state_name
 from stateline.node.notices.model import (
     Disclosed,
@@ -26,24 +26,32 @@ from stateline.node.notices.model import (
 )
 from stateline.node.notices.service import Outbox
 from stateline.node.policy.decide import CedarPolicy
-from stateline.node.policy.model import Decision, Duty, Outcome, PolicyRequest
+from stateline.node.policy.model import Decision, Duty, Outcome, Policy, PolicyRequest
 from stateline.node.records.model import Person
+from stateline.node.records.ports import RecordStore
 from stateline.node.redact import redact, released_classes
 from stateline.transport.base import Delivery
 from stateline.wire.grammar import DataClass
 from stateline.wire.messages import Fields
 
-if TYPE_CHECKING:
-    from stateline.node.service import StateNode
-
 ANSWERED = frozenset({Outcome.RELEASE, Outcome.WITHHOLD})
 
 
 class NodeNotices:
-    """The node's side of its notices outbox."""
+    """The node's side of its notices outbox: what it needs of the node, handed in."""
 
-    def __init__(self, node: StateNode, outbox: Outbox) -> None:
-        self.node = node
+    def __init__(
+        self,
+        state: str,
+        subject_secret: bytes,
+        policy: Policy,
+        records: RecordStore,
+        outbox: Outbox,
+    ) -> None:
+        self.state = state
+        self.subject_secret = subject_secret
+        self.policy = policy
+        self.records = records
         self.outbox = outbox
 
     def owed(
@@ -53,29 +61,31 @@ class NodeNotices:
         decision: Decision,
         found: Sequence[tuple[Person, Fields]],
         at: datetime,
+        *,
+        queued: bool,
     ) -> list[Notice]:
         """Keep the notices the decision's duties ask for; their ``created`` entries are to be
-        appended with the answer's (``entries``), then confirmed (``logged``)."""
-        node = self.node
-        duty = binding_duty(decision.duties, at, node.state)
+        appended with the answer's (``entries``), then confirmed (``logged``). ``queued``: the
+        node has a review queue to hold a request in (without one, it denies)."""
+        duty = binding_duty(decision.duties, at, self.state)
         if duty is None:
             return []
         if decision.outcome in ANSWERED:
             people = [(p, released_classes(redact(f, decision.released))) for p, f in found]
             disclosed = Disclosed.RELEASED
         else:
-            people = [(p, frozenset[DataClass]()) for p, _ in node.search(delivery.query)]
+            people = [(p, frozenset[DataClass]()) for p, _ in find(self.records, delivery.query)]
             # A node without a review queue denies what its policy would hold.
-            review = decision.outcome is Outcome.REVIEW and node.review is not None
+            review = decision.outcome is Outcome.REVIEW and queued
             disclosed = Disclosed.UNDER_REVIEW if review else Disclosed.DENIED
         made = make_notices(
             duty=duty,
-            state=node.state,
+            state=self.state,
             message_id=delivery.message_id,
             requester=delivery.requester,
             received=at,
             created=at,
-            people=recipients(node.subject_secret, node.state, people),
+            people=recipients(self.subject_secret, self.state, people),
             disclosed=disclosed,
             requested=request.requested,
             statute=self.statute(duty),
@@ -97,17 +107,16 @@ class NodeNotices:
         ``records`` are the answer's records, one per person in ``people`` in the same order;
         none for a denial.
         """
-        node = self.node
         released: dict[str, frozenset[DataClass]] = {}
         for person, record in zip(people, records, strict=False):
-            key = subject_key(node.subject_secret, node.state, oln=person.oln)
+            key = subject_key(self.subject_secret, self.state, oln=person.oln)
             released[key] = released.get(key, frozenset()) | released_classes(record)
         return self.outbox.decided(message_id, released)
 
     def statute(self, duty: Duty) -> str:
         """The clause the duty's policy cites, with its bundle's title: what the letter names."""
-        policy = self.node.policy
-        state = state_name(self.node.state)
+        policy = self.policy
+        state = state_name(self.state)
         if isinstance(policy, CedarPolicy) and duty.policy_id is not None:
             bundle = policy.bundle
             for source in bundle.policies:

@@ -58,6 +58,23 @@ class LateReplies(Protocol):
     def deliver(self, message_id: str, requester: str, reply: Reply) -> None: ...
 
 
+class Relay:
+    """Late replies handed on to where they go, once connected: the hub's exchange, which is
+    built after the nodes it routes to. One that comes before has nowhere to go and raises;
+    the decision stands, and ``ReviewService.resume`` sends it again."""
+
+    def __init__(self) -> None:
+        self._to: LateReplies | None = None
+
+    def connect(self, to: LateReplies) -> None:
+        self._to = to
+
+    def deliver(self, message_id: str, requester: str, reply: Reply) -> None:
+        if self._to is None:
+            raise RuntimeError("late replies have nowhere to go: the hub is not connected")
+        self._to.deliver(message_id, requester, reply)
+
+
 def denial_reply(item: HeldItem, reason: str) -> Response:
     """A DR, RR or KR with no record and the denial in its notes, as the node answers a denial.
 

@@ -21,6 +21,7 @@ from stateline.ledger.checkpoint import Checkpoint, parse_note
 from stateline.ledger.entries import Entry, encode, subject_key
 from stateline.ledger.log import Ledger
 from stateline.node.records.model import Person
+from stateline.node.records.ports import RecordStore
 from stateline.oversight.resident import (
     AccessOutcome,
     ResidentView,
@@ -31,7 +32,6 @@ from stateline.oversight.resident import (
     resident_view,
     subject_keys,
 )
-from stateline.storage.records import SqlRecordStore
 from stateline.storage.resident import (
     CodeCheck,
     IssuedCode,
@@ -54,7 +54,7 @@ class Desk:
     state: str
     ledger: Ledger
     secret: bytes
-    records: SqlRecordStore
+    records: RecordStore
     codes: ResidentStore
 
 

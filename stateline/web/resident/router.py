@@ -25,6 +25,8 @@ from stateline.web.resident.access import Desk, Refused, ResidentAccessService, 
 from stateline.web.resident.render import Agencies, page_context, shown_json
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from stateline.node.service import StateNode
 
 PAGE = "/resident"
@@ -85,16 +87,18 @@ def _retry(refused: Refused) -> dict[str, str]:
 
 def resident_router(
     nodes: Mapping[str, StateNode],
+    engines: Mapping[str, Engine],
     agencies: Agencies,
     *,
     clock: Callable[[], datetime] = utc_now,
 ) -> APIRouter:
     """The resident view of every node in ``nodes``, to mount with
     ``create_app(..., resident=resident_router(...))``; ``agencies`` names requesters from the
-    hub's directory, ``clock`` is the view's time (tests move it)."""
+    hub's directory, ``engines`` are the nodes' databases (where a resident's codes are
+    kept), ``clock`` is the view's time (tests move it)."""
     desks = {}
     for state, node in nodes.items():
-        codes = ResidentStore(node.records.engine)
+        codes = ResidentStore(engines[state])
         codes.create_schema()
         desks[state] = Desk(state, node.ledger, node.subject_secret, node.records, codes)
     service = ResidentAccessService(desks, clock)

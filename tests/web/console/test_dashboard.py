@@ -102,7 +102,7 @@ class Audited:
     def console(self, **options: Any) -> Any:
         node = self.system.nodes["NY"]
         assert node.review is not None
-        accounts = AccountStore(node.records.engine, hasher=FAST)
+        accounts = AccountStore(self.system.engines["NY"], hasher=FAST)
         accounts.create_schema()
         source = DashboardSource(self.config, node.ledger, self.copy_dir)
         outbox = node.notices.outbox if node.notices is not None else None
@@ -146,7 +146,7 @@ def audited_exchange(prepared: Config, folder: Path) -> Audited:
     audited.escalated = audited.send("DCICE0000", warrant, 5)
     audited.held = audited.send("DCICE0000", warrant, 6)
     node = system.nodes["NY"]
-    accounts = AccountStore(node.records.engine, hasher=FAST)
+    accounts = AccountStore(system.engines["NY"], hasher=FAST)
     accounts.create_schema()
     accounts.create_account("ada", PASSWORD, Role.AUDITOR)
     accounts.create_account("rita", PASSWORD, Role.REVIEWER)
@@ -352,8 +352,7 @@ def test_an_auditors_account_is_made_on_the_command_line(audited: Audited) -> No
     done = CliRunner().invoke(cli, args, input=typed)
     assert done.exit_code == 0, done.output
     assert "created auditor avery for NY" in done.output
-    node = audited.system.nodes["NY"]
-    account = AccountStore(node.records.engine).get("avery")
+    account = AccountStore(audited.system.engines["NY"]).get("avery")
     assert account is not None and account.role is Role.AUDITOR
 
 
@@ -505,7 +504,7 @@ def test_a_reviewer_reads_the_dashboard_too(audited: Audited) -> None:
 def test_a_console_without_the_dashboard_has_no_link_to_it(audited: Audited) -> None:
     node = audited.system.nodes["NY"]
     assert node.review is not None
-    accounts = AccountStore(node.records.engine, hasher=FAST)
+    accounts = AccountStore(audited.system.engines["NY"], hasher=FAST)
     router = console_router(node.review, accounts, state="NY")
     app = create_app(audited.system.exchange, audited.system.log, console=router)
     with TestClient(app, base_url="https://testserver") as plain:
