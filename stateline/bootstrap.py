@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -37,6 +37,7 @@ from stateline.ledger.writer import Committer
 from stateline.node.notices.owed import NodeNotices
 from stateline.node.notices.service import Outbox
 from stateline.node.policy.decide import CedarPolicy
+from stateline.node.records.model import Person
 from stateline.node.review.hooks import NodeReview
 from stateline.node.review.service import LateReplies, Relay, ReviewService
 from stateline.node.service import StateNode
@@ -44,7 +45,7 @@ from stateline.oversight.alert_settings import read_settings, settings_path
 from stateline.oversight.alerts import Detector
 from stateline.oversight.watch import FederalOris, Watch
 from stateline.storage.accounts import AccountStore
-from stateline.storage.alerts import AlertStore
+from stateline.storage.alerts import AlertStore, open_alerts
 from stateline.storage.delays import delays_beside
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.documents import DocumentStore
@@ -56,6 +57,7 @@ from stateline.storage.locks import AdvisoryLock
 from stateline.storage.messages import MessageLog
 from stateline.storage.notices import SqlNoticeStore
 from stateline.storage.records import SqlRecordStore
+from stateline.storage.resident import ResidentStore
 from stateline.storage.review import SqlReviewStore
 from stateline.storage.witness_memory import WitnessMemory
 from stateline.transport.base import Transport
@@ -105,6 +107,21 @@ class System:
         return {
             node.ledger.origin: self.keys[state].verifiers for state, node in self.nodes.items()
         }
+
+    def accounts(self, state: str) -> AccountStore:
+        """The staff accounts of ``state``'s node, in its database."""
+        return open_accounts(self.engines[state])
+
+    def alerts(self, state: str) -> AlertStore:
+        """The abuse alerts raised for ``state``'s node, in its database."""
+        return open_alerts(self.engines[state])
+
+    def codes(self) -> dict[str, ResidentStore]:
+        """The residents' access codes of every node, each in its node's database."""
+        found = {state: ResidentStore(engine) for state, engine in self.engines.items()}
+        for store in found.values():
+            store.create_schema()
+        return found
 
     def reload_directory(self) -> None:
         """Take agencies and credentials changed since start (suspensions, new tokens)."""
@@ -172,6 +189,21 @@ def open_node_engine(config: Config, state: str) -> Engine:
     return _state_engine(url, state, shared)
 
 
+def fill_records(
+    config: Config, state: str, count: int, people: Callable[[], Iterable[Person]]
+) -> None:
+    """Load ``state``'s node with ``people()`` unless it holds ``count`` people already."""
+    store = SqlRecordStore(open_node_engine(config, state))
+    try:
+        store.create_schema()
+        if store.count() != count:
+            store.clear()
+            store.insert_people(people())
+    finally:
+        store.close()
+        store.engine.dispose()
+
+
 def ledger_shared(config: Config) -> bool:
     """Whether every node's ledger is in one database (and so can share its commits)."""
     return "{state}" not in config.ledger_template
@@ -190,6 +222,14 @@ def open_ledger_engine(config: Config, state: str) -> Engine:
     if config.ledger_url(state) == config.node_url(state):
         return open_node_engine(config, state)
     return _state_engine(config.ledger_url(state), state, ledger_shared(config), PAGE_SIZE)
+
+
+def open_ledger_store(config: Config, state: str) -> SqlLedgerStore:
+    """The tables of ``state``'s ledger where the configuration puts them (made if need be),
+    to read or to open a :class:`Ledger` over."""
+    store = SqlLedgerStore(open_ledger_engine(config, state), ledger_prefix(config, state))
+    store.create_schema()
+    return store
 
 
 def ledger_lock_path(config: Config, state: str) -> Path:
@@ -319,6 +359,20 @@ def load_directory(store: DirectoryStore) -> Directory:
     return Directory(store.snapshot(), store.credential_map())
 
 
+def open_accounts(engine: Engine) -> AccountStore:
+    """The staff accounts kept in a node's database ``engine``."""
+    store = AccountStore(engine)
+    store.create_schema()
+    return store
+
+
+def open_outbox(engine: Engine, ledger: Ledger) -> Outbox:
+    """The notices outbox kept in a node's database ``engine``, audited in ``ledger``."""
+    store = SqlNoticeStore(engine)
+    store.create_schema()
+    return Outbox(store, ledger.append, delays=delays_beside(store))
+
+
 def open_node(
     state: str,
     engine: Engine,
@@ -333,9 +387,7 @@ def open_node(
     ``replies`` reaches the hub."""
     records = SqlRecordStore(engine)
     records.create_schema()
-    notice_store = SqlNoticeStore(engine)
-    notice_store.create_schema()
-    outbox = Outbox(notice_store, ledger.append, delays=delays_beside(notice_store))
+    outbox = open_outbox(engine, ledger)
     notices = NodeNotices(state, keys.subject_secret, policy, records, outbox)
     review_store = SqlReviewStore(engine)
     review_store.create_schema()
@@ -381,8 +433,7 @@ def watch_alerts(
     """Have ``watch`` raise each node's abuse alerts, by the state's own settings file
     (docs/alerts.md), into the node's database, from the ledger's present size on."""
     for state, node in nodes.items():
-        alerts = AlertStore(engines[state])
-        alerts.create_schema()
+        alerts = open_alerts(engines[state])
         detector = Detector(state, federal, read_settings(settings_path(config.data_dir, state)))
         watch.add(detector, alerts, node.ledger.store, node.ledger.size)
     watch.start()

@@ -21,8 +21,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 
-from stateline.bootstrap import open_hub, open_node_engine
+from stateline.bootstrap import fill_records, open_hub
 from stateline.config import Config
 from stateline.directory.file import dump_directory, load_directory
 from stateline.directory.model import Agency, AgencyStatus, AgencyType, Mission
@@ -31,7 +32,6 @@ from stateline.hub.exchange import Exchange
 from stateline.hub.switch import Form
 from stateline.node.records.model import Person
 from stateline.oversight.alert_settings import Settings
-from stateline.storage.records import SqlRecordStore
 from stateline.synthetic.agencies import demo_agencies
 from stateline.synthetic.people import generate_people
 from stateline.wire import jsonform, text
@@ -55,13 +55,7 @@ def prepare(config: Config, people: int, seed: int, progress: Progress | None = 
         os.chmod(config.credentials_file, 0o600)
     hub_engine.dispose()
     for index, state in enumerate(config.states):
-        store = SqlRecordStore(open_node_engine(config, state))
-        store.create_schema()
-        if store.count() != people:
-            store.clear()
-            store.insert_people(generate_people(state, people, seed))
-        store.close()
-        store.engine.dispose()
+        fill_records(config, state, people, partial(generate_people, state, people, seed))
         if progress is not None:
             progress("records", index + 1, len(config.states))
 

@@ -27,6 +27,7 @@ from stateline.node.notices.service import Outbox
 from stateline.node.records.model import Person
 from stateline.node.review.model import Role
 from stateline.storage.accounts import AccountStore
+from stateline.storage.alerts import open_alerts
 from stateline.web.app import create_app
 from stateline.web.console import console_router
 from tests.conftest import fresh_copy
@@ -167,7 +168,9 @@ def test_beside_a_running_server_the_step_goes_through_its_console(site: Site) -
             assert refused.exit_code == 1
             assert "serves no review console: serve it with --console NY" in refused.output
         accounts = AccountStore(system.engines["NY"])
-        router = console_router(node.review, accounts, state="NY", outbox=outbox(system))
+        router = console_router(
+            node.review, accounts, open_alerts(accounts.engine), state="NY", outbox=outbox(system)
+        )
         with serving(create_app(system.exchange, system.log, console=router)) as url:
             system.announce(url)
             until = (today() + timedelta(days=5)).isoformat()

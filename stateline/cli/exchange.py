@@ -339,7 +339,6 @@ def serve(
 ) -> None:
     """Serve the API over an existing data directory (made by ``stateline demo``)."""
     from stateline.bootstrap import freeze_heap
-    from stateline.storage.accounts import AccountStore
     from stateline.web.app import server_app
     from stateline.web.console.router import console_router
     from stateline.web.console.views.dashboard import DashboardSource
@@ -353,12 +352,11 @@ def serve(
     if review_console is not None:
         node = system.nodes[review_console.upper()]
         assert node.review is not None
-        accounts = AccountStore(system.engines[node.state])
-        accounts.create_schema()
         title = f"{node.state} review console"
         router = console_router(
             node.review,
-            accounts,
+            system.accounts(node.state),
+            system.alerts(node.state),
             title=title,
             state=node.state,
             secure_cookies=not insecure_cookies,
@@ -374,7 +372,7 @@ def serve(
         hub_witness = witness_router(system.hub_witness, system.logs())
     switch = system.exchange.switch  # its directory is replaced as the directory changes
     resident = resident_router(
-        system.nodes, system.engines, lambda ori: switch.directory.agencies.get(ori)
+        system.nodes, system.codes(), lambda ori: switch.directory.agencies.get(ori)
     )
     console.print(f"Who looked me up (residents): http://{host}:{port}/resident")
     freeze_heap()
@@ -478,7 +476,7 @@ def demo(
 
         switch = system.exchange.switch  # its directory is replaced as the directory changes
         resident = resident_router(
-            system.nodes, system.engines, lambda ori: switch.directory.agencies.get(ori)
+            system.nodes, system.codes(), lambda ori: switch.directory.agencies.get(ori)
         )
         freeze_heap()
         system.follow_directory()

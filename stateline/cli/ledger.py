@@ -32,14 +32,10 @@ def _keys_dir(config: Config, state: str) -> Path:
 
 
 def _store(data: Path | None, state: str) -> tuple[Any, Config]:
-    from stateline.bootstrap import ledger_prefix, open_ledger_engine
-    from stateline.storage.ledger.store import SqlLedgerStore
+    from stateline.bootstrap import open_ledger_store
 
     config = Config.from_env(data)
-    state = state.upper()
-    store = SqlLedgerStore(open_ledger_engine(config, state), ledger_prefix(config, state))
-    store.create_schema()
-    return store, config
+    return open_ledger_store(config, state.upper()), config
 
 
 def _ledger(data: Path | None, state: str, command: str) -> Any:

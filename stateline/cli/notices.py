@@ -19,7 +19,6 @@ import typer
 
 from stateline.cli.common import DataDir, errors
 from stateline.config import Config
-from stateline.storage.delays import delays_beside
 from stateline.wire.grammar import US_STATES
 
 if TYPE_CHECKING:
@@ -188,19 +187,16 @@ def _in_process(
     code: str | None,
 ) -> dict[str, Any]:
     """The step on the state's own outbox and ledger, this process holding its writer lock."""
-    from stateline.bootstrap import open_node_engine, open_state_ledger
+    from stateline.bootstrap import open_accounts, open_node_engine, open_outbox, open_state_ledger
     from stateline.errors import StorageError
     from stateline.node.notices.model import NoticeError
-    from stateline.node.notices.service import Outbox
-    from stateline.storage.accounts import AccountStore, AuthenticationFailed, SignInLocked
-    from stateline.storage.notices import SqlNoticeStore
+    from stateline.storage.accounts import AuthenticationFailed, SignInLocked
     from stateline.web.console.views.notices import notice_json
 
     engine = open_node_engine(config, state)
     ledger = None
     try:
-        accounts = AccountStore(engine)
-        accounts.create_schema()
+        accounts = open_accounts(engine)
         try:
             session = accounts.authenticate(account, password, code)
         except SignInLocked as locked:
@@ -208,10 +204,8 @@ def _in_process(
         except AuthenticationFailed:
             raise _fail("sign-in failed: check the name, password and code (--code)") from None
         accounts.end_session(session.token)  # the step is all it signed in for
-        store = SqlNoticeStore(engine)
-        store.create_schema()
         ledger, _ = open_state_ledger(config, state)
-        outbox = Outbox(store, ledger.append, delays=delays_beside(store))
+        outbox = open_outbox(engine, ledger)
         try:
             _act(outbox, step, notice, session.account.reviewer, form)
         except NoticeError as problem:

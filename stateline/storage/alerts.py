@@ -140,6 +140,13 @@ def _chunks(values: Sequence[int]) -> Iterator[Sequence[int]]:
         yield values[start : start + CHUNK]
 
 
+def open_alerts(engine: Engine) -> AlertStore:
+    """The alerts kept in ``engine``'s database (a node's), their tables made if need be."""
+    store = AlertStore(engine)
+    store.create_schema()
+    return store
+
+
 class AlertStore:
     """Stores raises as alerts, each once, and lists them newest first.
 

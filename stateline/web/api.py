@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Protocol
 
 import orjson
 from fastapi import APIRouter, Header, HTTPException, Query, Request
@@ -16,9 +17,9 @@ from stateline.documents import MAGIC, MAX_DOCUMENT
 from stateline.errors import StorageError
 from stateline.hub.attachments import DocumentRefusal, Receipt
 from stateline.hub.exchange import Exchange
+from stateline.hub.records import MessageRecord
 from stateline.hub.retries import MAX_KEY, RetryRefused, valid_key
 from stateline.hub.switch import Form, Submission
-from stateline.storage.messages import MessageLog
 from stateline.web import bodies
 from stateline.wire import jsonform, text
 from stateline.wire.errors import ErReason
@@ -183,7 +184,16 @@ _NOT_LOGGED = orjson.dumps(
 )
 
 
-def router(exchange: Exchange, log: MessageLog | None) -> APIRouter:
+class Sent(Protocol):
+    """The hub's message log as the API reads it: an agency's messages, and the mailbox's
+    expired replies removed."""
+
+    def for_sender(self, ori: str, limit: int = ...) -> list[MessageRecord]: ...
+
+    def purge(self, now: datetime) -> int: ...
+
+
+def router(exchange: Exchange, log: Sent | None) -> APIRouter:
     api = APIRouter(prefix="/v1")
 
     def caller(authorization: str | None) -> str:

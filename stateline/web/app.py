@@ -18,7 +18,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from stateline import __version__
 from stateline.errors import StorageError
 from stateline.hub.exchange import Exchange
-from stateline.storage.messages import MessageLog
 from stateline.web import api
 from stateline.web.docs import docs_router
 from stateline.wire import jsonform
@@ -121,7 +120,7 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 def server_app(
     exchange: Exchange,
-    log: MessageLog | None = None,
+    log: api.Sent | None = None,
     console: APIRouter | None = None,
     witness: APIRouter | None = None,
     resident: APIRouter | None = None,
@@ -132,7 +131,7 @@ def server_app(
 
 def create_app(
     exchange: Exchange,
-    log: MessageLog | None = None,
+    log: api.Sent | None = None,
     console: APIRouter | None = None,
     witness: APIRouter | None = None,
     resident: APIRouter | None = None,

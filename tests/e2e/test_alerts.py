@@ -36,7 +36,7 @@ from stateline.node.records.model import Person
 from stateline.node.review.model import Role
 from stateline.oversight.alert_settings import Settings
 from stateline.storage.accounts import AccountStore
-from stateline.storage.alerts import Alert, AlertStore
+from stateline.storage.alerts import Alert, AlertStore, open_alerts
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -293,7 +293,9 @@ def test_the_console_shows_the_alerts(site: Site) -> None:
     accounts = AccountStore(site.system.engines["NY"])
     accounts.create_schema()
     accounts.create_account("ada", "correct horse battery", Role.REVIEWER)
-    router = console_router(node.review, accounts, title="NY review", state="NY")
+    router = console_router(
+        node.review, accounts, open_alerts(accounts.engine), title="NY review", state="NY"
+    )
     exchange: Exchange = site.system.exchange
     with TestClient(create_app(exchange, console=router), base_url="https://testserver") as web:
         form = web.get("/console/signin").text

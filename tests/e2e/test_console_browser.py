@@ -41,6 +41,7 @@ from stateline.node.review.model import (
 )
 from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
+from stateline.storage.alerts import open_alerts
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.records import SqlRecordStore
 from stateline.storage.review import SqlReviewStore
@@ -128,7 +129,14 @@ def site(tmp_path: Path) -> Iterator[Site]:
     service.hold(held(people[1], "m-deny"))
     service.hold(held(people[2], "m-counsel", COUNSEL_DUTY))
     # Plain HTTP on loopback: Secure cookies would need TLS, which this test does not set up.
-    console = console_router(service, accounts, title="NY review", secure_cookies=False, state="NY")
+    console = console_router(
+        service,
+        accounts,
+        open_alerts(accounts.engine),
+        title="NY review",
+        secure_cookies=False,
+        state="NY",
+    )
     try:
         with serving(create_app(exchange, console=console)) as url:
             yield Site(url, service, audited, people)

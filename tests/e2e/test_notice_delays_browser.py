@@ -31,6 +31,7 @@ from stateline.node.notices.model import Notice
 from stateline.node.records.model import Person
 from stateline.node.review.model import Role
 from stateline.storage.accounts import AccountStore
+from stateline.storage.alerts import open_alerts
 from stateline.storage.resident import ResidentStore, code_digest, new_code
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -94,11 +95,16 @@ def site(
         codes.create_schema()
         codes.issue("NY", subject, code_digest(node.subject_secret, subject, code), clock())
         console = console_router(
-            node.review, accounts, state="NY", secure_cookies=False, outbox=outbox
+            node.review,
+            accounts,
+            open_alerts(accounts.engine),
+            state="NY",
+            secure_cookies=False,
+            outbox=outbox,
         )
         directory = system.exchange.switch.directory
         resident = resident_router(
-            system.nodes, system.engines, directory.agencies.get, clock=clock
+            system.nodes, system.codes(), directory.agencies.get, clock=clock
         )
         app = create_app(system.exchange, system.log, console=console, resident=resident)
         with serving(app) as url:

@@ -30,6 +30,7 @@ from stateline.node.policy.model import Duty, DutyKind
 from stateline.node.review.model import Role
 from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
+from stateline.storage.alerts import open_alerts
 from stateline.storage.delays import delays_beside
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.notices import SqlNoticeStore
@@ -95,7 +96,12 @@ def site(tmp_path: Path) -> Iterator[Site]:
     exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
     service = ReviewService(store, lambda _i, _c: None, exchange, lambda _a: None)  # type: ignore[arg-type,return-value]
     console = console_router(
-        service, accounts, title="NY review", secure_cookies=False, outbox=outbox
+        service,
+        accounts,
+        open_alerts(accounts.engine),
+        title="NY review",
+        secure_cookies=False,
+        outbox=outbox,
     )
     try:
         with serving(create_app(exchange, console=console)) as url:

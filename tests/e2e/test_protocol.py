@@ -27,6 +27,7 @@ from stateline.ledger.entries import RequestReceived
 from stateline.node.records.model import Person
 from stateline.node.review.model import CitedProcess, Role
 from stateline.storage.accounts import AccountStore
+from stateline.storage.alerts import open_alerts
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -172,7 +173,9 @@ def test_a_held_request_keeps_its_legal_process_and_document(
     accounts = AccountStore(statute.engines["CA"], hasher=FAST)
     accounts.create_schema()
     accounts.create_account("protocol-counsel", PASSWORD, Role.COUNSEL)
-    console = console_router(review, accounts, title="CA review", secure_cookies=False)
+    console = console_router(
+        review, accounts, open_alerts(accounts.engine), title="CA review", secure_cookies=False
+    )
     with TestClient(create_app(statute.exchange, console=console)) as client:
         form = client.get("/console/signin").text
         token = CSRF.search(form).group(1)  # type: ignore[union-attr]

@@ -79,7 +79,7 @@ def site(system: System, tokens: dict[str, str], people: dict[str, list[Person]]
         # A directory entry with markup in its name: the page must show it as text.
         return replace(agency, name=HOSTILE) if agency and ori == "NYSTP0000" else agency
 
-    router = resident_router(system.nodes, system.engines, agencies, clock=clock)
+    router = resident_router(system.nodes, system.codes(), agencies, clock=clock)
     vkey = system.keys["NY"].signer.verifier.vkey
     with serving(create_app(system.exchange, system.log, resident=router)) as url:
         yield Site(url, clock, person, code, messages, vkey)

@@ -94,7 +94,7 @@ def serve(system: System) -> Iterator[Site]:
             return replace(agency, name=names[ori])
         return agency
 
-    router = resident_router(system.nodes, system.engines, agencies, clock=clock)
+    router = resident_router(system.nodes, system.codes(), agencies, clock=clock)
     with TestClient(create_app(system.exchange, system.log, resident=router)) as client:
         yield Site(client, system, clock, names)
 
@@ -226,7 +226,7 @@ def test_the_code_the_command_prints_opens_the_view(
     assert len(code) == 19 and code.count("-") == 3
     assert "valid until" in result.stderr
     router = resident_router(
-        system.nodes, system.engines, system.exchange.switch.directory.agencies.get
+        system.nodes, system.codes(), system.exchange.switch.directory.agencies.get
     )
     with TestClient(create_app(system.exchange, resident=router)) as client:
         answer = client.post(API, json={"state": "NY", "oln": person.oln, "code": code})

@@ -14,8 +14,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from stateline.node.notices.service import Outbox
 from stateline.node.review.model import ReviewState
 from stateline.node.review.service import ReviewService
-from stateline.storage.accounts import AccountStore
 from stateline.web.console import zones
+from stateline.web.console.ports import Accounts
 from stateline.wire.grammar import DataClass
 
 PREFIX = "/console"
@@ -65,7 +65,7 @@ class Console:
     """The console's collaborators and settings, handed to every view module."""
 
     service: ReviewService
-    accounts: AccountStore
+    accounts: Accounts
     templates: Environment
     secure_cookies: bool
     title: str

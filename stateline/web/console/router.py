@@ -6,9 +6,8 @@ from fastapi import APIRouter, Depends
 
 from stateline.node.notices.service import Outbox
 from stateline.node.review.service import ReviewService
-from stateline.storage.accounts import AccountStore
-from stateline.storage.alerts import AlertStore
 from stateline.web.console.context import PREFIX, Console, templates
+from stateline.web.console.ports import Accounts, Alerts
 from stateline.web.console.security import SecureRoute
 from stateline.web.console.views import alerts as alert_list
 from stateline.web.console.views import (
@@ -26,13 +25,13 @@ from stateline.web.console.zones import zone_for
 
 def console_router(
     service: ReviewService,
-    accounts: AccountStore,
+    accounts: Accounts,
+    alerts: Alerts,
     *,
     title: str = "Review console",
     secure_cookies: bool = True,
     outbox: Outbox | None = None,
     state: str | None = None,
-    alerts: AlertStore | None = None,
     dashboard_source: dashboard.DashboardSource | None = None,
 ) -> APIRouter:
     """The review console, to mount with ``create_app(..., console=console_router(...))``.
@@ -40,7 +39,7 @@ def console_router(
     ``secure_cookies=False`` only for plain-HTTP tests: browsers send a Secure cookie over
     HTTPS alone. With an ``outbox``, the console also serves the notices outbox. ``state`` is
     the node's state (``NY``): pages show times on its clock; without it, in UTC. The abuse
-    alerts page reads ``alerts``, by default those in the review queue's database (the node's).
+    alerts page reads ``alerts`` (the node's).
     With a ``dashboard_source`` (and the ``state``), the console also serves the auditor's
     dashboard. An auditor's account reads every page and may send no form but sign-out.
     """
@@ -61,9 +60,6 @@ def console_router(
     decided.routes(console, router)
     if outbox is not None:
         notices.routes(console, outbox, router)
-    if alerts is None:
-        alerts = AlertStore(accounts.engine)  # the node's database, as its accounts'
-        alerts.create_schema()
     alert_list.routes(console, alerts, router)
     if dashboard_source is not None and state is not None:
         dashboard.routes(console, dashboard_source, alerts, state.strip().upper(), router)

@@ -14,7 +14,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from stateline.errors import StorageError
 from stateline.ledger.checkpoint import Checkpoint, parse_note
@@ -32,12 +32,7 @@ from stateline.oversight.resident import (
     resident_view,
     subject_keys,
 )
-from stateline.storage.resident import (
-    CodeCheck,
-    IssuedCode,
-    ResidentStore,
-    check_code,
-)
+from stateline.storage.resident import Claim, CodeCheck, IssuedCode, check_code
 from stateline.web.console.views.signin import wait_words
 from stateline.web.console.zones import local, zone_for
 
@@ -45,6 +40,16 @@ log = logging.getLogger(__name__)
 
 MAX_CODE = 64
 """Characters of a typed code beyond which it cannot be one (a code has 16, with dashes 19)."""
+
+
+class Codes(Protocol):
+    """A node's residents' access codes, and the tries counted against each licence."""
+
+    def code(self, state: str, subject: str) -> IssuedCode | None: ...
+
+    def claim_try(self, state: str, subject: str, now: datetime) -> Claim: ...
+
+    def give_back(self, state: str, subject: str, at: datetime) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +60,7 @@ class Desk:
     ledger: Ledger
     secret: bytes
     records: RecordStore
-    codes: ResidentStore
+    codes: Codes
 
 
 @dataclass(frozen=True, slots=True)

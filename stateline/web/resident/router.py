@@ -19,14 +19,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from stateline.clock import utc_now
 from stateline.node.notices.letters import state_name
-from stateline.storage.resident import ResidentStore
 from stateline.web.console.security import SecureRoute, same_origin
-from stateline.web.resident.access import Desk, Refused, ResidentAccessService, Shown
+from stateline.web.resident.access import Codes, Desk, Refused, ResidentAccessService, Shown
 from stateline.web.resident.render import Agencies, page_context, shown_json
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from stateline.node.service import StateNode
 
 PAGE = "/resident"
@@ -87,20 +84,18 @@ def _retry(refused: Refused) -> dict[str, str]:
 
 def resident_router(
     nodes: Mapping[str, StateNode],
-    engines: Mapping[str, Engine],
+    codes: Mapping[str, Codes],
     agencies: Agencies,
     *,
     clock: Callable[[], datetime] = utc_now,
 ) -> APIRouter:
     """The resident view of every node in ``nodes``, to mount with
     ``create_app(..., resident=resident_router(...))``; ``agencies`` names requesters from the
-    hub's directory, ``engines`` are the nodes' databases (where a resident's codes are
-    kept), ``clock`` is the view's time (tests move it)."""
+    hub's directory, ``codes`` are each node's residents' access codes, ``clock`` is the
+    view's time (tests move it)."""
     desks = {}
     for state, node in nodes.items():
-        codes = ResidentStore(engines[state])
-        codes.create_schema()
-        desks[state] = Desk(state, node.ledger, node.subject_secret, node.records, codes)
+        desks[state] = Desk(state, node.ledger, node.subject_secret, node.records, codes[state])
     service = ResidentAccessService(desks, clock)
     env = templates()
     states = [(code, state_name(code)) for code in service.states]

@@ -21,6 +21,7 @@ from stateline.node.redact import redact
 from stateline.node.review.model import COUNSEL_DUTY, CitedProcess, Document, HeldItem, Role
 from stateline.node.review.service import RecordsLookup, ReviewService
 from stateline.storage.accounts import AccountStore
+from stateline.storage.alerts import open_alerts
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.records import SqlRecordStore
 from stateline.storage.review import SqlReviewStore
@@ -117,7 +118,9 @@ def console(tmp_path: Path) -> Iterator[Console]:
     hold(service, "m-new", people[1], document=Document(PNG, "image/png", "warrant.png"))
     hold(service, "m-counsel", people[2], duties=("log", COUNSEL_DUTY))
     exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
-    router = console_router(service, accounts, title="NY review", state="NY")
+    router = console_router(
+        service, accounts, open_alerts(accounts.engine), title="NY review", state="NY"
+    )
     app = create_app(exchange, console=router)
     with TestClient(app, base_url="https://testserver") as client:
         yield Console(client, service, accounts, sink, people)

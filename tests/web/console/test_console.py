@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from stateline.node.redact import released_classes
 from stateline.node.review.model import ReviewState
+from stateline.storage.alerts import open_alerts
 from stateline.web.console import console_router
 from stateline.web.console.security import HEADERS, SESSION_COOKIE
 from stateline.wire.grammar import DataClass
@@ -149,7 +150,9 @@ def test_times_are_shown_on_the_states_clock_with_utc_in_the_tooltip(console: Co
 
 def test_the_console_refuses_a_state_with_no_node(console: Console) -> None:
     with pytest.raises(ValueError, match="not a state with a node"):
-        console_router(console.service, console.accounts, state="ZZ")
+        console_router(
+            console.service, console.accounts, open_alerts(console.accounts.engine), state="ZZ"
+        )
 
 
 def test_document_only_to_signed_in_users(console: Console) -> None:
@@ -288,7 +291,7 @@ def test_console_is_not_in_the_openapi(console: Console) -> None:
 
 def test_every_console_page_is_documented(console: Console) -> None:
     doc = (ROOT / "docs" / "review.md").read_text()
-    router = console_router(console.service, console.accounts)
+    router = console_router(console.service, console.accounts, open_alerts(console.accounts.engine))
     paths = {getattr(route, "path", "") for route in router.routes}
     assert len(paths) >= 7
     for path in paths:

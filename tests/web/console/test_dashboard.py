@@ -45,7 +45,7 @@ from stateline.node.review.service import ReviewService
 from stateline.oversight.copy import connect, manifest
 from stateline.oversight.transparency import OUTCOMES, Scope, transparency
 from stateline.storage.accounts import AccountStore
-from stateline.storage.alerts import Alert
+from stateline.storage.alerts import Alert, open_alerts
 from stateline.storage.delays import delays_beside
 from stateline.storage.notices import SqlNoticeStore
 from stateline.storage.records import SqlRecordStore
@@ -109,6 +109,7 @@ class Audited:
         return console_router(
             node.review,
             accounts,
+            open_alerts(accounts.engine),
             title="NY review",
             state="NY",
             outbox=outbox,
@@ -505,15 +506,15 @@ def test_a_console_without_the_dashboard_has_no_link_to_it(audited: Audited) -> 
     node = audited.system.nodes["NY"]
     assert node.review is not None
     accounts = AccountStore(audited.system.engines["NY"], hasher=FAST)
-    router = console_router(node.review, accounts, state="NY")
+    router = console_router(node.review, accounts, open_alerts(accounts.engine), state="NY")
     app = create_app(audited.system.exchange, audited.system.log, console=router)
     with TestClient(app, base_url="https://testserver") as plain:
         sign_in(plain, "ada")
         assert "/console/dashboard" not in page(plain, "/console/")
         assert plain.get("/console/dashboard").status_code == 404
     with pytest.raises(ValueError, match="give the node's state"):
-        console_router(node.review, accounts, dashboard_source=DashboardSource(
-            audited.config, node.ledger))  # fmt: skip
+        source = DashboardSource(audited.config, node.ledger)
+        console_router(node.review, accounts, open_alerts(accounts.engine), dashboard_source=source)
 
 
 def test_every_dashboard_page_is_documented(audited: Audited) -> None:
@@ -587,7 +588,14 @@ def desk(engine: Engine) -> Iterator[Desk]:
     service = ReviewService(store, lookup(records), Sink(), lambda _action: None)
     hold(service, "m-held", people[1])
     exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
-    router = console_router(service, accounts, title="NY review", state="NY", outbox=outbox)
+    router = console_router(
+        service,
+        accounts,
+        open_alerts(accounts.engine),
+        title="NY review",
+        state="NY",
+        outbox=outbox,
+    )
     app = create_app(exchange, console=router)
     with TestClient(app, base_url="https://testserver") as client:
         yield Desk(client, service, outbox, notice.notice_id)

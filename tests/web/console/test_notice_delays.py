@@ -22,6 +22,7 @@ from stateline.node.notices.service import Outbox
 from stateline.node.review.model import Reviewer, Role
 from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
+from stateline.storage.alerts import open_alerts
 from stateline.storage.delays import delays_beside
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.notices import SqlNoticeStore
@@ -84,7 +85,14 @@ def delaying(tmp_path: Path) -> Iterator[Delaying]:
     [plain] = outbox.create(made([(people[1], released)], "m-plain", NOW - timedelta(days=2)))
     service = ReviewService(store, lookup(records), Sink(), lambda _action: None)
     exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
-    router = console_router(service, accounts, title="NY review", outbox=outbox, state="NY")
+    router = console_router(
+        service,
+        accounts,
+        open_alerts(accounts.engine),
+        title="NY review",
+        outbox=outbox,
+        state="NY",
+    )
     with TestClient(create_app(exchange, console=router), base_url="https://testserver") as client:
         yield Delaying(client, outbox, ledger, asked, plain)
     engine.dispose()

@@ -23,6 +23,7 @@ from stateline.node.policy.model import Duty, DutyKind
 from stateline.node.review.model import Role
 from stateline.node.review.service import ReviewService
 from stateline.storage.accounts import AccountStore
+from stateline.storage.alerts import open_alerts
 from stateline.storage.delays import delays_beside
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.notices import SqlNoticeStore
@@ -86,7 +87,9 @@ def outboxed(tmp_path: Path) -> Iterator[Outboxed]:
     [fresh] = outbox.create(made([(people[1], released)], "m-fresh", NOW))
     service = ReviewService(store, lookup(records), Sink(), lambda _action: None)
     exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
-    router = console_router(service, accounts, title="NY review", outbox=outbox)
+    router = console_router(
+        service, accounts, open_alerts(accounts.engine), title="NY review", outbox=outbox
+    )
     app = create_app(exchange, console=router)
     with TestClient(app, base_url="https://testserver") as client:
         yield Outboxed(client, outbox, ledger, late, fresh)
@@ -203,7 +206,9 @@ def test_without_an_outbox_the_console_has_no_notices(tmp_path: Path) -> None:
     accounts.create_account("rita", PASSWORD, Role.REVIEWER)
     service = ReviewService(store, lookup(SqlRecordStore(engine)), Sink(), lambda _a: None)
     exchange = Exchange(Switch(Directory({}, {}), {}), message_log(engine))
-    app = create_app(exchange, console=console_router(service, accounts))
+    app = create_app(
+        exchange, console=console_router(service, accounts, open_alerts(accounts.engine))
+    )
     with TestClient(app, base_url="https://testserver") as client:
         sign_in(client, "rita")
         assert "/console/notices" not in client.get("/console/").text

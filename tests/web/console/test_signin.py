@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from stateline.storage.accounts import AccountStore, account_ref
+from stateline.storage.alerts import open_alerts
 from stateline.storage.lockouts import Backoff, Lockouts
 from stateline.web.console import console_router
 from stateline.web.console.security import SESSION_COOKIE
@@ -60,7 +61,9 @@ def restarted(console: Console, lockouts: Lockouts | None = None) -> Iterator[Te
     accounts = AccountStore(console.accounts.engine, hasher=FAST, lockouts=lockouts)
     accounts.create_schema()
     app = FastAPI()
-    app.include_router(console_router(console.service, accounts, state="NY"))
+    app.include_router(
+        console_router(console.service, accounts, open_alerts(accounts.engine), state="NY")
+    )
     with TestClient(app, base_url="https://testserver") as again:
         yield again
 

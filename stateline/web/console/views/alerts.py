@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from stateline.oversight.alerts import Rule
-from stateline.storage.alerts import AlertStore
 from stateline.web.console.context import Console
+from stateline.web.console.ports import Alerts
 from stateline.web.console.security import signed_in
 
 SHOWN = 200
@@ -19,7 +19,7 @@ BADGES = {"high": "denied", "medium": "escalated", "low": ""}
 """The badge style of each severity, from the console's own palette."""
 
 
-def routes(console: Console, alerts: AlertStore, router: APIRouter) -> None:
+def routes(console: Console, alerts: Alerts, router: APIRouter) -> None:
     def page(request: Request, name: str) -> Response:
         user = signed_in(console, request)
         found = alerts.list(limit=SHOWN)

@@ -27,8 +27,8 @@ from stateline.node.notices.letters import state_name
 from stateline.oversight.categories import CATEGORIES
 from stateline.oversight.transparency import OUTCOME_NAMES
 from stateline.oversight.transparency import transparency as report_of
-from stateline.storage.alerts import AlertStore
 from stateline.web.console.context import Console
+from stateline.web.console.ports import Alerts
 from stateline.web.console.security import signed_in
 from stateline.web.console.views import dashboard_copy as copy
 from stateline.web.console.views.dashboard_figures import CARDS, charts, tables
@@ -74,7 +74,7 @@ class DashboardSource:
 
 
 def routes(
-    console: Console, source: DashboardSource, alerts: AlertStore, state: str, router: APIRouter
+    console: Console, source: DashboardSource, alerts: Alerts, state: str, router: APIRouter
 ) -> None:
     title = f"Requests to {state_name(state)}"
     static = files("stateline.web") / "static"
