@@ -21,16 +21,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from stateline.ledger.entries import Entry
 from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.layout import Row, entry_row, journal_tags
 from stateline.ledger.merkle import CompactRange
 from stateline.ledger.ports import Journal, JournalRow, LedgerDatabase, LedgerWriter, Work
-
-if TYPE_CHECKING:
-    from stateline.ledger.state import LogState
 
 T = TypeVar("T")
 
@@ -39,6 +36,36 @@ Pending = tuple[int, bytes, bytes, tuple[int, ...]]
 
 DIRECT = 256
 """A log's share of a commit with at least this many entries is folded at once, unjournaled."""
+
+
+class LogState(Protocol):
+    """What the writer thread drives of one log (``stateline.ledger.state.LogState``): it
+    reserves indexes for appends, journals them, prepares folds and settles them."""
+
+    origin: str
+    _pending: list[Pending]
+    _error: LedgerUnavailable | None
+    _stale: bool  # reload from the database before the next fold
+
+    @property
+    def committer(self) -> Committer: ...
+
+    @property
+    def refusal(self) -> LedgerUnavailable | None: ...
+
+    def _reserve(self, appends: list[Append]) -> list[Pending] | None: ...
+
+    def _journaled(self, appends: list[Append], pending: list[Pending]) -> None: ...
+
+    def _failed(self, appends: list[Append], error: Exception) -> None: ...
+
+    def _prepare(
+        self, retry: bool = False, extra: Sequence[Pending] = (), limit: int | None = None
+    ) -> Fold | None: ...
+
+    def _settled(self, part: Fold) -> None: ...
+
+    def _broken(self, error: Exception) -> None: ...
 
 
 @dataclass(slots=True)

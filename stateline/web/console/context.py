@@ -14,8 +14,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from stateline.node.notices.service import Outbox
 from stateline.node.review.model import ReviewState
 from stateline.node.review.service import ReviewService
-from stateline.web.console import zones
 from stateline.web.console.ports import Accounts
+from stateline.web.console.zones import when
 from stateline.wire.grammar import DataClass
 
 PREFIX = "/console"
@@ -52,7 +52,7 @@ def templates(zone: tzinfo = UTC) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["when"] = partial(zones.when, zone=zone)
+    env.filters["when"] = partial(when, zone=zone)
     env.filters["day"] = day
     env.filters["classes"] = classes
     env.filters["label"] = label
