@@ -30,7 +30,8 @@ from ledger import generate  # the ledger benchmark's entries
 from stateline import demo
 from stateline.bootstrap import StoreSources, build, ledger_prefix, open_ledger_engine
 from stateline.config import Config
-from stateline.oversight.copy import connect, default_dir, export
+from stateline.oversight.copy import connect, export
+from stateline.oversight.parts import default_dir
 from stateline.oversight.transparency import Scope, transparency
 from stateline.storage.ledger.store import SqlLedgerStore
 

@@ -46,9 +46,9 @@ def concrete_stores(parsed: dict[str, ast.Module]) -> dict[str, set[str]]:
         for node in tree.body:
             if isinstance(node, ast.ClassDef):
                 for item in node.body:
-                    if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-                        if any(a.arg == "engine" for a in item.args.args):
-                            found.setdefault(name, set()).add(node.name)
+                    made = isinstance(item, ast.FunctionDef) and item.name == "__init__"
+                    if made and any(a.arg == "engine" for a in item.args.args):  # type: ignore[union-attr]
+                        found.setdefault(name, set()).add(node.name)
     found.setdefault("stateline.storage.engine", set()).add("open_engine")
     return found
 

@@ -95,7 +95,8 @@ def _refresh(config: Config, states: tuple[str, ...], quiet: bool) -> list[Any]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from stateline.bootstrap import StoreSources
-    from stateline.oversight.copy import CopyError, default_dir, export
+    from stateline.oversight.copy import export
+    from stateline.oversight.parts import CopyError, default_dir
 
     columns = (TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=errors, transient=True, disable=quiet) as bar:
@@ -162,7 +163,8 @@ def transparency(
     category and agency, message key, purpose, legal process, outcome, data classes and time;
     federal immigration requests in a section of their own; review workload and notices.
     Every figure is read from the ledgers (through the analytical copy, refreshed first)."""
-    from stateline.oversight.copy import CopyError, connect, default_dir
+    from stateline.oversight.copy import connect
+    from stateline.oversight.parts import CopyError, default_dir
     from stateline.oversight.transparency import ReportError, Scope
     from stateline.oversight.transparency import transparency as build
 
@@ -310,8 +312,8 @@ def _as_csv(report: Any) -> str:
 
 
 def _as_html(report: Any, config: Config, states: tuple[str, ...], all_states: bool) -> str:
-    from stateline.oversight.copy import default_dir, signed_heads
     from stateline.oversight.html import render
+    from stateline.oversight.parts import default_dir, signed_heads
 
     heads = signed_heads(default_dir(config), states)
     covers = f"All {len(states)} jurisdictions" if all_states else ", ".join(states)
@@ -360,7 +362,7 @@ def public(
     (OpenDP, the budget split across the figures, 95% intervals, small figures suppressed)."""
     from stateline.bootstrap import StoreSources
     from stateline.errors import StorageError
-    from stateline.oversight.copy import CopyError, default_dir
+    from stateline.oversight.parts import CopyError, default_dir
     from stateline.oversight.privacy import PrivacyError, split
     from stateline.oversight.public import FIGURES, build
     from stateline.oversight.public_page import as_text, render

@@ -22,10 +22,6 @@ per request with its review, late answers and notices joined.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
-import os
 import queue
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -37,98 +33,26 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
-from stateline.config import Config
 from stateline.directory.model import Agency
 from stateline.errors import StorageError
 from stateline.ledger.read import Entry
 from stateline.oversight import rollups
+from stateline.oversight.parts import (
+    CopyError,
+    compact,
+    exclusive,
+    first_line,
+    listing,
+    manifest,
+    parts_read,
+    remove,
+    save,
+)
 from stateline.oversight.ports import Sources
-
-TABLES = ("requests", "reviews", "late_disclosures", "notices")
-
-_LIST = pa.list_(pa.string())
-_TIME = pa.timestamp("us", tz="UTC")
-
-SCHEMAS: dict[str, pa.Schema] = {
-    "requests": pa.schema(
-        [
-            ("state", pa.string()),
-            ("message_id", pa.string()),
-            ("at", _TIME),
-            ("request_index", pa.int64()),
-            ("requester", pa.string()),
-            ("requester_name", pa.string()),
-            ("requester_type", pa.string()),
-            ("requester_home", pa.string()),
-            ("requester_category", pa.string()),
-            ("key", pa.string()),
-            ("destinations", pa.string()),
-            ("purpose", pa.string()),
-            ("legacy_codes", _LIST),
-            ("search", pa.string()),
-            ("acting_for", _LIST),
-            ("asker", pa.string()),
-            ("legal_process", pa.string()),
-            ("legal_process_document", pa.bool_()),
-            ("subjects", pa.int32()),
-            ("outcome", pa.string()),
-            ("classes_released", _LIST),
-            ("classes_withheld", _LIST),
-            ("classes_review", _LIST),
-            ("duties", _LIST),
-            ("policy_ids", _LIST),
-            ("decision_index", pa.int64()),
-            ("disclosed_classes", _LIST),
-            ("disclosure_index", pa.int64()),
-            ("found", pa.int32()),
-        ]
-    ),
-    "reviews": pa.schema(
-        [
-            ("state", pa.string()),
-            ("message_id", pa.string()),
-            ("index", pa.int64()),
-            ("at", _TIME),
-            ("action", pa.string()),
-            ("outcome", pa.string()),
-            ("reviewer", pa.string()),
-            ("role", pa.string()),
-        ]
-    ),
-    "late_disclosures": pa.schema(
-        [
-            ("state", pa.string()),
-            ("message_id", pa.string()),
-            ("index", pa.int64()),
-            ("at", _TIME),
-            ("classes", _LIST),
-            ("recipient", pa.string()),
-        ]
-    ),
-    "notices": pa.schema(
-        [
-            ("state", pa.string()),
-            ("message_id", pa.string()),
-            ("index", pa.int64()),
-            ("at", _TIME),
-            ("notice", pa.string()),
-            ("event", pa.string()),
-            ("notice_id", pa.string()),
-            ("due", pa.date32()),
-            ("requester", pa.string()),
-            ("statute", pa.string()),
-            ("delay_requested", pa.bool_()),
-        ]
-    ),
-}
-"""Each table's columns and types."""
+from stateline.oversight.tables import REQUESTS_FULL, SCHEMAS, TABLES
 
 CHUNK = 100_000
 """Ledger entries read at a time."""
-
-
-class CopyError(Exception):
-    """The analytical copy cannot be made or read; the message says why, in one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,49 +63,6 @@ class Exported:
     entries: int  # ledger entries read
     rows: int  # rows written, all tables
     through: int  # the first ledger index the next export reads
-
-
-def default_dir(config: Config) -> Path:
-    return config.data_dir / "analytics"
-
-
-def manifest(out: Path) -> dict[str, Any]:
-    """The copy's manifest: for each state, the first ledger index not yet exported."""
-    path = out / "manifest.json"
-    if not path.exists():
-        return {"version": 1, "states": {}}
-    try:
-        loaded: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise CopyError(f"the analytical copy's manifest cannot be read: {error}") from error
-    return loaded
-
-
-def signed_heads(out: Path, states: Sequence[str] | None = None) -> list[tuple[str, int, str]]:
-    """Each ledger's size and root (base64) at the signed head the copy at ``out`` was read up
-    to (of ``states``, or all): what a published figure can be checked against."""
-    import base64
-
-    from stateline.ledger.checkpoint import Checkpoint, parse_note
-
-    heads = []
-    for state, kept in sorted(manifest(out)["states"].items()):
-        if (states is None or state in states) and kept.get("head"):
-            checkpoint = Checkpoint.parse(parse_note(kept["head"]).text)
-            heads.append((state, checkpoint.size, base64.b64encode(checkpoint.root).decode()))
-    return heads
-
-
-@contextlib.contextmanager
-def _exclusive(out: Path) -> Iterator[None]:
-    """One export of a copy at a time (a second waits)."""
-    out.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def export(
@@ -204,13 +85,13 @@ def export(
     db = duckdb.connect()
     db.execute("SET TimeZone = 'UTC'")  # a rollup's day is a UTC day
     try:
-        with sources.hub() as hub, _exclusive(out):
+        with sources.hub() as hub, exclusive(out):
             agencies = hub.agencies()
             kept = manifest(out)
             for state in states:
                 before = kept["states"].get(state, {})
                 start = int(before.get("through", 0))
-                listed = _listing(out, state, before)
+                listed = listing(out, state, before)
                 if start and before.get("rollups") != rollups.VERSION:
                     listed.update(_roll_up_again(db, out, state, listed["requests"]))
                 db.register("agencies", _agencies(agencies, state))
@@ -227,7 +108,7 @@ def export(
                 run.finish(start, listed)
                 for table, names in run.added.items():
                     listed[table] = list(dict.fromkeys([*listed.get(table, []), *names]))
-                gone = _compact(db, out, state, listed)
+                gone = compact(db, out, state, listed)
                 kept["states"][state] = {
                     "through": run.resume(start),
                     "size": size,
@@ -238,13 +119,13 @@ def export(
                 }
                 # The manifest names the parts a reader reads, and goes last. The parts a
                 # compaction replaced go one refresh later, once readers have moved on.
-                _remove(out, state, before.get("superseded", {}))
-                _save(out, kept)
+                remove(out, state, before.get("superseded", {}))
+                save(out, kept)
                 done.append(Exported(state, run.read, run.written, run.resume(start)))
     except StorageError as error:
         raise CopyError(f"cannot read the ledgers: {error}") from error
     except duckdb.Error as error:
-        raise CopyError(f"cannot make the analytical copy: {_first_line(error)}") from error
+        raise CopyError(f"cannot make the analytical copy: {first_line(error)}") from error
     finally:
         db.close()
     return done
@@ -264,53 +145,6 @@ def _roll_up_again(db: Any, out: Path, state: str, parts: list[str]) -> dict[str
         for table in made:
             made[table].append(f"part-{first:012d}.parquet")
     return made
-
-
-PARTED = (*TABLES, *(f"rollups/{name}" for name in rollups.NAMES))
-"""Every table of the copy kept in parts, by its folder under the copy."""
-
-COMPACT_AT = 32
-"""Parts of one table and state beyond which a refresh merges them into one."""
-
-
-def _listing(out: Path, state: str, kept: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The parts of ``state``'s tables a reader reads, by table: the manifest's, or (a copy
-    made before the manifest named them) the parts on disk."""
-    if "parts" in kept:
-        return {table: list(names) for table, names in kept["parts"].items()}
-    return {
-        table: sorted(p.name for p in (out / table / f"state={state}").glob("*.parquet"))
-        for table in PARTED
-    }
-
-
-def _compact(db: Any, out: Path, state: str, listed: dict[str, list[str]]) -> dict[str, list[str]]:
-    """Merge each table's parts into one where there are more than :data:`COMPACT_AT`
-    (``listed`` then names the merged part); returns the parts replaced, by table."""
-    gone: dict[str, list[str]] = {}
-    for table, names in listed.items():
-        if len(names) <= COMPACT_AT:
-            continue
-        folder = out / table / f"state={state}"
-        first = names[0].removeprefix("part-").split("-")[0].removesuffix(".parquet")
-        last = names[-1].removeprefix("part-").split("-")[-1].removesuffix(".parquet")
-        merged = folder / f"part-{first}-{last}.parquet"
-        files = ", ".join(f"'{(folder / n).as_posix()}'" for n in names)
-        temporary = merged.with_suffix(".parquet.tmp")
-        db.execute(
-            f"COPY (SELECT * FROM read_parquet([{files}], union_by_name = true)) "
-            f"TO '{temporary.as_posix()}' (FORMAT parquet)"
-        )
-        temporary.replace(merged)
-        gone[table] = [n for n in names if n != merged.name]
-        listed[table] = [merged.name]
-    return gone
-
-
-def _remove(out: Path, state: str, gone: Mapping[str, list[str]]) -> None:
-    for table, names in gone.items():
-        for name in names:
-            (out / table / f"state={state}" / name).unlink(missing_ok=True)
 
 
 def _table(rows: list[Entry]) -> pa.Table:
@@ -478,12 +312,6 @@ def _roles(found: Mapping[str, str]) -> pa.Table:
     )
 
 
-def _save(out: Path, kept: Mapping[str, Any]) -> None:
-    temporary = out / "manifest.json.tmp"
-    temporary.write_text(json.dumps(kept, indent=1, sort_keys=True))
-    temporary.replace(out / "manifest.json")
-
-
 def connect(out: Path) -> Any:
     """A DuckDB connection over the copy at ``out``: a view per table, and ``requests_full``."""
     import duckdb
@@ -494,7 +322,7 @@ def connect(out: Path) -> Any:
     kept = manifest(out)["states"]
     try:
         for name in TABLES:
-            files = _files(out, name, kept)
+            files = parts_read(out, name, kept)
             if files:
                 listed = ", ".join(f"'{f}'" for f in files)
                 db.execute(
@@ -510,23 +338,14 @@ def connect(out: Path) -> Any:
         db.execute("SET TimeZone = 'UTC'")  # a day of a report is a UTC day, as a rollup's
         if all(state.get("rollups") == rollups.VERSION for state in kept.values()):
             rollups.views(
-                db, {name: _files(out, f"rollups/{name}", kept) for name in rollups.NAMES}
+                db, {name: parts_read(out, f"rollups/{name}", kept) for name in rollups.NAMES}
             )
             _agree(db)
         db.execute("SELECT count(*) FROM requests_full").fetchone()  # a corrupt part shows here
     except duckdb.Error as error:
         db.close()
-        raise CopyError(f"the analytical copy cannot be read: {_first_line(error)}") from error
+        raise CopyError(f"the analytical copy cannot be read: {first_line(error)}") from error
     return db
-
-
-def _files(out: Path, table: str, kept: Mapping[str, Any]) -> list[Path]:
-    """The parts of ``table`` a reader reads: those the manifest names for each state (a part
-    on disk it does not name is an export's that had not finished)."""
-    files: list[Path] = []
-    for state, facts in sorted(kept.items()):
-        files += [out / table / f"state={state}" / n for n in _listing(out, state, facts)[table]]
-    return files
 
 
 def _agree(db: Any) -> None:
@@ -539,49 +358,3 @@ def _agree(db: Any) -> None:
             f"the analytical copy's rollups count {counted:,} requests but it holds {rows:,}: "
             "run `stateline report refresh`"
         )
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
-REQUESTS_FULL = """
-CREATE VIEW requests_full AS
-WITH decided AS (
-    SELECT state, message_id,
-           min("at") FILTER (WHERE action <> 'escalate') AS decided_at,
-           arg_max(outcome, "at") FILTER (WHERE action <> 'escalate') AS review_outcome,
-           arg_max(role, "at") FILTER (WHERE action <> 'escalate') AS decided_by_role,
-           count(*) FILTER (WHERE action = 'escalate') AS escalations
-    FROM reviews GROUP BY state, message_id
-),
-late AS (
-    SELECT state, message_id, count(*) AS late_answers,
-           list_distinct(flatten(list(classes))) AS late_classes
-    FROM late_disclosures GROUP BY state, message_id
-),
-owed AS (
-    SELECT state, message_id,
-           count(DISTINCT notice_id) FILTER (WHERE event = 'created') AS notices_owed,
-           count(DISTINCT notice_id) FILTER (WHERE event = 'sent') AS notices_sent,
-           count(DISTINCT notice_id) FILTER (WHERE event = 'cancelled') AS notices_cancelled,
-           min(due) AS notice_due,
-           bool_or(delay_requested) AS notice_delay_requested
-    FROM notices GROUP BY state, message_id
-)
-SELECT r.*,
-       d.decided_at, d.review_outcome, d.decided_by_role, coalesce(d.escalations, 0) AS escalations,
-       coalesce(l.late_answers, 0) AS late_answers, l.late_classes,
-       coalesce(o.notices_owed, 0) AS notices_owed, coalesce(o.notices_sent, 0) AS notices_sent,
-       coalesce(o.notices_cancelled, 0) AS notices_cancelled, o.notice_due,
-       coalesce(o.notice_delay_requested, false) AS notice_delay_requested,
-       coalesce(o.notices_owed, 0) - coalesce(o.notices_sent, 0)
-           - coalesce(o.notices_cancelled, 0) AS notices_open
-FROM requests r
-LEFT JOIN decided d USING (state, message_id)
-LEFT JOIN late l USING (state, message_id)
-LEFT JOIN owed o USING (state, message_id)
-"""
-"""One row per request: the request's own columns, then its review (when it was decided, how,
-by whose role), its late answers, and its notices (owed, sent, cancelled, still open)."""

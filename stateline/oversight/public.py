@@ -40,7 +40,7 @@ from stateline.oversight.categories import (
     STATE_AGENCY_OUT_OF_STATE,
     requester_category,
 )
-from stateline.oversight.copy import signed_heads
+from stateline.oversight.parts import signed_heads
 from stateline.oversight.ports import Sources
 from stateline.oversight.privacy import (
     Budget,

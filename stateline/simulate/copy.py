@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from stateline.oversight import rollups
-from stateline.oversight.copy import REQUESTS_FULL, SCHEMAS
+from stateline.oversight.tables import REQUESTS_FULL, SCHEMAS
 from stateline.simulate.errors import SimulationError
 from stateline.simulate.laws import choose_laws
 from stateline.simulate.outcomes import KEY, decide

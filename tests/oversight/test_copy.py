@@ -16,7 +16,8 @@ from stateline.bootstrap import StoreSources, build
 from stateline.config import Config
 from stateline.ledger.entries import Decision, RequestReceived
 from stateline.node.records.model import Person
-from stateline.oversight.copy import CopyError, connect, default_dir, export, manifest
+from stateline.oversight.copy import connect, export
+from stateline.oversight.parts import CopyError, default_dir, manifest
 from stateline.oversight.transparency import ReportError, Scope, transparency
 from tests.conftest import fresh_copy
 
@@ -182,9 +183,9 @@ def test_many_refreshes_are_merged_into_one_part_and_count_the_same(
     people: dict[str, list[Person]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import stateline.oversight.copy as copy
+    import stateline.oversight.parts as parts
 
-    monkeypatch.setattr(copy, "COMPACT_AT", 3)
+    monkeypatch.setattr(parts, "COMPACT_AT", 3)
     out = default_dir(config)
     folder = out / "requests" / "state=NY"
     for _ in range(4):

@@ -16,7 +16,8 @@ from stateline.bootstrap import build as build_system
 from stateline.config import Config
 from stateline.directory.model import Agency
 from stateline.node.records.model import Person
-from stateline.oversight.copy import connect, default_dir, export
+from stateline.oversight.copy import connect, export
+from stateline.oversight.parts import default_dir
 from stateline.oversight.privacy import split
 from stateline.oversight.public import (
     FIGURES,

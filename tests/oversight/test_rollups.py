@@ -18,7 +18,9 @@ import pytest
 
 from stateline.oversight import rollups
 from stateline.oversight.categories import CATEGORIES, HSI, ICE_ERO
-from stateline.oversight.copy import REQUESTS_FULL, SCHEMAS, CopyError, connect
+from stateline.oversight.copy import connect
+from stateline.oversight.parts import CopyError
+from stateline.oversight.tables import REQUESTS_FULL, SCHEMAS
 from stateline.oversight.transparency import OUTCOMES, Scope, rolled_up, transparency
 
 STATES = ("NY", "NJ", "CO")

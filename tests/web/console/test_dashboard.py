@@ -42,7 +42,8 @@ from stateline.node.review.model import (
 )
 from stateline.node.review.model import NotPermitted as MayNotDecide
 from stateline.node.review.service import ReviewService
-from stateline.oversight.copy import connect, manifest
+from stateline.oversight.copy import connect
+from stateline.oversight.parts import manifest
 from stateline.oversight.transparency import OUTCOMES, Scope, transparency
 from stateline.storage.accounts import AccountStore
 from stateline.storage.alerts import Alert, open_alerts

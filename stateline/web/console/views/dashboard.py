@@ -68,7 +68,7 @@ class DashboardSource:
 
     @property
     def out(self) -> Path:
-        from stateline.oversight.copy import default_dir
+        from stateline.oversight.parts import default_dir
 
         return self.copy_dir or default_dir(self.config)
 
@@ -84,7 +84,8 @@ def routes(
         return datetime.now(UTC).date()
 
     def opened() -> Any:
-        from stateline.oversight.copy import CopyError, connect
+        from stateline.oversight.copy import connect
+        from stateline.oversight.parts import CopyError
 
         try:
             db = connect(source.out)

@@ -31,7 +31,8 @@ def refresh(config: Config, state: str, out: Path) -> str | None:
     """Bring the copy of ``state``'s ledger up to date (only what it gained since the last
     time is read); what went wrong, in one line, if it could not."""
     from stateline.bootstrap import StoreSources
-    from stateline.oversight.copy import CopyError, export
+    from stateline.oversight.copy import export
+    from stateline.oversight.parts import CopyError
 
     try:
         export(StoreSources(config), [state], out)
@@ -42,7 +43,7 @@ def refresh(config: Config, state: str, out: Path) -> str | None:
 
 def head(out: Path, state: str) -> tuple[int, str] | None:
     """The size and root of the signed head the copy of ``state``'s ledger was read up to."""
-    from stateline.oversight.copy import CopyError, signed_heads
+    from stateline.oversight.parts import CopyError, signed_heads
 
     try:
         found = signed_heads(out, [state])
