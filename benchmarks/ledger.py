@@ -49,7 +49,8 @@ from stateline.ledger.entries import (
 )
 from stateline.ledger.layout import BUCKET_BITS, entry_row
 from stateline.ledger.log import Ledger
-from stateline.ledger.verify import default_workers, verify_ledger
+from stateline.ledger.spans import default_workers
+from stateline.ledger.verify import verify_ledger
 from stateline.storage.engine import open_engine, sqlite_url
 from stateline.storage.ledger.database import PAGE_SIZE
 from stateline.storage.ledger.store import SqlLedgerStore
