@@ -1,4 +1,5 @@
-"""Tests for stateline/demo.py: the traffic it draws and the documents it serves.
+"""Tests for the demo's traffic (stateline/synthetic/traffic.py) and the demo
+(stateline/demo.py): the traffic it draws and the documents it serves.
 
 tests/e2e/test_demo_statute.py replays the traffic through an exchange deciding by statute.
 """
@@ -14,6 +15,7 @@ from stateline import demo
 from stateline.config import Config
 from stateline.documents import sniff
 from stateline.hub.switch import Form
+from stateline.synthetic import traffic
 from stateline.synthetic.agencies import demo_agencies
 from stateline.wire import text
 from stateline.wire.messages import Query
@@ -23,12 +25,12 @@ SEED = 0
 
 
 @pytest.fixture(scope="module")
-def sent() -> list[demo.Sent]:
+def sent() -> list[traffic.Sent]:
     config = Config(data_dir=Path("unused"))
-    return list(demo.traffic(config, PEOPLE, SEED, 3000, demo_agencies(SEED)))
+    return list(traffic.traffic(config, PEOPLE, SEED, 3000, demo_agencies(SEED)))
 
 
-def test_a_kq_to_two_states_names_two_different_states(sent: list[demo.Sent]) -> None:
+def test_a_kq_to_two_states_names_two_different_states(sent: list[traffic.Sent]) -> None:
     # A KQ to one state twice would be refused as a repeated destination (.19.), not as the
     # KQ to more than one state (.02.) the demo means to show.
     headers = [s.raw.split("\n")[0].split(".") for s in sent if s.kind == "bad: KQ to two states"]
@@ -37,7 +39,7 @@ def test_a_kq_to_two_states_names_two_different_states(sent: list[demo.Sent]) ->
         assert first != second
 
 
-def test_queries_under_legal_process_carry_their_document(sent: list[demo.Sent]) -> None:
+def test_queries_under_legal_process_carry_their_document(sent: list[traffic.Sent]) -> None:
     served = [s for s in sent if "LPK/" in s.raw or '"LPK"' in s.raw]
     kinds = {match[1] for s in served if (match := re.search(r"LPK/([A-Z-]+)", s.raw))}
     assert kinds == {
@@ -61,13 +63,13 @@ def test_the_document_is_a_synthetic_pdf_of_the_process() -> None:
     )
     query = text.parse(raw)
     assert isinstance(query, Query)
-    document = demo.document(query)
+    document = traffic.document(query)
     assert document is not None and sniff(document) == "application/pdf"
     for shown in (b"NOT A REAL LEGAL INSTRUMENT", b"LPK/MAGISTRATE-WARRANT", b"LPN/1:26-MJ-00042"):
         assert shown in document
     assert document.rstrip().endswith(b"%%EOF")
     plain = text.parse("DQ.NYSTP0000.NY.TXT\nOLN/D1")
-    assert isinstance(plain, Query) and demo.document(plain) is None
+    assert isinstance(plain, Query) and traffic.document(plain) is None
 
 
 def test_a_document_is_named_in_either_encoding() -> None:

@@ -446,6 +446,7 @@ def demo(
 ) -> None:
     """Build a national exchange on the embedded default, replay traffic, summarise, serve."""
     from stateline import demo as demo_mod
+    from stateline.synthetic.traffic import traffic
 
     config = Config.from_env(data)
     console.print(
@@ -463,7 +464,7 @@ def demo(
         demo_mod.prepare(config, people, seed, progress)
         system = _serving_system(config, "stateline demo")
         agencies = system.directory.list()
-        sent = list(demo_mod.traffic(config, people, seed, messages, agencies))
+        sent = list(traffic(config, people, seed, messages, agencies))
         tally = asyncio.run(
             demo_mod.replay(system.exchange, sent, demo_mod.load_tokens(config), progress)
         )

@@ -37,6 +37,7 @@ from stateline.node.review.model import Role
 from stateline.oversight.alert_settings import Settings
 from stateline.storage.accounts import AccountStore
 from stateline.storage.alerts import Alert, AlertStore, open_alerts
+from stateline.synthetic import traffic
 from stateline.synthetic.people import generate_people
 from stateline.web.app import create_app
 from stateline.web.console import console_router
@@ -329,7 +330,7 @@ class DemoNight:
     """The demo's traffic replayed through all 51 nodes in the small hours of the night."""
 
     system: System
-    sent: list[demo.Sent]
+    sent: list[traffic.Sent]
 
 
 def replay_at_night(data_dir: Path, task_force: bool) -> Iterator[DemoNight]:
@@ -344,7 +345,7 @@ def replay_at_night(data_dir: Path, task_force: bool) -> Iterator[DemoNight]:
             node.clock = clock
         agencies = system.directory.list()
         sent = list(
-            demo.traffic(config, DEMO_PEOPLE, DEMO_SEED, DEMO_MESSAGES, agencies, task_force)
+            traffic.traffic(config, DEMO_PEOPLE, DEMO_SEED, DEMO_MESSAGES, agencies, task_force)
         )
         asyncio.run(demo.replay(system.exchange, sent, demo.load_tokens(config)))
         assert system.watch is not None and system.watch.settled()
@@ -373,7 +374,7 @@ def demo_night(demo_data: Path) -> Iterator[DemoNight]:
     yield from replay_at_night(shutil.copytree(demo_data, demo_data.parent / "full"), True)
 
 
-def query_of(sent: demo.Sent) -> Query | None:
+def query_of(sent: traffic.Sent) -> Query | None:
     """The query a message of the demo sends (None: a bad message the exchange refuses)."""
     if sent.kind.startswith("bad:"):
         return None

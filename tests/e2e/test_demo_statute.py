@@ -18,6 +18,7 @@ from stateline import demo
 from stateline.bootstrap import build
 from stateline.config import Config
 from stateline.node.review.model import HeldItem
+from stateline.synthetic import traffic
 from stateline.wire.errors import ErReason
 
 STATES = ("CO", "IL", "MD", "NY")
@@ -52,7 +53,7 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> Replayed:
     system = build(config)
     try:
         agencies = system.directory.list()
-        sent = list(demo.traffic(config, PEOPLE, SEED, MESSAGES, agencies))
+        sent = list(traffic.traffic(config, PEOPLE, SEED, MESSAGES, agencies))
         tally = asyncio.run(demo.replay(system.exchange, sent, demo.load_tokens(config)))
         queues = {s: node.review.queue() for s, node in system.nodes.items() if node.review}
         notices = {s: len(n.notices.outbox.list()) for s, n in system.nodes.items() if n.notices}
