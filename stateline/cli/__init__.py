@@ -21,6 +21,7 @@ from stateline.cli import (
     report,
     resident,
     reviewer,
+    serve,
 )
 
 app = typer.Typer(help="Stateline: the interstate driver-data exchange.", no_args_is_help=True)
@@ -35,6 +36,7 @@ app.command("alerts")(alerts.alerts)
 app.add_typer(simulate.app, name="simulate")
 app.add_typer(resident.app, name="resident")
 exchange.register(app)
+serve.register(app)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from stateline.bootstrap import build
-from stateline.cli.exchange import escalate_every
+from stateline.cli.serve import escalate_every
 from stateline.config import Config
 from stateline.ledger.entries import ReviewAction
 from stateline.node.records.model import Person
