@@ -43,6 +43,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from stateline.errors import StorageError
 from stateline.node.review.model import Reviewer, Role
+from stateline.storage.failures import translated
 from stateline.storage.lockouts import Kind, Lockouts, Subject, signin_failures
 from stateline.storage.schema import node_metadata
 
@@ -177,11 +178,9 @@ class AccountStore:
         self._decoy = self.hasher.hash(secrets.token_urlsafe(16))
 
     def create_schema(self) -> None:
-        try:
+        with translated("account schema creation failed"):
             node_metadata.create_all(self.engine, tables=list(TABLES))
             self._add_last_signin()
-        except SQLAlchemyError as error:
-            raise StorageError("account schema creation failed") from error
 
     def _add_last_signin(self) -> None:
         """Accounts made before sign-ins were recorded get the column, empty."""
@@ -241,15 +240,12 @@ class AccountStore:
     def set_disabled(self, username: str, disabled: bool) -> None:
         """Disable (or re-enable) an account; disabling also ends its sessions."""
         name = username.strip().lower()
-        try:
-            with self.engine.begin() as conn:
-                statement = update(review_accounts).where(review_accounts.c.username == name)
-                if conn.execute(statement.values(disabled=disabled)).rowcount != 1:
-                    raise AccountError(f"no account named {name}")
-                if disabled:
-                    conn.execute(delete(review_sessions).where(review_sessions.c.username == name))
-        except SQLAlchemyError as error:
-            raise StorageError("account write failed") from error
+        with translated("account write failed"), self.engine.begin() as conn:
+            statement = update(review_accounts).where(review_accounts.c.username == name)
+            if conn.execute(statement.values(disabled=disabled)).rowcount != 1:
+                raise AccountError(f"no account named {name}")
+            if disabled:
+                conn.execute(delete(review_sessions).where(review_sessions.c.username == name))
 
     def reset(
         self,
@@ -267,14 +263,11 @@ class AccountStore:
         if totp_secret is not None:
             pyotp.TOTP(totp_secret).now()  # refuses a secret that is not base32
             values |= {"totp_secret": totp_secret, "totp_last_step": None}
-        try:
-            with self.engine.begin() as conn:
-                statement = update(review_accounts).where(review_accounts.c.username == name)
-                if conn.execute(statement.values(**values)).rowcount != 1:
-                    raise AccountError(f"no account named {name}")
-                conn.execute(delete(review_sessions).where(review_sessions.c.username == name))
-        except SQLAlchemyError as error:
-            raise StorageError("account write failed") from error
+        with translated("account write failed"), self.engine.begin() as conn:
+            statement = update(review_accounts).where(review_accounts.c.username == name)
+            if conn.execute(statement.values(**values)).rowcount != 1:
+                raise AccountError(f"no account named {name}")
+            conn.execute(delete(review_sessions).where(review_sessions.c.username == name))
         self.lockouts.clear(Subject.account(name))
         account = self.get(name)
         assert account is not None  # updated just now; nothing deletes accounts
@@ -283,11 +276,8 @@ class AccountStore:
     def list_accounts(self, now: datetime | None = None) -> list[AccountStatus]:
         """Every account by username, with its last sign-in and its lock if locked at ``now``."""
         query = select(review_accounts).order_by(review_accounts.c.username)
-        try:
-            with self.engine.connect() as conn:
-                rows = [row._mapping for row in conn.execute(query)]
-        except SQLAlchemyError as error:
-            raise StorageError("account read failed") from error
+        with translated("account read failed"), self.engine.connect() as conn:
+            rows = [row._mapping for row in conn.execute(query)]
         subjects = {Subject.account(row["username"]): row["username"] for row in rows}
         locks = {
             subjects[f.subject]: f.locked_until
@@ -366,11 +356,8 @@ class AccountStore:
             "created": moment,
             "expires": expires,
         }
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(review_sessions), [session_row])
-        except SQLAlchemyError as error:
-            raise StorageError("session write failed") from error
+        with translated("session write failed"), self.engine.begin() as conn:
+            conn.execute(insert(review_sessions), [session_row])
         return Session(token, _account(row), expires)
 
     def session(self, token: str, *, now: datetime | None = None) -> Account | None:
@@ -380,11 +367,8 @@ class AccountStore:
             .join(review_sessions, review_sessions.c.username == review_accounts.c.username)
             .where(review_sessions.c.token_hash == token_hash(token))
         )
-        try:
-            with self.engine.connect() as conn:
-                row = conn.execute(query).first()
-        except SQLAlchemyError as error:
-            raise StorageError("session read failed") from error
+        with translated("session read failed"), self.engine.connect() as conn:
+            row = conn.execute(query).first()
         if row is None:
             return None
         if _utc(row.expires) <= _now(now):
@@ -395,20 +379,14 @@ class AccountStore:
 
     def end_session(self, token: str) -> None:
         statement = delete(review_sessions).where(review_sessions.c.token_hash == token_hash(token))
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(statement)
-        except SQLAlchemyError as error:
-            raise StorageError("session write failed") from error
+        with translated("session write failed"), self.engine.begin() as conn:
+            conn.execute(statement)
 
     def purge_sessions(self, now: datetime | None = None) -> int:
         """Delete expired sessions; returns how many."""
         statement = delete(review_sessions).where(review_sessions.c.expires <= _now(now))
-        try:
-            with self.engine.begin() as conn:
-                return int(conn.execute(statement).rowcount)
-        except SQLAlchemyError as error:
-            raise StorageError("session write failed") from error
+        with translated("session write failed"), self.engine.begin() as conn:
+            return int(conn.execute(statement).rowcount)
 
     def _check_totp(self, row: Any, code: str, moment: datetime) -> None:
         totp = pyotp.TOTP(row["totp_secret"])
@@ -427,28 +405,19 @@ class AccountStore:
                     )
                     .values(totp_last_step=step)
                 )
-                try:
-                    with self.engine.begin() as conn:
-                        if conn.execute(statement).rowcount == 1:
-                            return
-                except SQLAlchemyError as error:
-                    raise StorageError("account write failed") from error
+                with translated("account write failed"), self.engine.begin() as conn:
+                    if conn.execute(statement).rowcount == 1:
+                        return
                 break
         raise AuthenticationFailed("sign-in failed")
 
     def _row(self, name: str) -> Any:
         query = select(review_accounts).where(review_accounts.c.username == name)
-        try:
-            with self.engine.connect() as conn:
-                row = conn.execute(query).first()
-        except SQLAlchemyError as error:
-            raise StorageError("account read failed") from error
+        with translated("account read failed"), self.engine.connect() as conn:
+            row = conn.execute(query).first()
         return row._mapping if row is not None else None
 
     def _update(self, name: str, **values: Any) -> None:
         statement = update(review_accounts).where(review_accounts.c.username == name)
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(statement.values(**values))
-        except SQLAlchemyError as error:
-            raise StorageError("account write failed") from error
+        with translated("account write failed"), self.engine.begin() as conn:
+            conn.execute(statement.values(**values))

@@ -42,6 +42,7 @@ from stateline.errors import StorageError
 from stateline.ledger.entries import from_micros, micros
 from stateline.oversight.alerts import Lookup, Raised, alert_id
 from stateline.storage.compiled import Compiled
+from stateline.storage.failures import translated
 from stateline.storage.schema import node_metadata
 
 CHUNK = 500
@@ -165,10 +166,8 @@ class AlertStore:
         self._statements = (evidence, Compiled(_grow(), engine))
 
     def create_schema(self) -> None:
-        try:
+        with translated("alert schema creation failed"):
             node_metadata.create_all(self.engine, tables=[alerts_table, evidence_table])
-        except SQLAlchemyError as error:
-            raise StorageError("alert schema creation failed") from error
 
     def record(self, raised: Sequence[Raised], now: datetime) -> list[str]:
         """Fold ``raised`` into the stored alerts in one transaction; the ids of alerts that
@@ -225,12 +224,9 @@ class AlertStore:
             query = query.where(alerts_table.c.last_at >= micros(since))
         if limit is not None:
             query = query.limit(limit)
-        try:
-            with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
-                evidence = _evidence(conn, [row.id for row in rows])
-        except SQLAlchemyError as error:
-            raise StorageError("alert read failed") from error
+        with translated("alert read failed"), self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+            evidence = _evidence(conn, [row.id for row in rows])
         return [_alert(row, *evidence.get(row.id, ((), ()))) for row in rows]
 
 

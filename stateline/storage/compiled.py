@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from stateline.errors import StorageError
+from stateline.storage.failures import translated
 
 
 class Compiled:
@@ -66,10 +66,8 @@ def fetch(
     what: str,
 ) -> list[Any]:
     """Run a compiled read on a pooled connection; driver errors become ``failure``."""
-    try:
+    with translated(f"cannot reach the {what} database", failure, detail=True):
         connection = engine.raw_connection()
-    except SQLAlchemyError as exc:
-        raise failure(f"cannot reach the {what} database: {exc}") from exc
     try:
         cursor = connection.cursor()
         try:
@@ -110,10 +108,8 @@ class Reads:
         try:
             connection = self._kept.pop()
         except IndexError:
-            try:
+            with translated(f"cannot reach the {self._what} database", self._failure, detail=True):
                 connection = self._engine.raw_connection()
-            except SQLAlchemyError as exc:
-                raise self._failure(f"cannot reach the {self._what} database: {exc}") from exc
         try:
             cursor = connection.cursor()
             try:

@@ -27,10 +27,9 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
-from stateline.errors import StorageError
 from stateline.node.notices.delays import Delay, DelayBasis, DelayEvent
+from stateline.storage.failures import translated
 from stateline.storage.notices import notices
 from stateline.storage.review import utc
 from stateline.storage.schema import node_metadata
@@ -77,10 +76,8 @@ class SqlDelayStore:
         self.engine = engine
 
     def create_schema(self) -> None:
-        try:
+        with translated("notice delays schema creation failed"):
             node_metadata.create_all(self.engine, tables=[notices, notice_delays])
-        except SQLAlchemyError as error:
-            raise StorageError("notice delays schema creation failed") from error
 
     def add(self, delay: Delay) -> None:
         if delay.at.tzinfo is None:
@@ -95,11 +92,8 @@ class SqlDelayStore:
             "reason": delay.reason,
             "reference": delay.reference,
         }
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(notice_delays), [row])
-        except SQLAlchemyError as error:
-            raise StorageError("notice delays write failed") from error
+        with translated("notice delays write failed"), self.engine.begin() as conn:
+            conn.execute(insert(notice_delays), [row])
 
     def latest(self, notice_ids: Iterable[str]) -> dict[str, Delay]:
         """Each notice's latest step, for those with any."""
@@ -124,11 +118,8 @@ class SqlDelayStore:
         return [_delay(row._mapping) for row in self._read(query)]
 
     def _read(self, query: Any) -> Sequence[Any]:
-        try:
-            with self.engine.connect() as conn:
-                return conn.execute(query).all()
-        except SQLAlchemyError as error:
-            raise StorageError("notice delays read failed") from error
+        with translated("notice delays read failed"), self.engine.connect() as conn:
+            return conn.execute(query).all()
 
 
 def delays_beside(store: Any) -> SqlDelayStore:

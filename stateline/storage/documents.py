@@ -28,11 +28,10 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.documents import Attached, Document, Holding
-from stateline.errors import StorageError
 from stateline.storage.compiled import Compiled
+from stateline.storage.failures import translated
 from stateline.storage.schema import hub_metadata
 from stateline.storage.writer import DurableWriter
 
@@ -72,11 +71,9 @@ class DocumentStore:
         ]
 
     def create_schema(self) -> None:
-        try:
+        with translated("cannot create the documents table", detail=True):
             hub_metadata.create_all(self.engine, tables=[documents])
             by_owner.create(self.engine, checkfirst=True)
-        except SQLAlchemyError as error:
-            raise StorageError(f"cannot create the documents table: {error}") from error
 
     def holding(self, owner: str, now: datetime) -> Holding:
         """How many documents ``owner`` holds unexpired at ``now``, and their bytes."""
@@ -128,18 +125,12 @@ class DocumentStore:
             self._writer.close()
 
     def _rows(self, statement: Any) -> list[Any]:
-        try:
-            with self.engine.connect() as conn:
-                return list(conn.execute(statement).all())
-        except SQLAlchemyError as error:
-            raise StorageError("documents read failed") from error
+        with translated("documents read failed"), self.engine.connect() as conn:
+            return list(conn.execute(statement).all())
 
     def _execute(self, statement: Any) -> int:
-        try:
-            with self.engine.begin() as conn:
-                return int(conn.execute(statement).rowcount)
-        except SQLAlchemyError as error:
-            raise StorageError("documents write failed") from error
+        with translated("documents write failed"), self.engine.begin() as conn:
+            return int(conn.execute(statement).rowcount)
 
 
 def _utc(moment: datetime) -> datetime:

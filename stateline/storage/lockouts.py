@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from stateline.errors import StorageError
+from stateline.storage.failures import translated
 from stateline.storage.schema import node_metadata
 
 signin_failures = Table(
@@ -146,10 +147,8 @@ class Lockouts:
         self.rules = {Kind.ACCOUNT: account, Kind.ADDRESS: address}
 
     def create_schema(self) -> None:
-        try:
+        with translated("lockout schema creation failed"):
             node_metadata.create_all(self.engine, tables=[signin_failures])
-        except SQLAlchemyError as error:
-            raise StorageError("lockout schema creation failed") from error
 
     def locked(self, subjects: list[Subject], now: datetime) -> list[Failure]:
         """Those of ``subjects`` locked at ``now``, with their counts and lock ends."""
@@ -161,11 +160,8 @@ class Lockouts:
             .where(or_(*(_key(s) for s in subjects)))
             .where(table.c.locked_until > _aware(now))
         )
-        try:
-            with self.engine.connect() as conn:
-                rows = conn.execute(query).all()
-        except SQLAlchemyError as error:
-            raise StorageError("lockout read failed") from error
+        with translated("lockout read failed"), self.engine.connect() as conn:
+            rows = conn.execute(query).all()
         return [
             Failure(Subject(Kind(r.kind), r.subject), r.failures, _utc(r.locked_until))
             for r in rows
@@ -213,8 +209,5 @@ class Lockouts:
 
     def clear(self, subject: Subject) -> None:
         """Forget ``subject``'s failures and any lock (a sign-in succeeded, or an admin said)."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(delete(signin_failures).where(_key(subject)))
-        except SQLAlchemyError as error:
-            raise StorageError("lockout write failed") from error
+        with translated("lockout write failed"), self.engine.begin() as conn:
+            conn.execute(delete(signin_failures).where(_key(subject)))

@@ -51,12 +51,12 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.batching import IdleGroup
 from stateline.errors import StorageError
 from stateline.hub.records import Answer, Kept, MessageRecord
 from stateline.storage.compiled import Compiled
+from stateline.storage.failures import translated
 from stateline.storage.schema import hub_metadata
 from stateline.storage.writer import DurableWriter, Work, merged
 
@@ -162,7 +162,7 @@ class MessageLog:
     def create_schema(self) -> None:
         """Create the log, or bring an older one up to date: older logs were indexed by sender
         alone, and had no idempotency keys."""
-        try:
+        with translated("cannot create the message log", detail=True):
             hub_metadata.create_all(self.engine, tables=[messages, answers, mailbox])
             columns = {c["name"] for c in inspect(self.engine).get_columns("messages")}
             with self.engine.begin() as connection:
@@ -176,8 +176,6 @@ class MessageLog:
                 by_sender.create(connection, checkfirst=True)
                 by_key.create(connection, checkfirst=True)
                 connection.execute(text(f"DROP INDEX IF EXISTS {_SENDER_ONLY}"))
-        except SQLAlchemyError as error:
-            raise StorageError(f"cannot create the message log: {error}") from error
 
     async def record(self, record: MessageRecord, kept: Sequence[Kept] = ()) -> None:
         """Log a message (with its nodes' answers, :func:`answers_column`) and what its AMs
@@ -235,11 +233,8 @@ class MessageLog:
     # Reads -----------------------------------------------------------------------------------
 
     def _rows(self, statement: Any) -> list[Any]:
-        try:
-            with self.engine.connect() as conn:
-                return list(conn.execute(statement).all())
-        except SQLAlchemyError as error:
-            raise StorageError("message log read failed") from error
+        with translated("message log read failed"), self.engine.connect() as conn:
+            return list(conn.execute(statement).all())
 
     def for_sender(self, ori: str, limit: int = 100) -> list[MessageRecord]:
         query = (
@@ -273,15 +268,10 @@ class MessageLog:
         fetched: dict[str, Any] = {"fetched": now}
         if until is not None:
             fetched["expires"] = case((c.expires > until, until), else_=c.expires)
-        try:
-            with self.engine.begin() as conn:
-                rows = conn.execute(
-                    select(mailbox).where(mine, c.expires >= now).order_by(c.id)
-                ).all()
-                if rows:
-                    conn.execute(update(mailbox).where(mine, c.fetched.is_(None)).values(fetched))
-        except SQLAlchemyError as error:
-            raise StorageError("mailbox read failed") from error
+        with translated("mailbox read failed"), self.engine.begin() as conn:
+            rows = conn.execute(select(mailbox).where(mine, c.expires >= now).order_by(c.id)).all()
+            if rows:
+                conn.execute(update(mailbox).where(mine, c.fetched.is_(None)).values(fetched))
         return [_kept(row) for row in rows] or None
 
     def waiting(self, ori: str, now: datetime, limit: int = 1000) -> list[Kept]:
@@ -298,11 +288,8 @@ class MessageLog:
 
     def purge(self, now: datetime) -> int:
         """Remove the mailbox's expired replies and AMs; returns how many."""
-        try:
-            with self.engine.begin() as conn:
-                return int(conn.execute(delete(mailbox).where(mailbox.c.expires < now)).rowcount)
-        except SQLAlchemyError as error:
-            raise StorageError("mailbox purge failed") from error
+        with translated("mailbox purge failed"), self.engine.begin() as conn:
+            return int(conn.execute(delete(mailbox).where(mailbox.c.expires < now)).rowcount)
 
     def answered(self, chunk: int = 10_000) -> Iterator[list[Answer]]:
         """Every node's answer the hub logged, ``chunk`` messages or late answers at a time:

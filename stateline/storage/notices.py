@@ -34,9 +34,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
-from stateline.errors import StorageError
 from stateline.node.notices.model import (
     Disclosed,
     LoggedEvent,
@@ -45,6 +43,7 @@ from stateline.node.notices.model import (
     NoticeEvent,
     NoticeStatus,
 )
+from stateline.storage.failures import translated
 from stateline.storage.review import utc
 from stateline.storage.schema import node_metadata
 from stateline.wire.grammar import DataClass
@@ -179,10 +178,8 @@ class SqlNoticeStore:
         self.engine = engine
 
     def create_schema(self) -> None:
-        try:
+        with translated("notices outbox schema creation failed"):
             node_metadata.create_all(self.engine, tables=list(TABLES))
-        except SQLAlchemyError as error:
-            raise StorageError("notices outbox schema creation failed") from error
 
     def add(self, new: Sequence[Notice], actor: str) -> Notices:
         """Store notices with their ``created`` events; returns those not stored before.
@@ -193,17 +190,14 @@ class SqlNoticeStore:
         if not new:
             return []
         ids = [notice.notice_id for notice in new]
-        try:
-            with self.engine.begin() as conn:
-                query = select(notices.c.notice_id).where(notices.c.notice_id.in_(ids))
-                known = set(conn.execute(query).scalars())
-                fresh = list({n.notice_id: n for n in new if n.notice_id not in known}.values())
-                if fresh:
-                    conn.execute(insert(notices), [_row(n) for n in fresh])
-                    events = [_event_row(n, NoticeEvent.CREATED, actor, n.created) for n in fresh]
-                    conn.execute(insert(notice_events), events)
-        except SQLAlchemyError as error:
-            raise StorageError("notices outbox write failed") from error
+        with translated("notices outbox write failed"), self.engine.begin() as conn:
+            query = select(notices.c.notice_id).where(notices.c.notice_id.in_(ids))
+            known = set(conn.execute(query).scalars())
+            fresh = list({n.notice_id: n for n in new if n.notice_id not in known}.values())
+            if fresh:
+                conn.execute(insert(notices), [_row(n) for n in fresh])
+                events = [_event_row(n, NoticeEvent.CREATED, actor, n.created) for n in fresh]
+                conn.execute(insert(notice_events), events)
         return fresh
 
     def get(self, notice_id: str) -> Notice | None:
@@ -239,11 +233,8 @@ class SqlNoticeStore:
                 letter=notice.letter,
             )
         )
-        try:
-            with self.engine.begin() as conn:
-                return bool(conn.execute(statement).rowcount == 1)
-        except SQLAlchemyError as error:
-            raise StorageError("notices outbox write failed") from error
+        with translated("notices outbox write failed"), self.engine.begin() as conn:
+            return bool(conn.execute(statement).rowcount == 1)
 
     def close(self, notice: Notice, event: NoticeEvent) -> Notice:
         """Record a pending notice as sent or cancelled (``notices.close`` made ``notice``),
@@ -261,14 +252,11 @@ class SqlNoticeStore:
                 cancel_reason=notice.cancel_reason,
             )
         )
-        try:
-            with self.engine.begin() as conn:
-                if conn.execute(statement).rowcount != 1:
-                    raise NoticeChanged(f"notice {notice.notice_id} is no longer pending")
-                row = _event_row(notice, event, notice.closed_by, notice.closed_at)
-                conn.execute(insert(notice_events), [row])
-        except SQLAlchemyError as error:
-            raise StorageError("notices outbox write failed") from error
+        with translated("notices outbox write failed"), self.engine.begin() as conn:
+            if conn.execute(statement).rowcount != 1:
+                raise NoticeChanged(f"notice {notice.notice_id} is no longer pending")
+            row = _event_row(notice, event, notice.closed_by, notice.closed_at)
+            conn.execute(insert(notice_events), [row])
         return notice
 
     def unlogged(self) -> Events:
@@ -296,18 +284,12 @@ class SqlNoticeStore:
             .where(notice_events.c.event == event.value)
             .values(logged_at=_aware(now))
         )
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(statement)
-        except SQLAlchemyError as error:
-            raise StorageError("notices outbox write failed") from error
+        with translated("notices outbox write failed"), self.engine.begin() as conn:
+            conn.execute(statement)
 
     def _read(self, query: Any) -> Sequence[Any]:
-        try:
-            with self.engine.connect() as conn:
-                return conn.execute(query).all()
-        except SQLAlchemyError as error:
-            raise StorageError("notices outbox read failed") from error
+        with translated("notices outbox read failed"), self.engine.connect() as conn:
+            return conn.execute(query).all()
 
 
 def _event_row(notice: Notice, event: NoticeEvent, actor: str, at: datetime) -> dict[str, Any]:

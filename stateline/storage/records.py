@@ -34,7 +34,6 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.errors import StorageError
 from stateline.node.records.model import (
@@ -50,6 +49,7 @@ from stateline.node.records.model import (
 from stateline.node.records.phonetic import MAX_KEY, surname_keys
 from stateline.node.records.search import NameQuery, rank
 from stateline.storage.compiled import Compiled, Reads
+from stateline.storage.failures import translated
 from stateline.storage.schema import node_metadata
 
 people = Table(
@@ -326,19 +326,14 @@ class SqlRecordStore:
 
     def create_schema(self) -> None:
         """Create the record tables and indexes that do not exist yet."""
-        try:
+        with translated("cannot create the record tables", detail=True):
             node_metadata.create_all(self._engine, tables=list(TABLES))
-        except SQLAlchemyError as exc:
-            raise StorageError(f"cannot create the record tables: {exc}") from exc
 
     def clear(self) -> None:
         """Delete every record (before a reload); the tables stay."""
-        try:
-            with self._engine.begin() as conn:
-                for table in reversed(TABLES):  # children before parents
-                    conn.execute(table.delete())
-        except SQLAlchemyError as exc:
-            raise StorageError(f"cannot clear the records: {exc}") from exc
+        with translated("cannot clear the records", detail=True), self._engine.begin() as conn:
+            for table in reversed(TABLES):  # children before parents
+                conn.execute(table.delete())
 
     def insert_people(self, people_: Iterable[Person], batch: int = 5000) -> int:
         """Insert people with everything they hold, ``batch`` people per transaction.
@@ -371,30 +366,27 @@ class SqlRecordStore:
             )
             names = (f"{schema}.{t.name}" if schema else t.name for t in TABLES)
             statements = [f"ANALYZE {', '.join(names)}"]
-        try:
-            with self._engine.begin() as conn:
-                for statement in statements:
-                    conn.exec_driver_sql(statement)
-        except SQLAlchemyError as exc:
-            raise StorageError(f"cannot analyse the record tables: {exc}") from exc
+        with (
+            translated("cannot analyse the record tables", detail=True),
+            self._engine.begin() as conn,
+        ):
+            for statement in statements:
+                conn.exec_driver_sql(statement)
 
     def _write(self, pending: Rows) -> None:
         # Rows go to the driver's executemany as compiled: Connection.execute would process
         # every parameter of every row in Python first, which costs more than SQLite's work.
         named = not self._engine.dialect.positional
-        try:
-            with self._engine.begin() as conn:
-                for table, insert, rows in zip(TABLES, self._inserts, pending, strict=True):
-                    if not rows:
-                        continue  # parents go before children, for the foreign keys
-                    if named:  # psycopg's pyformat takes a dict per row
-                        names = INSERTED[table]
-                        dicts = [dict(zip(names, row, strict=True)) for row in rows]
-                        conn.exec_driver_sql(insert.sql, dicts)
-                    else:
-                        conn.exec_driver_sql(insert.sql, rows)
-        except SQLAlchemyError as exc:
-            raise StorageError(f"cannot insert records: {exc}") from exc
+        with translated("cannot insert records", detail=True), self._engine.begin() as conn:
+            for table, insert, rows in zip(TABLES, self._inserts, pending, strict=True):
+                if not rows:
+                    continue  # parents go before children, for the foreign keys
+                if named:  # psycopg's pyformat takes a dict per row
+                    names = INSERTED[table]
+                    dicts = [dict(zip(names, row, strict=True)) for row in rows]
+                    conn.exec_driver_sql(insert.sql, dicts)
+                else:
+                    conn.exec_driver_sql(insert.sql, rows)
 
     def count(self) -> int:
         """How many people the node holds."""

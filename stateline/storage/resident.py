@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from stateline.errors import StorageError
+from stateline.storage.failures import translated
 from stateline.storage.schema import node_metadata
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -163,32 +164,24 @@ class ResidentStore:
         self.engine = engine
 
     def create_schema(self) -> None:
-        try:
+        with translated("resident code schema creation failed"):
             node_metadata.create_all(self.engine, tables=[resident_codes, resident_tries])
-        except SQLAlchemyError as error:
-            raise StorageError("resident code schema creation failed") from error
 
     def issue(self, state: str, subject: str, digest: str, issued: datetime) -> IssuedCode:
         """Keep a new code's hash for the licence ``subject``, replacing any code before it."""
         code = IssuedCode(subject, digest, _aware(issued), _aware(issued) + CODE_LIFETIME)
         row: dict[str, Any] = {"state": state, "subject": subject, "digest": digest}
         row |= {"issued": code.issued, "expires": code.expires}
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(delete(resident_codes).where(_key(resident_codes, state, subject)))
-                conn.execute(insert(resident_codes), [row])
-        except SQLAlchemyError as error:
-            raise StorageError("resident code write failed") from error
+        with translated("resident code write failed"), self.engine.begin() as conn:
+            conn.execute(delete(resident_codes).where(_key(resident_codes, state, subject)))
+            conn.execute(insert(resident_codes), [row])
         return code
 
     def code(self, state: str, subject: str) -> IssuedCode | None:
         """The code on file for the licence ``subject``, expired or not."""
         query = select(resident_codes).where(_key(resident_codes, state, subject))
-        try:
-            with self.engine.connect() as conn:
-                row = conn.execute(query).one_or_none()
-        except SQLAlchemyError as error:
-            raise StorageError("resident code read failed") from error
+        with translated("resident code read failed"), self.engine.connect() as conn:
+            row = conn.execute(query).one_or_none()
         if row is None:
             return None
         return IssuedCode(row.subject, row.digest, _utc(row.issued), _utc(row.expires))
@@ -231,30 +224,22 @@ class ResidentStore:
         table = resident_tries
         key = _key(table, state, subject)
         lock = update(table).where(key).values(last_try=table.c.last_try)
-        try:
-            with self.engine.begin() as conn:
-                if conn.execute(lock).rowcount == 0:
-                    return
-                tries = _tries(conn.execute(select(table.c.tries).where(key)).one().tries)
-                if _micros(at) in tries:
-                    tries.remove(_micros(at))
-                    conn.execute(update(table).where(key).values(tries=_join(tries)))
-        except SQLAlchemyError as error:
-            raise StorageError("resident try write failed") from error
+        with translated("resident try write failed"), self.engine.begin() as conn:
+            if conn.execute(lock).rowcount == 0:
+                return
+            tries = _tries(conn.execute(select(table.c.tries).where(key)).one().tries)
+            if _micros(at) in tries:
+                tries.remove(_micros(at))
+                conn.execute(update(table).where(key).values(tries=_join(tries)))
 
     def purge(self, now: datetime) -> int:
         """Remove expired codes and tries older than the window; returns the codes removed."""
         moment = _aware(now)
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    delete(resident_tries).where(resident_tries.c.last_try < moment - TRY_WINDOW)
-                )
-                removed = conn.execute(
-                    delete(resident_codes).where(resident_codes.c.expires <= moment)
-                )
-        except SQLAlchemyError as error:
-            raise StorageError("resident code purge failed") from error
+        with translated("resident code purge failed"), self.engine.begin() as conn:
+            conn.execute(
+                delete(resident_tries).where(resident_tries.c.last_try < moment - TRY_WINDOW)
+            )
+            removed = conn.execute(delete(resident_codes).where(resident_codes.c.expires <= moment))
         return int(removed.rowcount)
 
 

@@ -51,6 +51,7 @@ from stateline.node.review.model import (
     ReviewState,
     Role,
 )
+from stateline.storage.failures import translated
 from stateline.storage.schema import node_metadata
 from stateline.wire.grammar import MKE, DataClass
 from stateline.wire.messages import Header, Query
@@ -161,10 +162,8 @@ class SqlReviewStore:
         self.engine = engine
 
     def create_schema(self) -> None:
-        try:
+        with translated("review queue schema creation failed"):
             node_metadata.create_all(self.engine, tables=list(TABLES))
-        except SQLAlchemyError as error:
-            raise StorageError("review queue schema creation failed") from error
 
     def hold(self, item: HeldItem, document: Document | None = None) -> HeldItem:
         """Put a held request in the queue, with its document if one came; returns it as stored."""
@@ -281,13 +280,10 @@ class SqlReviewStore:
             .where(review_items.c.state == action.source.value)
             .values(**values)
         )
-        try:
-            with self.engine.begin() as conn:
-                if conn.execute(statement).rowcount != 1:
-                    raise ItemChanged(f"request {action.message_id} was already moved")
-                conn.execute(insert(review_actions), [_action_row(action)])
-        except SQLAlchemyError as error:
-            raise StorageError("review queue write failed") from error
+        with translated("review queue write failed"), self.engine.begin() as conn:
+            if conn.execute(statement).rowcount != 1:
+                raise ItemChanged(f"request {action.message_id} was already moved")
+            conn.execute(insert(review_actions), [_action_row(action)])
         item = self.get(action.message_id)
         if item is None:  # only if deleted between the two statements: nothing deletes items
             raise ItemChanged(f"request {action.message_id} is gone")
@@ -352,18 +348,12 @@ class SqlReviewStore:
         return RequesterHistory(ori, days, counts)
 
     def _read(self, query: Any) -> Sequence[Any]:
-        try:
-            with self.engine.connect() as conn:
-                return conn.execute(query).all()
-        except SQLAlchemyError as error:
-            raise StorageError("review queue read failed") from error
+        with translated("review queue read failed"), self.engine.connect() as conn:
+            return conn.execute(query).all()
 
     def _write(self, statement: Any) -> None:
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(statement)
-        except SQLAlchemyError as error:
-            raise StorageError("review queue write failed") from error
+        with translated("review queue write failed"), self.engine.begin() as conn:
+            conn.execute(statement)
 
 
 def _agency_json(agency: Agency) -> str:

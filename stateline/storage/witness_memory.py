@@ -8,9 +8,9 @@ no ledger, in ``hub_witnessed`` in its own database. Both go through :class:`Wit
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Engine, MetaData, String, Table, Text, select
-from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.errors import StorageError
+from stateline.storage.failures import translated
 from stateline.storage.schema import hub_metadata
 
 
@@ -42,30 +42,28 @@ class WitnessMemory:
         self._failure = failure
 
     def create_schema(self) -> None:
-        try:
+        with translated(f"cannot create {self._table.name}", self._failure, detail=True):
             self._table.create(self._engine, checkfirst=True)
-        except SQLAlchemyError as exc:
-            raise self._failure(f"cannot create {self._table.name}: {exc}") from exc
 
     def witnessed(self, origin: str) -> tuple[int, str] | None:
         """The last checkpoint cosigned for ``origin``: its size and note."""
         w = self._table.c
-        try:
-            with self._engine.connect() as conn:
-                row = conn.execute(select(w.size, w.note).where(w.origin == origin)).first()
-        except SQLAlchemyError as exc:
-            raise self._failure(f"cannot read the witnessed checkpoints: {exc}") from exc
+        with (
+            translated("cannot read the witnessed checkpoints", self._failure, detail=True),
+            self._engine.connect() as conn,
+        ):
+            row = conn.execute(select(w.size, w.note).where(w.origin == origin)).first()
         return (int(row[0]), str(row[1])) if row is not None else None
 
     def remember_witnessed(self, origin: str, size: int, note: str) -> None:
         """Record the checkpoint just cosigned for ``origin``."""
         table = self._table
-        try:
-            with self._engine.begin() as conn:
-                updated = conn.execute(
-                    table.update().where(table.c.origin == origin).values(size=size, note=note)
-                )
-                if not updated.rowcount:
-                    conn.execute(table.insert().values(origin=origin, size=size, note=note))
-        except SQLAlchemyError as exc:
-            raise self._failure(f"cannot record the witnessed checkpoint: {exc}") from exc
+        with (
+            translated("cannot record the witnessed checkpoint", self._failure, detail=True),
+            self._engine.begin() as conn,
+        ):
+            updated = conn.execute(
+                table.update().where(table.c.origin == origin).values(size=size, note=note)
+            )
+            if not updated.rowcount:
+                conn.execute(table.insert().values(origin=origin, size=size, note=note))

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.errors import StorageError
 from stateline.storage.compiled import Compiled
+from stateline.storage.failures import translated
 
 Work = tuple[Compiled, Sequence[str], Sequence[tuple[Any, ...]]]
 """One statement of a transaction: the statement, its column names, its rows."""
@@ -39,10 +39,8 @@ class DurableWriter:
     def _connect(self) -> Any:
         if self._connection is None:
             engine = self._engine
-            try:
+            with translated("cannot reach the database", self._failure, detail=True):
                 connection = engine.raw_connection()
-            except SQLAlchemyError as exc:
-                raise self._failure(f"cannot reach the database: {exc}") from exc
             if engine.dialect.name == "sqlite":
                 cursor = connection.cursor()
                 cursor.execute("PRAGMA synchronous=FULL")

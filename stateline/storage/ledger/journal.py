@@ -17,11 +17,11 @@ from sqlalchemy import (
     bindparam,
     select,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.ports import Journaled, JournalRow
 from stateline.storage.compiled import Compiled, fetch
+from stateline.storage.failures import translated
 from stateline.storage.schema import NAMING
 from stateline.storage.writer import Work
 
@@ -75,10 +75,8 @@ class SqlJournal:
         )
 
     def create_schema(self) -> None:
-        try:
+        with translated("cannot create the ledger journal", LedgerUnavailable, detail=True):
             journal.create(self._engine, checkfirst=True)
-        except SQLAlchemyError as exc:
-            raise LedgerUnavailable(f"cannot create the ledger journal: {exc}") from exc
 
     def append_work(self, rows: Sequence[JournalRow]) -> list[Work]:
         return [(self.insert, _JOURNAL_COLUMNS, rows)]

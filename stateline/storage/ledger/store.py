@@ -15,7 +15,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import BigInteger, Engine, Table, bindparam, func, literal_column, select, text
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from stateline.ledger.errors import LedgerUnavailable
@@ -23,6 +22,7 @@ from stateline.ledger.layout import BUCKET_BITS
 from stateline.ledger.ports import EntryRow
 from stateline.storage.compiled import Compiled, fetch
 from stateline.storage.engine import open_engine
+from stateline.storage.failures import translated
 from stateline.storage.ledger.database import SqlLedgerDatabase
 from stateline.storage.ledger.rebucket import rebucket
 from stateline.storage.ledger.tables import bucket_of, ledger_tables
@@ -150,11 +150,9 @@ class SqlLedgerStore:
 
     def create_schema(self) -> None:
         """Create the ledger's tables that do not exist yet, and bring older ones up to date."""
-        try:
+        with translated("cannot create the ledger tables", LedgerUnavailable, detail=True):
             self.tables.metadata.create_all(self._engine, tables=self.tables.all())
             rebucket(self._engine, self.tables)
-        except SQLAlchemyError as exc:
-            raise LedgerUnavailable(f"cannot create the ledger tables: {exc}") from exc
 
     # Writes, as statements for a writer's transaction -------------------------------------
 
@@ -311,12 +309,12 @@ class SqlLedgerStore:
 
     def run(self, statement: Executable) -> list[Any]:
         """A one-off Core statement on its own transaction (rare reads and admin writes)."""
-        try:
-            with self._engine.begin() as conn:
-                result = conn.execute(statement)
-                return list(result.all()) if result.returns_rows else [result.rowcount]
-        except SQLAlchemyError as exc:
-            raise LedgerUnavailable(f"ledger database error: {exc}") from exc
+        with (
+            translated("ledger database error", LedgerUnavailable, detail=True),
+            self._engine.begin() as conn,
+        ):
+            result = conn.execute(statement)
+            return list(result.all()) if result.returns_rows else [result.rowcount]
 
     def checkpoints(self) -> list[tuple[int, int, int, str]]:
         """Every published checkpoint: id, size, signing time (POSIX s), note; by size."""
@@ -335,16 +333,16 @@ class SqlLedgerStore:
         stay. Returns how many bodies were dropped."""
         entries, subjects = self.tables.entries, self.tables.subjects
         old = (entries.c.idx < through) & entries.c.body.is_not(None)
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    subjects.delete().where(
-                        subjects.c.bucket <= through >> BUCKET_BITS, subjects.c.idx < through
-                    )
+        with (
+            translated("cannot apply retention", LedgerUnavailable, detail=True),
+            self._engine.begin() as conn,
+        ):
+            conn.execute(
+                subjects.delete().where(
+                    subjects.c.bucket <= through >> BUCKET_BITS, subjects.c.idx < through
                 )
-                return int(conn.execute(entries.update().where(old).values(body=None)).rowcount)
-        except SQLAlchemyError as exc:
-            raise LedgerUnavailable(f"cannot apply retention: {exc}") from exc
+            )
+            return int(conn.execute(entries.update().where(old).values(body=None)).rowcount)
 
     def witnessed(self, origin: str) -> tuple[int, str] | None:
         """The last checkpoint this node cosigned for ``origin``, as a witness."""
