@@ -44,7 +44,10 @@ def page(signer: Signer, tmp_path: Path) -> Path:
         f"</section><script>{SCRIPT.read_text()}</script>"
     )
     path = tmp_path / "proof.html"
-    path.write_text(f"<!doctype html><html><body>{body}</body></html>")
+    # As the resident view serves it (text/html; charset=utf-8): without it, Chromium guesses
+    # the file's encoding from its bytes, and reads the note's em dash wrongly now and then.
+    head = '<head><meta charset="utf-8"></head>'
+    path.write_text(f"<!doctype html><html>{head}<body>{body}</body></html>", encoding="utf-8")
     return path
 
 
