@@ -9,7 +9,8 @@ a log's state, folds and failures (``state``), the writer thread of a ledger dat
 (``writer``) and group commit on the event loop (``group``); the ledger with its checkpoints,
 proofs and reads (``log``), retention (``retention``), entries a second writer left in the
 journal (``recovery``), one writer per ledger across processes (``lock``), proofs from the
-committed tree (``proofs``), the verifier that recomputes the whole log (``verify``), the
+committed tree (``proofs``), the verifier that recomputes the whole log (``verify``, one span
+at a time in ``spans``), the reading of every entry once beside a serving writer (``read``), the
 comparison of the hub's logged answers with the disclosures (``reconcile``) and the witness
 that cosigns only consistent checkpoints (``witness``). The node hands it entries and gets
 back indexes once they are durable; oversight reads it; the CLI verifies, proves and exports
