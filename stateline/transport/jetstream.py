@@ -1,0 +1,256 @@
+"""Carrying deliveries to state nodes and their replies back over NATS JetStream.
+
+Two durable streams hold what is in flight, so neither a hub worker nor a node that restarts
+loses it:
+
+- ``STATELINE_DELIVERIES`` (``stateline.deliver.<STATE>``, a work queue): the hub publishes each
+  delivery with the message id and state as its ``Nats-Msg-Id``, so a publish the hub repeats
+  is stored once. Each state's node takes its own subject through a durable consumer and
+  acknowledges a delivery once its reply is published.
+- ``STATELINE_REPLIES`` (``stateline.reply.<WORKER>.<STATE>``): a node's replies, each on the
+  subject of the hub worker that sent its delivery (the delivery names it in a header), so
+  several workers can serve side by side. A worker's :class:`Replies` hands each reply to the
+  delivery waiting for it; one nobody waits for any more (it came after the deadline, or the
+  worker restarted: its durable consumer takes up where it stopped) goes to the ``late``
+  callback, the requester's mailbox, never nowhere.
+
+A delivery a node does not take within the deadline is answered ``NodeUnavailable`` (the hub
+says the state is temporarily unavailable); if the node takes it later, its answer arrives
+late, as a multi-state query's late answer does. Bytes on a subject that are not a delivery
+are dead-lettered (terminated, counted, logged without content) and never stop a consumer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from nats.aio.client import Client
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import RetentionPolicy, StreamConfig
+from nats.js.client import JetStreamContext
+from nats.js.errors import BadRequestError
+
+from stateline.transport.base import Delivery, NodeUnavailable
+from stateline.transport.codec import (
+    CodecError,
+    delivery_bytes,
+    delivery_from,
+    reply_bytes,
+    reply_from,
+)
+from stateline.wire.messages import Reply
+
+log = logging.getLogger(__name__)
+
+DELIVERIES = "STATELINE_DELIVERIES"
+REPLIES = "STATELINE_REPLIES"
+MESSAGE_ID = "Stateline-Message-Id"
+"""The header naming the hub's message id on a reply."""
+REPLY_TO = "Stateline-Reply-To"
+"""The header naming, on a delivery, the subject its reply goes to."""
+
+Late = Callable[[str, str, Reply], None]
+"""Takes a reply nobody waits for any more: (message id, state, reply)."""
+
+
+def deliver_subject(state: str) -> str:
+    return f"stateline.deliver.{state.upper()}"
+
+
+def reply_subject(worker: str, state: str) -> str:
+    return f"stateline.reply.{worker}.{state.upper()}"
+
+
+async def ensure_streams(js: JetStreamContext) -> None:
+    """Create the two streams, or leave them as they are if they exist."""
+    for config in (
+        StreamConfig(
+            name=DELIVERIES,
+            subjects=["stateline.deliver.*"],
+            retention=RetentionPolicy.WORK_QUEUE,
+            duplicate_window=120.0,
+        ),
+        StreamConfig(
+            name=REPLIES,
+            subjects=["stateline.reply.*.*"],
+            retention=RetentionPolicy.WORK_QUEUE,
+        ),
+    ):
+        with contextlib.suppress(BadRequestError):  # it exists: its settings stand
+            await js.add_stream(config)
+
+
+class Replies:
+    """One hub worker's side of the replies stream: each reply to the delivery that waits for
+    it. ``worker`` names the worker, the same across its restarts (letters, digits, ``-``)."""
+
+    def __init__(self, js: JetStreamContext, late: Late, *, worker: str = "hub") -> None:
+        if not worker or not all(c.isalnum() or c == "-" for c in worker):
+            raise ValueError(f"a hub worker's name is letters, digits and '-', not {worker!r}")
+        self._js = js
+        self.late = late
+        self.worker = worker
+        self._waiting: dict[tuple[str, str], asyncio.Future[Reply]] = {}
+        self._task: asyncio.Task[None] | None = None
+        self.counters: Counter[str] = Counter()
+
+    def expect(self, message_id: str, state: str) -> asyncio.Future[Reply]:
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        self._waiting[message_id, state.upper()] = future
+        return future
+
+    def forget(self, message_id: str, state: str) -> None:
+        self._waiting.pop((message_id, state.upper()), None)
+
+    async def start(self) -> None:
+        sub = await self._js.pull_subscribe(
+            f"stateline.reply.{self.worker}.*", f"hub-{self.worker}", stream=REPLIES
+        )
+        self._task = asyncio.create_task(self._run(sub), name="stateline replies")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self, sub: Any) -> None:
+        while True:
+            try:
+                messages = await sub.fetch(64, timeout=1.0)
+            except NatsTimeout:
+                continue
+            for message in messages:
+                self._take(message.subject.rsplit(".", 1)[-1], message.headers or {}, message.data)
+                await message.ack()
+
+    def _take(self, state: str, headers: dict[str, str], data: bytes) -> None:
+        message_id = headers.get(MESSAGE_ID, "")
+        try:
+            reply = reply_from(data)
+        except CodecError:
+            self.counters["dead-lettered"] += 1
+            log.error("a reply from %s to message %s is not a reply: dropped", state, message_id)
+            return
+        future = self._waiting.pop((message_id, state), None)
+        if future is not None and not future.done():
+            future.set_result(reply)
+            return
+        self.counters["late"] += 1
+        self.late(message_id, state, reply)
+
+
+class NatsTransport:
+    """Carries deliveries to one state's node over JetStream (the hub's side)."""
+
+    def __init__(
+        self, js: JetStreamContext, replies: Replies, state: str, *, deadline: float
+    ) -> None:
+        self._js = js
+        self._replies = replies
+        self.state = state.upper()
+        self.deadline = deadline
+
+    async def deliver(self, delivery: Delivery) -> Reply:
+        waiting = self._replies.expect(delivery.message_id, self.state)
+        try:
+            await self._js.publish(
+                deliver_subject(self.state),
+                delivery_bytes(delivery),
+                headers={
+                    "Nats-Msg-Id": f"{delivery.message_id}.{self.state}",
+                    REPLY_TO: reply_subject(self._replies.worker, self.state),
+                },
+            )
+            return await asyncio.wait_for(asyncio.shield(waiting), self.deadline)
+        except (TimeoutError, NatsTimeout) as error:
+            # The delivery stays queued: a node that takes it later answers late.
+            raise NodeUnavailable(f"{self.state}: no answer within {self.deadline} s") from error
+        except Exception as error:  # the broker itself: the state is unreachable
+            raise NodeUnavailable(f"{self.state}: {type(error).__name__}") from error
+        finally:
+            self._replies.forget(delivery.message_id, self.state)
+
+
+def _replies_here(subject: str, state: str) -> bool:
+    """Whether ``subject`` is a hub worker's reply subject for ``state``."""
+    parts = subject.split(".")
+    worker = parts[2] if len(parts) == 4 else ""
+    valid = bool(worker) and all(c.isalnum() or c == "-" for c in worker)
+    return valid and parts[:2] == ["stateline", "reply"] and parts[3] == state
+
+
+class Handler(Protocol):
+    async def handle(self, delivery: Delivery) -> Reply: ...
+
+
+class NodeConsumer:
+    """A state's node taking its deliveries from JetStream and publishing its replies."""
+
+    def __init__(self, js: JetStreamContext, state: str, node: Handler) -> None:
+        self._js = js
+        self.state = state.upper()
+        self._node = node
+        self._task: asyncio.Task[None] | None = None
+        self.counters: Counter[str] = Counter()
+
+    async def start(self) -> None:
+        sub = await self._js.pull_subscribe(
+            deliver_subject(self.state), f"node-{self.state}", stream=DELIVERIES
+        )
+        self._task = asyncio.create_task(self._run(sub), name=f"node {self.state}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self, sub: Any) -> None:
+        while True:
+            try:
+                messages = await sub.fetch(16, timeout=1.0)
+            except NatsTimeout:
+                continue
+            for message in messages:
+                await self._one(message)
+
+    async def _one(self, message: Any) -> None:
+        reply_to = (message.headers or {}).get(REPLY_TO, "")
+        try:
+            delivery = delivery_from(message.data)
+            if not _replies_here(reply_to, self.state):
+                raise CodecError("a delivery names the subject of its reply, this state's")
+        except CodecError as error:
+            # Never retried: the same bytes would fail the same way.
+            self.counters["dead-lettered"] += 1
+            log.error("%s: a message on its subject is not a delivery (%s)", self.state, error)
+            await message.term()
+            return
+        try:
+            reply = await self._node.handle(delivery)
+        except NodeUnavailable:
+            # Nothing was disclosed (the node fails closed): try again a little later.
+            self.counters["refused"] += 1
+            await message.nak(delay=1.0)
+            return
+        await self._js.publish(
+            reply_to, reply_bytes(reply), headers={MESSAGE_ID: delivery.message_id}
+        )
+        await message.ack()
+        self.counters["answered"] += 1
+
+
+async def connect(url: str) -> tuple[Client, JetStreamContext]:
+    """A connection to the NATS server at ``url`` and its JetStream, with the streams made."""
+    import nats
+
+    client = await nats.connect(servers=[url], name="stateline")
+    js = client.jetstream()
+    await ensure_streams(js)
+    return client, js
