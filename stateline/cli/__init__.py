@@ -23,6 +23,8 @@ from stateline.cli import (
     reviewer,
     serve,
 )
+from stateline.cli.common import errors
+from stateline.config import ConfigError
 
 app = typer.Typer(help="Stateline: the interstate driver-data exchange.", no_args_is_help=True)
 app.add_typer(message.app, name="message")
@@ -40,4 +42,8 @@ serve.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except ConfigError as error:  # before the command did anything: say what to fix
+        errors.print(f"[red]configuration:[/red] {error}", highlight=False)
+        raise SystemExit(2) from None

@@ -6,7 +6,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+
+from stateline.config import Number, positive
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,23 +27,12 @@ class HeadLimits:
         """The limits the environment sets, the defaults where it sets none."""
         default = cls()
         return cls(
-            size=_positive(environ, "STATELINE_HEAD_BYTES", int, default.size),
-            lines=_positive(environ, "STATELINE_HEAD_LINES", int, default.lines),
-            timeout=_positive(environ, "STATELINE_HEAD_TIMEOUT", float, default.timeout),
+            size=_set(environ, "STATELINE_HEAD_BYTES", int, default.size),
+            lines=_set(environ, "STATELINE_HEAD_LINES", int, default.lines),
+            timeout=_set(environ, "STATELINE_HEAD_TIMEOUT", float, default.timeout),
         )
 
 
-Number = TypeVar("Number", int, float)
-
-
-def _positive(environ: Mapping[str, str], name: str, kind: type[Number], default: Number) -> Number:
+def _set(environ: Mapping[str, str], name: str, kind: type[Number], default: Number) -> Number:
     raw = environ.get(name)
-    if raw is None:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {raw!r}") from None
-    if value <= 0:
-        raise ValueError(f"{name} must be greater than 0, not {raw!r}")
-    return value
+    return default if raw is None else positive(name, raw, kind)
