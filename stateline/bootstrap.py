@@ -47,6 +47,7 @@ from stateline.oversight.watch import FederalOris, Watch
 from stateline.storage.accounts import AccountStore
 from stateline.storage.alerts import AlertStore, open_alerts
 from stateline.storage.delays import delays_beside
+from stateline.storage.deliveries import SqlDeliveryStore
 from stateline.storage.directory import DirectoryStore
 from stateline.storage.documents import DocumentStore
 from stateline.storage.engine import open_engine
@@ -381,10 +382,13 @@ def open_node(
     keys: NodeKeys,
     commits: GroupCommit,
     replies: LateReplies,
+    *,
+    redelivered: bool = False,
 ) -> StateNode:
     """A state's node over its database ``engine``: its records, its notices outbox and its
     review queue there, answering late through ``replies``. Call :func:`resume_node` once
-    ``replies`` reaches the hub."""
+    ``replies`` reaches the hub. ``redelivered``: its transport may bring a delivery again
+    (JetStream), so it keeps its answers there to answer it once."""
     records = SqlRecordStore(engine)
     records.create_schema()
     outbox = open_outbox(engine, ledger)
@@ -402,6 +406,10 @@ def open_node(
         commits=commits,
     )
     review = ReviewService(review_store, hooks.records, hooks, hooks.audit)
+    deliveries = None
+    if redelivered:
+        deliveries = SqlDeliveryStore(engine)
+        deliveries.create_schema()
     return StateNode(
         state,
         records,
@@ -411,6 +419,7 @@ def open_node(
         commits=commits,
         review=review,
         notices=notices,
+        deliveries=deliveries,
     )
 
 

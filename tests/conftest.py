@@ -23,6 +23,7 @@ from stateline.storage.engine import open_engine, sqlite_url
 if TYPE_CHECKING:
     from stateline.bootstrap import System
     from stateline.node.records.model import Person
+    from stateline.node.service import StateNode
 
 POSTGRES_URL = os.environ.get("STATELINE_TEST_POSTGRES_URL")
 PEOPLE = 25
@@ -94,6 +95,21 @@ def system(prepared: Config) -> Iterator[System]:
     built.close()
 
 
+@pytest.fixture
+def own_system(prepared: Config, tmp_path: Path) -> Iterator[System]:
+    """A whole exchange of the test's own, on a fresh copy of the prepared one. For tests whose
+    traffic does not pass through the hub's log (deliveries handed to a node directly, or over
+    a transport the hub's exchange does not log): on the shared exchange they would leave
+    disclosures with no logged answer, which later tests' reconciliations rightly count."""
+    from dataclasses import replace
+
+    from stateline.bootstrap import build
+
+    built = build(replace(prepared, data_dir=fresh_copy(prepared, tmp_path / "data")))
+    yield built
+    built.close()
+
+
 @pytest.fixture(scope="session")
 def tokens(prepared: Config) -> dict[str, str]:
     from stateline import demo
@@ -107,3 +123,25 @@ def people() -> dict[str, list[Person]]:
     from stateline.synthetic.people import generate_people
 
     return {s: list(generate_people(s, PEOPLE, SEED)) for s in ("NY", "NJ", "CA", "TX", "WA")}
+
+
+@pytest.fixture
+def redelivered_ny(own_system: System) -> StateNode:
+    """New York's node as a cluster runs it, keeping its answers for deliveries that come
+    again (JetStream), over the same database and ledger as ``own_system``'s NY node."""
+    from stateline.bootstrap import open_node
+    from stateline.node.policy.decide import CedarPolicy
+
+    system = own_system
+    served = system.nodes["NY"]
+    assert isinstance(served.policy, CedarPolicy)
+    return open_node(
+        "NY",
+        system.engines["NY"],
+        served.policy,
+        served.ledger,
+        system.keys["NY"],
+        served.commits,
+        system.exchange,
+        redelivered=True,
+    )

@@ -13,10 +13,13 @@ from datetime import datetime
 
 from stateline.clock import utc_now
 from stateline.errors import StorageError
+from stateline.ledger.entries import answer_digest
 from stateline.ledger.errors import LedgerUnavailable
 from stateline.ledger.group import GroupCommit
 from stateline.ledger.log import Ledger
+from stateline.ledger.read import read_once
 from stateline.node.audit import query_subjects, request_entries
+from stateline.node.deliveries import DeliveryStore, Kept, disclosed, stale
 from stateline.node.lookup import Found, find, reply
 from stateline.node.notices.model import Notice
 from stateline.node.notices.owed import NodeNotices
@@ -34,6 +37,9 @@ from stateline.wire.messages import Response
 
 log = logging.getLogger(__name__)
 
+PURGE_EVERY = 1000
+"""Kept answers between two removals of those past :data:`~stateline.node.deliveries.KEEP`."""
+
 
 class StateNode:
     """A state's node: its policy, its records, its ledger, and the answers it sends."""
@@ -50,6 +56,7 @@ class StateNode:
         *,
         review: ReviewService | None = None,
         notices: NodeNotices | None = None,
+        deliveries: DeliveryStore | None = None,
     ) -> None:
         self.state = state
         self.records = records
@@ -59,9 +66,17 @@ class StateNode:
         self.clock = clock
         self.review = review  # None: no queue, and what the policy would hold is denied
         self.notices = notices  # None: no outbox, and no notice is owed
+        # None: each delivery comes once (in-process); else one that comes again is answered
+        # as before, never decided twice (docs in node/deliveries.py).
+        self.deliveries = deliveries
+        self._kept = 0
         self.commits = commits or GroupCommit()
 
     async def handle(self, delivery: Delivery) -> Response:
+        if self.deliveries is not None:
+            again = self.answered_before(delivery)
+            if again is not None:
+                return again
         at = self.clock()
         query = delivery.query
         request = policy_request(self.state, delivery, at.date())
@@ -92,11 +107,55 @@ class StateNode:
                 lacking = self.missing(request, decision)
                 notes = (f"WITHHELD BY {self.state} POLICY: {withheld}", *lacking)
             response = reply(delivery, records, notes)
+        self.keep(delivery, response, at)
         if not await self.audit(delivery, decision, found, response, at, notices):
             # No answer at all, rather than one that says so: whatever answers a query is a
             # disclosure the ledger must hold. The hub tells the requester the state is down.
             raise NodeUnavailable(f"{delivery.destination}: audit ledger unavailable")
+        if self.deliveries is not None:
+            self.deliveries.sent(self.state, delivery.message_id)
         return response
+
+    def answered_before(self, delivery: Delivery) -> Response | None:
+        """The answer to a delivery that came before, if it must be the answer again; None if
+        the query is to be decided (first time, or nothing was disclosed the time before)."""
+        assert self.deliveries is not None
+        try:
+            kept = self.deliveries.get(self.state, delivery.message_id)
+        except StorageError as error:
+            raise NodeUnavailable(f"{delivery.destination}: deliveries unavailable") from error
+        if kept is None:
+            return None
+        answer = text.parse(kept.reply)
+        if not isinstance(answer, Response):  # a node only ever keeps its own responses
+            raise NodeUnavailable(f"{delivery.destination}: a kept answer cannot be read")
+        if kept.sent:
+            return answer
+        # The node stopped between keeping the answer and marking it sent: the ledger says
+        # whether it was disclosed. Read the journal first, then the tree, from where it was.
+        digest = answer_digest(kept.reply.encode())
+        reading = read_once(
+            self.ledger.store, self.ledger.committer.journal, self.ledger.origin, kept.ledger_from
+        )
+        bodies = (body for _index, body in reading.entries())
+        if disclosed(bodies, self.state, delivery.message_id, digest):
+            self.deliveries.sent(self.state, delivery.message_id)
+            return answer
+        return None
+
+    def keep(self, delivery: Delivery, response: Response, at: datetime) -> None:
+        """Keep the answer before its ledger entries are written (with deliveries to keep)."""
+        if self.deliveries is None:
+            return
+        kept = Kept(self.state, delivery.message_id, text.encode(response), self.ledger.size, at)
+        try:
+            self.deliveries.keep(kept)
+            self._kept += 1
+            if self._kept % PURGE_EVERY == 0:
+                self.deliveries.purge(stale(at))
+        except StorageError as error:
+            # Without the kept answer a delivery that came again could be decided twice.
+            raise NodeUnavailable(f"{delivery.destination}: deliveries unavailable") from error
 
     def owe_notices(
         self,
@@ -121,7 +180,8 @@ class StateNode:
             return reply(delivery, (), ("REQUEST DENIED", "NO REVIEW QUEUE"))
         cited = cited_process(delivery.query)
         item = held_item(delivery, request, decision, received=at, legal_process=cited)
-        self.review.hold(item, delivery.document)
+        if self.review.store.get(delivery.message_id) is None:  # not held already (redelivered)
+            self.review.hold(item, delivery.document)
         return reply(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
 
     def decide(self, request: PolicyRequest) -> Decision:

@@ -239,6 +239,15 @@ class NodeConsumer:
             self.counters["refused"] += 1
             await message.nak(delay=1.0)
             return
+        except Exception:
+            # A fault of the node's must not stop its consumer; the delivery comes again, and
+            # a node that keeps its answers (node/deliveries.py) decides it once.
+            self.counters["failed"] += 1
+            log.exception(
+                "%s: message %s failed; it will come again", self.state, delivery.message_id
+            )
+            await message.nak(delay=1.0)
+            return
         await self._js.publish(
             reply_to, reply_bytes(reply), headers={MESSAGE_ID: delivery.message_id}
         )

@@ -9,11 +9,13 @@ import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from stateline.bootstrap import System, load_directory
 from stateline.hub.switch import Switch
 from stateline.node.records.model import Person
+from stateline.node.service import StateNode
 from stateline.transport.base import Delivery, NodeUnavailable
 from stateline.transport.jetstream import (
     NatsTransport,
@@ -27,6 +29,13 @@ from stateline.wire.messages import Query, Reply, Response
 from tests.broker import nats_server
 
 LOCAL = "NYSTP0000"  # a police department in the demo directory
+
+
+@pytest.fixture
+def system(own_system: System) -> System:
+    """An exchange of this module's tests' own: deliveries here reach nodes without passing
+    through the hub's log, and the shared exchange's reconciliations must not see them."""
+    return own_system
 
 
 @pytest.fixture
@@ -193,3 +202,49 @@ def test_a_delivery_that_names_no_reply_subject_of_its_state_is_dead_lettered(
     node = asyncio.run(run())
     assert node.counters["dead-lettered"] == 3
     assert node.counters["answered"] == 0  # nothing decided, nothing disclosed
+
+
+def test_a_delivery_the_stream_brings_twice_is_decided_once(
+    system: System, people: dict[str, list[Person]], broker: str, redelivered_ny: StateNode
+) -> None:
+    """The same delivery stored twice (a hub that published again after losing its
+    acknowledgement beyond the stream's duplicate window): one decision, one set of ledger
+    entries, and the same answer both times."""
+    from stateline.transport.codec import delivery_bytes
+    from stateline.transport.jetstream import REPLY_TO, reply_subject
+
+    async def run() -> tuple[list[tuple[str, str, Reply]], int, int, NodeConsumer]:
+        client, js = await connect(broker)
+        late: list[tuple[str, str, Reply]] = []
+        replies = Replies(js, lambda *got: late.append(got), worker="hub-9")
+        node = NodeConsumer(js, "NY", redelivered_ny)
+        before = redelivered_ny.ledger.size
+        await replies.start()
+        try:
+            data = delivery_bytes(delivery_for(system, people, "m-twice"))
+            headers = {REPLY_TO: reply_subject("hub-9", "NY")}
+            for copy in ("a", "b"):  # two stored copies: their stream ids differ
+                await js.publish(
+                    deliver_subject("NY"), data, headers=headers | {"Nats-Msg-Id": copy}
+                )
+            await node.start()
+            for _ in range(200):
+                if len(late) == 2:  # nobody waits: both replies come to the mailbox's callback
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await node.stop()
+            await replies.stop()
+            await client.close()
+        return late, before, redelivered_ny.ledger.size, node
+
+    late, before, after, node = asyncio.run(run())
+    assert [(m, s) for m, s, _ in late] == [("m-twice", "NY"), ("m-twice", "NY")]
+    assert late[0][2] == late[1][2]  # the same answer, byte for byte
+    assert node.counters["answered"] == 2
+    kinds = [
+        entry["kind"]
+        for body in (redelivered_ny.ledger.entry_bytes(i) for i in range(before, after))
+        if body is not None and (entry := orjson.loads(body)).get("message_id") == "m-twice"
+    ]
+    assert sorted(kinds) == ["decision", "disclosure", "request"]  # each written once
