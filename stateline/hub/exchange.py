@@ -47,6 +47,8 @@ class Log(Protocol):
 
     def waiting(self, ori: str, now: datetime, limit: int = 1000) -> list[Kept]: ...
 
+    def answers_to(self, message_ids: Sequence[str]) -> list[Answer]: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Waiting:
@@ -144,8 +146,20 @@ class Exchange:
             # What the node's ledger records: the digest of the answer as the node sent it.
             digest = answer_digest(text.encode(reply).encode())
             answer = Answer(message_id, reply.header.ori[:2], now, digest, late=True)
+            if self._logged(answer):
+                # The same answer again (a node or a transport that sent it twice): the
+                # requester has it, or will fetch it, once.
+                log.info("message %s: %s's answer came again; kept once", message_id, answer.state)
+                return
         expires = self.keeping.late_expires(now)
         self.log.late(answer, Kept(message_id, recipient, "late", stamped, now, expires))
+
+    def _logged(self, answer: Answer) -> bool:
+        """Whether the log holds this state's answer to the message, with the same digest."""
+        return any(
+            (a.state, a.answer_sha256) == (answer.state, answer.answer_sha256)
+            for a in self.log.answers_to([answer.message_id])
+        )
 
     def replies(self, message_id: str, ori: str) -> tuple[Reply, ...] | None:
         """The replies to ``ori``'s message ``message_id`` while the hub keeps them: those sent

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -53,6 +53,9 @@ MESSAGE_ID = "Stateline-Message-Id"
 """The header naming the hub's message id on a reply."""
 REPLY_TO = "Stateline-Reply-To"
 """The header naming, on a delivery, the subject its reply goes to."""
+
+REMEMBERED = 10_000
+"""Replies a hub worker remembers having handed on, to drop the same one coming again."""
 
 Late = Callable[[str, str, Reply], None]
 """Takes a reply nobody waits for any more: (message id, state, reply)."""
@@ -96,6 +99,9 @@ class Replies:
         self.late = late
         self.worker = worker
         self._waiting: dict[tuple[str, str], asyncio.Future[Reply]] = {}
+        # The replies handed to a waiting delivery lately, by message and state, with their
+        # bytes: the same reply again (a node that sent it twice) is dropped, not made late.
+        self._answered: OrderedDict[tuple[str, str], bytes] = OrderedDict()
         self._task: asyncio.Task[None] | None = None
         self.counters: Counter[str] = Counter()
 
@@ -137,9 +143,16 @@ class Replies:
             self.counters["dead-lettered"] += 1
             log.error("a reply from %s to message %s is not a reply: dropped", state, message_id)
             return
-        future = self._waiting.pop((message_id, state), None)
+        key = (message_id, state)
+        if self._answered.get(key) == data:
+            self.counters["repeated"] += 1
+            return
+        future = self._waiting.pop(key, None)
         if future is not None and not future.done():
             future.set_result(reply)
+            self._answered[key] = data
+            if len(self._answered) > REMEMBERED:
+                self._answered.popitem(last=False)
             return
         self.counters["late"] += 1
         self.late(message_id, state, reply)

@@ -248,3 +248,40 @@ def test_a_delivery_the_stream_brings_twice_is_decided_once(
         if body is not None and (entry := orjson.loads(body)).get("message_id") == "m-twice"
     ]
     assert sorted(kinds) == ["decision", "disclosure", "request"]  # each written once
+
+
+def test_the_same_reply_twice_reaches_the_waiting_delivery_once(
+    system: System, people: dict[str, list[Person]], broker: str
+) -> None:
+    from stateline.transport.codec import reply_bytes
+    from stateline.transport.jetstream import MESSAGE_ID, reply_subject
+    from stateline.wire.grammar import MKE
+    from stateline.wire.messages import Header
+
+    answer = Response(Header(MKE.DR, "NYOLN0000", (LOCAL,), None), (), ("NOT ON FILE",))
+
+    async def run() -> tuple[Reply, list[object], Replies]:
+        client, js = await connect(broker)
+        late: list[object] = []
+        replies = Replies(js, lambda *got: late.append(got), worker="hub-7")
+        await replies.start()
+        try:
+            waiting = replies.expect("m-dup", "NY")
+            for _ in range(2):  # a node that sent its answer twice
+                await js.publish(
+                    reply_subject("hub-7", "NY"), reply_bytes(answer), headers={MESSAGE_ID: "m-dup"}
+                )
+            got = await asyncio.wait_for(waiting, 30)
+            for _ in range(100):
+                if replies.counters["repeated"]:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await replies.stop()
+            await client.close()
+        return got, late, replies
+
+    got, late, replies = asyncio.run(run())
+    assert got == answer
+    assert replies.counters["repeated"] == 1
+    assert late == []  # the copy was not taken for a late answer
