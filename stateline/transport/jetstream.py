@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import logging
 from collections import Counter, OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from nats.aio.client import Client
@@ -88,6 +88,35 @@ async def ensure_streams(js: JetStreamContext) -> None:
             await js.add_stream(config)
 
 
+class _Pulling:
+    """A durable pull consumer's loop, on a task of its own: each message to ``take``."""
+
+    def __init__(self, name: str, batch: int, take: Callable[[Any], Awaitable[None]]) -> None:
+        self._name = name
+        self._batch = batch
+        self._take = take
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, js: JetStreamContext, subject: str, durable: str, stream: str) -> None:
+        sub = await js.pull_subscribe(subject, durable, stream=stream)
+        self._task = asyncio.create_task(self._run(sub), name=self._name)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self, sub: Any) -> None:
+        while True:
+            try:
+                messages = await sub.fetch(self._batch, timeout=1.0)
+            except NatsTimeout:
+                continue
+            for message in messages:
+                await self._take(message)
+
+
 class Replies:
     """One hub worker's side of the replies stream: each reply to the delivery that waits for
     it. ``worker`` names the worker, the same across its restarts (letters, digits, ``-``)."""
@@ -102,7 +131,7 @@ class Replies:
         # The replies handed to a waiting delivery lately, by message and state, with their
         # bytes: the same reply again (a node that sent it twice) is dropped, not made late.
         self._answered: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-        self._task: asyncio.Task[None] | None = None
+        self._pulling = _Pulling("stateline replies", 64, self._message)
         self.counters: Counter[str] = Counter()
 
     def expect(self, message_id: str, state: str) -> asyncio.Future[Reply]:
@@ -114,26 +143,15 @@ class Replies:
         self._waiting.pop((message_id, state.upper()), None)
 
     async def start(self) -> None:
-        sub = await self._js.pull_subscribe(
-            f"stateline.reply.{self.worker}.*", f"hub-{self.worker}", stream=REPLIES
-        )
-        self._task = asyncio.create_task(self._run(sub), name="stateline replies")
+        subject = f"stateline.reply.{self.worker}.*"
+        await self._pulling.start(self._js, subject, f"hub-{self.worker}", REPLIES)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await self._pulling.stop()
 
-    async def _run(self, sub: Any) -> None:
-        while True:
-            try:
-                messages = await sub.fetch(64, timeout=1.0)
-            except NatsTimeout:
-                continue
-            for message in messages:
-                self._take(message.subject.rsplit(".", 1)[-1], message.headers or {}, message.data)
-                await message.ack()
+    async def _message(self, message: Any) -> None:
+        self._take(message.subject.rsplit(".", 1)[-1], message.headers or {}, message.data)
+        await message.ack()
 
     def _take(self, state: str, headers: dict[str, str], data: bytes) -> None:
         message_id = headers.get(MESSAGE_ID, "")
@@ -209,29 +227,15 @@ class NodeConsumer:
         self._js = js
         self.state = state.upper()
         self._node = node
-        self._task: asyncio.Task[None] | None = None
+        self._pulling = _Pulling(f"node {self.state}", 16, self._one)
         self.counters: Counter[str] = Counter()
 
     async def start(self) -> None:
-        sub = await self._js.pull_subscribe(
-            deliver_subject(self.state), f"node-{self.state}", stream=DELIVERIES
-        )
-        self._task = asyncio.create_task(self._run(sub), name=f"node {self.state}")
+        subject = deliver_subject(self.state)
+        await self._pulling.start(self._js, subject, f"node-{self.state}", DELIVERIES)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self, sub: Any) -> None:
-        while True:
-            try:
-                messages = await sub.fetch(16, timeout=1.0)
-            except NatsTimeout:
-                continue
-            for message in messages:
-                await self._one(message)
+        await self._pulling.stop()
 
     async def _one(self, message: Any) -> None:
         reply_to = (message.headers or {}).get(REPLY_TO, "")
