@@ -180,7 +180,9 @@ class StateNode:
             return reply(delivery, (), ("REQUEST DENIED", "NO REVIEW QUEUE"))
         cited = cited_process(delivery.query)
         item = held_item(delivery, request, decision, received=at, legal_process=cited)
-        if self.review.store.get(delivery.message_id) is None:  # not held already (redelivered)
+        # A delivery that comes again may find its request held already; one that comes once
+        # (no kept answers) cannot, and costs no read.
+        if self.deliveries is None or self.review.store.get(delivery.message_id) is None:
             self.review.hold(item, delivery.document)
         return reply(delivery, (), (f"REQUEST HELD FOR REVIEW BY {self.state}",))
 

@@ -122,7 +122,7 @@ class Replies:
     it. ``worker`` names the worker, the same across its restarts (letters, digits, ``-``)."""
 
     def __init__(self, js: JetStreamContext, late: Late, *, worker: str = "hub") -> None:
-        if not worker or not all(c.isalnum() or c == "-" for c in worker):
+        if not _worker_name(worker):
             raise ValueError(f"a hub worker's name is letters, digits and '-', not {worker!r}")
         self._js = js
         self.late = late
@@ -212,8 +212,12 @@ def _replies_here(subject: str, state: str) -> bool:
     """Whether ``subject`` is a hub worker's reply subject for ``state``."""
     parts = subject.split(".")
     worker = parts[2] if len(parts) == 4 else ""
-    valid = bool(worker) and all(c.isalnum() or c == "-" for c in worker)
-    return valid and parts[:2] == ["stateline", "reply"] and parts[3] == state
+    return _worker_name(worker) and parts[:2] == ["stateline", "reply"] and parts[3] == state
+
+
+def _worker_name(name: str) -> bool:
+    """Whether ``name`` may name a hub worker: letters, digits and ``-``, one subject token."""
+    return bool(name) and all(c.isalnum() or c == "-" for c in name)
 
 
 class Handler(Protocol):
